@@ -1,0 +1,1 @@
+"""One module per ``milpinv`` subcommand; each defines ``register(subparsers)``."""

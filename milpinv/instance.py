@@ -1,0 +1,143 @@
+"""Inversion instances (network + target + latent box + meta) and the .npz file format.
+
+File format (numpy .npz): ``W0, b0, ..., W{L-1}, b{L-1}`` float64 with ``W_k`` of shape
+(n_{k+1}, n_k); optional ``output_activation`` ("relu" or "linear", default relu). An
+instance file adds ``target`` (n_L,), ``latent_lower`` and ``latent_upper`` (n_0,) and an
+optional ``meta`` JSON string (provenance, planted z, known answer).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+from .files import read_npz, write_npz
+from .network import ReluNetwork
+from .validation import as_float_array, check_length
+
+DEFAULT_BOX = 3.0
+
+
+def check_target(network: ReluNetwork, target, allow_negative: bool = False) -> np.ndarray:
+    """Validate a target vector; a negative entry under a relu output has no preimage."""
+    x = as_float_array(target, "target")
+    check_length(x, network.output_dim, "target")
+    if network.relu_output and not allow_negative and np.any(x < 0):
+        i = int(np.argmax(x < 0))
+        raise InputError(
+            f"target[{i}] = {x[i]:.6g} is negative but the output layer is relu: no preimage exists "
+            "(use norm l1 or linf for noisy targets)"
+        )
+    return x
+
+
+def make_box(network: ReluNetwork, box) -> tuple[np.ndarray, np.ndarray]:
+    """Normalise a box spec: None (default [-3, 3]^n), a radius R, or (lower, upper)."""
+    n = network.input_dim
+    if box is None:
+        box = DEFAULT_BOX
+    if np.isscalar(box):
+        r = float(box)
+        if not np.isfinite(r) or r <= 0:
+            raise InputError(f"box: radius must be a finite positive number, got {box}")
+        return np.full(n, -r), np.full(n, r)
+    try:
+        lower, upper = box
+    except (TypeError, ValueError):
+        raise InputError("box: expected a radius or a pair (lower, upper)") from None
+    lo = as_float_array(np.broadcast_to(lower, (n,)) if np.ndim(lower) == 0 else lower, "latent_lower")
+    hi = as_float_array(np.broadcast_to(upper, (n,)) if np.ndim(upper) == 0 else upper, "latent_upper")
+    check_length(lo, n, "latent_lower")
+    check_length(hi, n, "latent_upper")
+    if np.any(lo > hi):
+        i = int(np.argmax(lo > hi))
+        raise InputError(f"latent_lower[{i}] = {lo[i]:.6g} exceeds latent_upper[{i}] = {hi[i]:.6g}")
+    return lo.copy(), hi.copy()
+
+
+@dataclass
+class Instance:
+    """An inversion problem: find z in [lower, upper] with G(z) = target (or closest)."""
+
+    network: ReluNetwork
+    target: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        noisy = bool(self.meta.get("noise", 0))
+        self.target = check_target(self.network, self.target, allow_negative=noisy)
+        self.lower, self.upper = make_box(self.network, (self.lower, self.upper))
+
+    @property
+    def planted_z(self) -> np.ndarray | None:
+        z = self.meta.get("planted_z")
+        return None if z is None else np.asarray(z, dtype=np.float64)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        arrays = self.network.to_arrays()
+        arrays.update(target=self.target, latent_lower=self.lower, latent_upper=self.upper,
+                      meta=np.array(json.dumps(self.meta)))
+        return arrays
+
+    def save(self, path: str | Path) -> None:
+        write_npz(path, self.to_arrays())
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Instance":
+        arrays = read_npz(path)
+        for key in ("target", "latent_lower", "latent_upper"):
+            if key not in arrays:
+                raise InputError(f"{path}: missing '{key}'; this looks like a network file, not an instance")
+        meta = parse_meta(arrays.get("meta"))
+        try:
+            net = ReluNetwork.from_arrays(arrays)
+            return cls(net, arrays["target"], arrays["latent_lower"], arrays["latent_upper"], meta)
+        except InputError as exc:
+            raise InputError(f"{path}: {exc}") from None
+
+
+def parse_meta(raw) -> dict:
+    """Decode the ``meta`` JSON string of an instance file."""
+    if raw is None:
+        return {}
+    try:
+        meta = json.loads(str(raw))
+    except json.JSONDecodeError as exc:
+        raise InputError(f"meta: not valid JSON ({exc.msg})") from None
+    if not isinstance(meta, dict):
+        raise InputError("meta: expected a JSON object")
+    return meta
+
+
+def plant_instance(
+    network: ReluNetwork,
+    seed: int | None = None,
+    box: float = DEFAULT_BOX,
+    noise: float = 0.0,
+) -> Instance:
+    """Plant z ~ N(0, I) truncated to [-box, box]^n and observe x = G(z) (+ N(0, noise^2))."""
+    rng = np.random.default_rng(seed)
+    lower, upper = make_box(network, box)
+    z = rng.normal(size=network.input_dim)
+    for _ in range(1000):
+        out = (z < lower) | (z > upper)
+        if not out.any():
+            break
+        z[out] = rng.normal(size=int(out.sum()))
+    z = np.clip(z, lower, upper)
+    x = network.forward(z)
+    if noise < 0 or not np.isfinite(noise):
+        raise InputError(f"noise: must be a finite number >= 0, got {noise}")
+    meta: dict[str, Any] = {"generator": "plant_instance", "seed": seed, "planted_z": z.tolist(),
+                            "known_answer": "feasible" if noise == 0 else "unknown"}
+    if noise > 0:
+        e = rng.normal(0.0, noise, size=x.shape)
+        meta.update(noise=float(noise), noise_l1=float(np.abs(e).sum()), noise_linf=float(np.abs(e).max()))
+        x = x + e
+    return Instance(network, x, lower, upper, meta)

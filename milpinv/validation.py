@@ -1,0 +1,35 @@
+"""Small validators shared by every entry point; each raises InputError naming the field."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import InputError
+
+MAX_ENTRIES = 50_000_000  # refuse arrays that would not fit a model built in memory
+
+
+def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
+    """Convert to a float64 array, checking dtype, rank and finiteness."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise InputError(f"{name}: cannot be read as an array ({exc})") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InputError(f"{name}: expected numbers, got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise InputError(f"{name}: complex values are not supported")
+    if arr.size > MAX_ENTRIES:
+        raise InputError(f"{name}: {arr.size} entries exceeds the limit of {MAX_ENTRIES}")
+    arr = arr.astype(np.float64)
+    if ndim is not None and arr.ndim != ndim:
+        raise InputError(f"{name}: expected a {ndim}-d array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise InputError(f"{name}: contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
+    return arr
+
+
+def check_length(arr: np.ndarray, n: int, name: str) -> None:
+    """Require a 1-d array of length ``n``."""
+    if arr.ndim != 1 or arr.shape[0] != n:
+        raise InputError(f"{name}: expected shape ({n},), got {arr.shape}")

@@ -1,0 +1,1 @@
+"""One module per ``reductions`` subcommand; each defines ``register(subparsers)``."""
