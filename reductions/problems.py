@@ -1,0 +1,65 @@
+"""The combinatorial problems that reductions start from."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+from milpinv.errors import InputError
+
+
+@dataclass(frozen=True)
+class CNF:
+    """A CNF formula over variables 1..num_vars; a clause is a tuple of nonzero DIMACS literals."""
+
+    num_vars: int
+    clauses: tuple[tuple[int, ...], ...]
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.num_vars < 0:
+            raise InputError(f"num_vars: must be >= 0, got {self.num_vars}")
+        clauses = tuple(tuple(int(l) for l in c) for c in self.clauses)
+        object.__setattr__(self, "clauses", clauses)
+        for i, clause in enumerate(clauses):
+            if not clause:
+                raise InputError(f"clause {i + 1}: empty clause")
+            for lit in clause:
+                if lit == 0 or abs(lit) > self.num_vars:
+                    raise InputError(f"clause {i + 1}: literal {lit} out of range 1..{self.num_vars}")
+
+    @property
+    def num_clauses(self) -> int:
+        return len(self.clauses)
+
+    def satisfied_by(self, assignment: Sequence[bool]) -> bool:
+        """``assignment[v-1]`` is the value of variable v."""
+        if len(assignment) != self.num_vars:
+            raise InputError(f"assignment: expected {self.num_vars} values, got {len(assignment)}")
+        return all(any(bool(assignment[abs(l) - 1]) == (l > 0) for l in c) for c in self.clauses)
+
+
+@dataclass(frozen=True)
+class SubsetSum:
+    """Is there a subset of ``weights`` (non-negative integers) summing to ``target``?"""
+
+    weights: tuple[int, ...]
+    target: int
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        weights = tuple(int(w) for w in self.weights)
+        object.__setattr__(self, "weights", weights)
+        object.__setattr__(self, "target", int(self.target))
+        if any(w < 0 for w in weights):
+            raise InputError("weights: subset-sum weights must be non-negative integers")
+        if self.target < 0:
+            raise InputError(f"target: must be >= 0, got {self.target}")
+
+    @property
+    def n(self) -> int:
+        return len(self.weights)
+
+    def satisfied_by(self, chosen: Sequence[bool]) -> bool:
+        if len(chosen) != self.n:
+            raise InputError(f"selection: expected {self.n} values, got {len(chosen)}")
+        return sum(w for w, c in zip(self.weights, chosen) if c) == self.target
