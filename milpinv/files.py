@@ -31,7 +31,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
 
 def write_npz(path: str | Path, arrays: dict) -> None:
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez_compressed(buf, **arrays)
     atomic_write(path, buf.getvalue())
 
 

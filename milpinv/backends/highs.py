@@ -113,11 +113,30 @@ def solve_highs(
         sol.value_valid = True
         h.setSolution(sol)
     t0 = time.perf_counter()
-    h.run()
+    interrupted = _run_interruptible(h)
     elapsed = time.perf_counter() - t0
     outcome = _read_outcome(h, model, highspy)
     outcome.time_s = elapsed
+    if interrupted:
+        outcome.status, outcome.raw_status = "time_limit", "interrupted (Ctrl-C)"
     return outcome
+
+
+def _run_interruptible(h) -> bool:
+    """Solve in HiGHS's own thread so that Ctrl-C cancels the search cleanly (the incumbent
+    and bound stay readable) instead of killing the process. Returns True when interrupted."""
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    interrupted = False
+    while True:
+        try:
+            done, _ = h.wait(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            h.cancelSolve()
+            continue
+        if done:
+            return interrupted
 
 
 def _read_outcome(h, model: MatrixModel, highspy) -> SolveOutcome:
