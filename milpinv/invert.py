@@ -41,12 +41,15 @@ def invert(
     ``network`` may be an :class:`Instance` (then target and box come from it).
     ``box``: None (default [-3, 3]^n), a radius, or (lower, upper).
     ``method``: ``auto`` (layer-wise LP, verified, else the exact MILP), ``layerwise``,
-    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method.
+    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method; an instance whose
+    meta says ``integral_preimage`` passes that on to the MILP (every pre-image is integral).
     """
     if isinstance(network, Instance):
         inst = network
         network, target = inst.network, inst.target if target is None else target
         box = (inst.lower, inst.upper) if box is None else box
+        if method in ("milp", "auto") and inst.meta.get("integral_preimage"):
+            options.setdefault("integral_preimage", True)  # lets CP-SAT's lattice verdict count as proof
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
     if norm not in NORMS:

@@ -36,20 +36,20 @@ def _planted(dims_list, seeds, noise: float = 0.0) -> Iterator[Entry]:
             yield f"net_{_dims_name(dims)}_s{seed}.npz", inst, {"known_answer": "feasible", "params": params}
 
 
-def expanding(seeds=(0, 1, 2)) -> Iterator[Entry]:
+def expanding(seeds=(0, 1, 2), dims_list=EXPANDING) -> Iterator[Entry]:
     """Random expanding networks: the paper's easy regime."""
-    return _planted(EXPANDING, seeds)
+    return _planted(dims_list, seeds)
 
 
-def nonexpanding(seeds=(0, 1, 2)) -> Iterator[Entry]:
+def nonexpanding(seeds=(0, 1, 2), dims_list=NON_EXPANDING) -> Iterator[Entry]:
     """Random networks that do not expand layer by layer: layer-wise LP fails, the MILP does not."""
-    return _planted(NON_EXPANDING, seeds)
+    return _planted(dims_list, seeds)
 
 
-def noisy(seeds=(0, 1), noises=(0.01, 0.05, 0.1)) -> Iterator[Entry]:
+def noisy(seeds=(0, 1), noises=(0.01, 0.05, 0.1), dims_list=([10, 30, 60], [8, 16, 16, 16])) -> Iterator[Entry]:
     """Noisy observations: the optimum of l1/linf cannot exceed the planted noise norm."""
     for noise in noises:
-        for name, inst, entry in _planted(([10, 30, 60], [8, 16, 16, 16]), seeds, noise=noise):
+        for name, inst, entry in _planted(dims_list, seeds, noise=noise):
             for norm in ("linf", "l1"):
                 params = dict(entry["params"], noise=noise)
                 yield (f"{name[:-4]}_n{noise:g}_{norm}.npz", inst,
@@ -97,18 +97,21 @@ SUITES: dict[str, Callable[[], Iterator[Entry]]] = {
 }
 
 
-def make_suite(name: str, out: str | Path, progress: bool = False) -> dict:
-    """Write suite ``name`` to ``out`` (instance files + manifest.json); returns the manifest."""
+def make_suite(name: str, out: str | Path, progress: bool = False, **params) -> dict:
+    """Write suite ``name`` to ``out`` (instance files + manifest.json); returns the manifest.
+    ``params`` override the generator's defaults (smaller suites for tests)."""
     from tqdm import tqdm
 
     if name not in SUITES:
         raise InputError(f"suite: unknown {name!r}; choose from {', '.join(SUITES)}")
     out = Path(out)
     entries = []
-    for fname, inst, entry in tqdm(SUITES[name](), desc=name, disable=not progress):
+    for fname, inst, entry in tqdm(SUITES[name](**params), desc=name, disable=not progress):
         inst.save(out / fname)
         entries.append({"file": fname, "norm": entry.pop("norm", "exact"), **entry})
-    manifest = {"suite": name, "command": f"milpinv make-suite {name} --out {out.as_posix()}",
+    command = f"milpinv make-suite {name} --out {out.as_posix()}" if not params else None
+    manifest = {"suite": name, "command": command, "params": {k: list(v) if isinstance(v, tuple) else v
+                                                              for k, v in params.items()},
                 "generator": f"milpinv.suites.{SUITES[name].__name__}", "doc": (SUITES[name].__doc__ or "").strip(),
                 "count": len(entries), "instances": entries}
     write_json(out / "manifest.json", manifest)
