@@ -1,0 +1,22 @@
+"""milpinv demo: invert embedded default instances with several methods and compare."""
+from __future__ import annotations
+
+import json
+import sys
+
+from ..demo import SEED, run_demo
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="the main job on an embedded default: compare inversion methods")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    rows = run_demo(args.seed, stream=None if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(rows))
+    wrong = [r for r in rows if r["status"] == "infeasible" and r.get("known_answer", "feasible") == "feasible"]
+    return 1 if wrong else 0

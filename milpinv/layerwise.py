@@ -1,0 +1,81 @@
+"""Layer-by-layer inversion (Lei et al. 2019, Section 3.2): invert the last layer first, then
+the one before, each by the single-layer LP of :mod:`milpinv.single_layer`.
+
+Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0;
+the first layer's input is constrained to the latent box. For random expanding networks each
+layer's active rows have full column rank with high probability, the pre-image of every layer is
+a single point, and the answer is exact. Otherwise a layer may have many pre-images and the one
+the LP picks need not be reachable from below: layer-wise then *fails* and says which layer, and
+never returns an unverified z.
+
+Proofs: if the last layer's LP (with h >= 0) is infeasible, no z exists. An earlier layer's
+infeasibility is reported as ``failed``: its right-hand side is a floating-point solve of the
+layer above (matched within a band of INTERMEDIATE_TOL), so it proves nothing.
+
+With norm l1/linf the noisy LP runs at every layer (status ``feasible``); the output layer's LP
+value is a certified lower bound on the best residual (``bound``).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .errors import InputError
+from .result import FAILED, FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult, tolerance
+from .pieces import polish
+from .single_layer import solve_layer_exact, solve_layer_noisy
+
+INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
+
+
+def _remaining(deadline: float | None) -> float | None:
+    return None if deadline is None else max(deadline - time.perf_counter(), 1e-3)
+
+
+def invert_layerwise(network, target, *, norm, lower, upper, time_limit=None, **opts) -> InversionResult:
+    """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
+    if opts:
+        raise InputError(f"method layerwise: unknown option(s) {', '.join(sorted(opts))}")
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
+    y = np.asarray(target, dtype=np.float64)
+    layers: list[dict] = []
+    bound = None
+    for k in reversed(range(network.depth)):
+        W, b = network.weights[k], network.biases[k]
+        relu = network.applies_relu(k)
+        lo, hi = (lower, upper) if k == 0 else (np.zeros(W.shape[1]), np.full(W.shape[1], np.inf))
+        t0 = time.perf_counter()
+        if norm == "exact":
+            tol = tolerance(target) if k == network.depth - 1 else INTERMEDIATE_TOL * max(1.0, float(np.max(y)))
+            sol = solve_layer_exact(W, b, y, relu, lo, hi, _remaining(deadline), tol=tol,
+                                    band=0.0 if k == network.depth - 1 else tol)
+        else:
+            sol = solve_layer_noisy(W, b, y, relu, norm, lo, hi, _remaining(deadline))
+        layers.append({"layer": k, "how": sol.how, "status": sol.status, "unique": sol.unique,
+                       "lp_value": sol.value, "time_s": time.perf_counter() - t0})
+        if sol.status != "optimal":
+            return _stop(sol.status, k, network.depth, norm, layers)
+        if k == network.depth - 1 and norm != "exact":
+            bound = sol.value
+        y = sol.h
+    if norm == "exact":
+        return InversionResult(OPTIMAL, y, "layerwise", norm, objective=0.0, solver={"layers": layers[::-1]})
+    z = polish(network, target, y, norm, lower, upper)
+    return InversionResult(FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
+
+
+def _stop(status: str, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
+    info = {"layers": layers[::-1]}
+    if status == "time_limit":
+        return InversionResult(TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}",
+                               solver=info)
+    if status == "infeasible" and norm == "exact" and k == depth - 1:
+        return InversionResult(INFEASIBLE, None, "layerwise", norm, solver=info,
+                               message="the output layer's LP (inputs >= 0) is infeasible")
+    if status == "infeasible":
+        msg = (f"layer {k}: no input reaches the point computed for layer {k + 1}; layer-wise cannot "
+               "decide this instance (use method milp)")
+    else:
+        msg = f"layer {k}: LP solver status {status}"
+    return InversionResult(FAILED, None, "layerwise", norm, message=msg, solver=info)

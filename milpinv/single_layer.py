@@ -1,0 +1,225 @@
+"""Inverting one ReLU layer by linear programming (Lei et al. 2019, Sections 3 and 4).
+
+Exact, for y = relu(W h + b) (or y = W h + b for a linear layer), with A = {i : y_i > 0}:
+
+    W_A h + b_A = y_A,      W_i h + b_i <= 0  (i not in A),      lower <= h <= upper.
+
+This LP *is* the pre-image, so its infeasibility is a proof. The pre-image is a single point iff
+the rows that are equalities on it (A plus the implicit equalities among the inequalities) have
+rank n; otherwise its dimension is n minus that rank.
+
+Noisy, y = relu(W h + b) + e. With a threshold tau, rows with y_i > tau are taken as active
+(tau = 0 is the paper's LP):
+
+    linf:  min t   s.t.  |W_i h + b_i - y_i| <= t  (y_i > tau),   W_i h + b_i - y_i <= t  (all i),
+                         t >= max(0, -min_i y_i)
+    l1:    min sum e_i  s.t. the same per row with e_i in place of t, e_i >= max(0, -y_i).
+
+Any h whose residual ||relu(W h + b) - y|| is at most tau has every row y_i > tau active, so it is
+feasible for the LP: the LP value is a *certified lower bound* on the best achievable residual as
+soon as tau is at least that optimum, which holds when tau is the residual of any h. Starting from
+the paper's LP (tau = 0, uncertified) and then setting tau to the best residual found, every later
+value is certified, and no certified value exceeds the planted noise norm ||e||. The returned h
+has a residual computed by a forward pass: the optimum lies between the two.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg as sla
+
+from .backends import solve
+from .errors import InputError
+from .model import ModelBuilder
+from .pieces import polish, residual_norm
+from .result import FAILED, FEASIBLE, INFEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult, tolerance
+
+MAX_TAU_ROUNDS = 8
+
+
+@dataclass
+class LayerSolution:
+    """An input h for one layer: ``status`` optimal/infeasible/time_limit/error."""
+
+    status: str
+    h: np.ndarray | None = None
+    value: float | None = None      # noisy: the certified lower bound on the layer residual
+    unique: bool | None = None
+    dimension: int | None = None
+    how: str = "lp"
+    info: dict = field(default_factory=dict)
+
+
+def _rows(W, b, y, relu: bool, band: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean masks of equality rows and inequality rows for the exact layer LP."""
+    active = y > band if relu else np.ones(y.shape[0], dtype=bool)
+    return active, ~active
+
+
+def _exact_lp(W, b, y, relu, lower, upper, time_limit, band: float = 0.0):
+    active, inactive = _rows(W, b, y, relu, band)
+    mb = ModelBuilder("layer")
+    h = mb.add_vars("h", W.shape[1], lower, upper)
+    if active.any():
+        mb.add_rows("active", [(h, W[active])], y[active] - b[active] - band, y[active] - b[active] + band)
+    if inactive.any():
+        mb.add_rows("inactive", [(h, W[inactive])], -np.inf, -b[inactive] + band)
+    if not (active.any() or inactive.any()):
+        mb.add_rows("none", [(h, np.zeros((1, W.shape[1])))], 0, 0)
+    return solve(mb.build(), "highs", time_limit=time_limit)
+
+
+def _fast_path(W, b, y, relu, lower, upper, tol, band: float = 0.0) -> np.ndarray | None:
+    """Least squares on full-column-rank active rows, accepted only if every constraint verifies."""
+    active, inactive = _rows(W, b, y, relu, band)
+    A = W[active]
+    if A.shape[0] < A.shape[1]:
+        return None
+    q, r = np.linalg.qr(A)
+    diag = np.abs(np.diag(r))
+    if diag.size == 0 or diag.min() <= 1e-10 * max(1.0, diag.max()):
+        return None
+    h = sla.solve_triangular(r, q.T @ (y[active] - b[active]))
+    ok = (np.all(np.abs(A @ h + b[active] - y[active]) <= tol)
+          and np.all(W[inactive] @ h + b[inactive] <= tol)
+          and np.all(h >= lower - tol) and np.all(h <= upper + tol))
+    return np.clip(h, lower, upper) if ok else None
+
+
+def preimage_dimension(W, b, y, relu, lower, upper, tol: float = 1e-7) -> int:
+    """Dimension of the exact single-layer pre-image (assumed non-empty).
+
+    Equality rows are the active rows plus the implicit equalities: inequality rows (and box
+    sides) that no point of the pre-image satisfies strictly, found by one LP per candidate."""
+    active, inactive = _rows(W, b, y, relu)
+    n = W.shape[1]
+    G = np.vstack([W[inactive], np.eye(n), -np.eye(n)])
+    g = np.concatenate([-b[inactive], upper, -lower])
+    finite = np.isfinite(g)
+    G, g = G[finite], g[finite]
+    tight = [i for i in range(G.shape[0]) if not _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol)]
+    E = np.vstack([W[active]] + [G[tight]]) if (active.any() or tight) else np.zeros((0, n))
+    rank = int(np.linalg.matrix_rank(E, tol=1e-9 * max(1.0, np.abs(E).max(initial=0.0)))) if E.size else 0
+    return n - rank
+
+
+def _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol) -> bool:
+    """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i)."""
+    mb = ModelBuilder("slack")
+    h = mb.add_vars("h", W.shape[1], lower, upper, cost=G[i])
+    if active.any():
+        mb.add_rows("active", [(h, W[active])], y[active] - b[active], y[active] - b[active])
+    mb.add_rows("ineq", [(h, G)], -np.inf, g)
+    out = solve(mb.build(), "highs")
+    if out.status == "unbounded":
+        return True
+    return out.status == "optimal" and out.objective < g[i] - tol
+
+
+def solve_layer_exact(W, b, y, relu: bool, lower, upper, time_limit=None, tol=1e-7,
+                      need_dimension: bool = False, band: float = 0.0) -> LayerSolution:
+    """Find h in [lower, upper] with relu(W h + b) = y (or W h + b = y): fast path, else the LP.
+
+    ``band`` > 0 (intermediate layers, whose y is itself a float solve) treats y_i <= band as 0
+    and matches the others within band."""
+    h = _fast_path(W, b, y, relu, lower, upper, tol, band)
+    if h is not None:
+        return LayerSolution("optimal", h, unique=True, dimension=0, how="lstsq")
+    out = _exact_lp(W, b, y, relu, lower, upper, time_limit, band)
+    if out.status != "optimal":
+        return LayerSolution(out.status, None, how="lp", info=out.details())
+    sol = LayerSolution("optimal", out.x, how="lp", info=out.details())
+    active, _ = _rows(W, b, y, relu, band)
+    rank = np.linalg.matrix_rank(W[active]) if active.any() else 0
+    if rank == W.shape[1]:
+        sol.unique, sol.dimension = True, 0
+    elif need_dimension:
+        sol.dimension = preimage_dimension(W, b, y, relu, lower, upper, tol)
+        sol.unique = sol.dimension == 0
+    else:
+        sol.unique = False  # rank-deficient equalities: unique only through implicit equalities
+    return sol
+
+
+def solve_layer_noisy(W, b, y, relu: bool, norm: str, lower, upper, time_limit=None) -> LayerSolution:
+    """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
+    ``value``, the best certified lower bound on the layer's optimal residual."""
+    if not relu:  # a linear layer: the LP is the exact l1/linf regression
+        sol = _noisy_lp(W, b, y, norm, np.ones(y.shape[0], bool), lower, upper, time_limit, relu=False)
+        if sol.status == "optimal":
+            sol.info["residual"] = sol.value
+        return sol
+    best: LayerSolution | None = None
+    bound, tau = 0.0, 0.0   # tau = 0 is the paper's LP (active = y > 0): a good h, no certificate
+    for _ in range(MAX_TAU_ROUNDS):
+        sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, relu=True)
+        if sol.status != "optimal":
+            break
+        if tau > 0:
+            bound = max(bound, sol.value)  # tau is the residual of some h: certified
+        r = np.maximum(W @ sol.h + b, 0.0) - y
+        sol.info["residual"] = float(np.abs(r).sum() if norm == "l1" else np.abs(r).max())
+        if best is None or sol.info["residual"] < best.info["residual"]:
+            best = sol
+        new_tau = best.info["residual"]
+        if tau > 0 and new_tau >= tau * (1 - 1e-9):
+            break
+        tau = new_tau
+    if best is None:
+        return sol
+    best.value = bound
+    best.info["tau"] = tau
+    return best
+
+
+def _noisy_lp(W, b, y, norm, active, lower, upper, time_limit, relu: bool) -> LayerSolution:
+    m, n = W.shape
+    mb = ModelBuilder("noisy")
+    h = mb.add_vars("h", n, lower, upper)
+    floor = np.maximum(0.0, -y) if relu else np.zeros(m)
+    if norm == "linf":
+        e = mb.add_vars("t", 1, float(floor.max(initial=0.0)), np.inf, cost=1.0)
+        col = np.ones((m, 1))
+    else:
+        e = mb.add_vars("e", m, floor, np.inf, cost=1.0)
+        col = np.eye(m)
+    # upper side for every row:  W h + b - y <= e
+    mb.add_rows("upper", [(h, W), (e, -col)], -np.inf, y - b)
+    if active.any():  # lower side on active rows:  W h + b - y >= -e
+        mb.add_rows("lower", [(h, W[active]), (e, col[active])], y[active] - b[active], np.inf)
+    out = solve(mb.build(), "highs", time_limit=time_limit)
+    if out.status != "optimal":
+        return LayerSolution(out.status, info=out.details())
+    model_h = out.x[h]
+    return LayerSolution("optimal", model_h, value=float(out.objective), how="lp", info=out.details())
+
+
+def invert_single_layer(network, target, *, norm, lower, upper, time_limit=None, **opts) -> InversionResult:
+    """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
+    if network.depth != 1:
+        raise InputError(f"method lp inverts a single layer; this network has {network.depth}: "
+                         "use method layerwise or milp")
+    if opts:
+        raise InputError(f"method lp: unknown option(s) {', '.join(sorted(opts))}")
+    W, b = network.weights[0], network.biases[0]
+    relu = network.relu_output
+    if norm == "exact":
+        sol = solve_layer_exact(W, b, target, relu, lower, upper, time_limit, tol=tolerance(target),
+                                need_dimension=True)
+        status = {"optimal": OPTIMAL, "infeasible": INFEASIBLE, "time_limit": TIME_LIMIT}.get(sol.status, FAILED)
+        res = InversionResult(status, sol.h, "lp", norm, objective=0.0 if sol.h is not None else None,
+                              solver={"preimage": {"unique": sol.unique, "dimension": sol.dimension},
+                                      "how": sol.how, **sol.info})
+        if status == FAILED:
+            res.message = f"LP solver status {sol.status}"
+        return res
+    sol = solve_layer_noisy(W, b, target, relu, norm, lower, upper, time_limit)
+    if sol.status != "optimal":
+        return InversionResult(FAILED if sol.status != "time_limit" else TIME_LIMIT, None, "lp", norm,
+                               message=f"noisy LP status {sol.status}")
+    sol.h = polish(network, target, sol.h, norm, lower, upper)
+    resid = residual_norm(network, target, sol.h, norm)
+    status = OPTIMAL if resid - sol.value <= tolerance(target) else FEASIBLE  # bound meets residual
+    return InversionResult(status, sol.h, "lp", norm, bound=sol.value, gap=resid - sol.value,
+                           solver={"lp_value": sol.value, "tau": sol.info.get("tau"), "how": "lp"})
