@@ -1,0 +1,135 @@
+"""Method ``milp``: exact inversion of any depth by the big-M formulation, to proven optimality.
+
+Steps: sound bounds (interval arithmetic, optionally LP-based tightening with the observation
+constraints), the matrix model (:mod:`milpinv.formulation`), a backend solve, then a polish of
+the solution on its linear piece (:func:`milpinv.pieces.polish`) so the returned z satisfies the
+piece's equalities to LP precision rather than big-M precision. Verdicts: ``optimal`` and
+``infeasible`` only as the solver (or an infeasible bound LP) proves them; ``time_limit`` keeps
+the incumbent, the best bound and the gap.
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from .backends import solve
+from .bounds import interval_bounds, tighten_bounds
+from .errors import InputError
+from .formulation import Formulation, build_formulation
+from .network import ReluNetwork
+from .pieces import polish
+from .result import FAILED, INFEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult
+from .single_layer import solve_layer_exact
+
+BOUND_MODES = ("interval", "lp")
+PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
+
+
+def build_model(network: ReluNetwork, target, *, norm: str = "exact", lower, upper, bounds: str = "interval",
+                obbt_passes: int = 1, time_limit: float | None = None) -> tuple[Formulation, dict]:
+    """Bounds then the big-M model; returns the formulation and bound statistics.
+    With ``bounds="lp"`` a proven-infeasible relaxation gives ``info["infeasible"] = True``."""
+    if bounds not in BOUND_MODES:
+        raise InputError(f"bounds: expected one of {BOUND_MODES}, got {bounds!r}")
+    t0 = time.perf_counter()
+    b = interval_bounds(network, lower, upper)
+    info = {"bounds": bounds, "infeasible": False}
+    if bounds == "lp":
+        b, report = tighten_bounds(network, lower, upper, b, target, norm, passes=obbt_passes, time_limit=time_limit)
+        info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
+    info["bound_time_s"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    form = build_formulation(network, target, norm, lower, upper, b)
+    info["build_time_s"] = time.perf_counter() - t1
+    return form, info
+
+
+def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver: str = "highs",
+                bounds: str = "interval", obbt_passes: int = 1, threads: int | None = None,
+                mip_gap: float = 1e-9, warm_start=None, integral_preimage: bool = False,
+                heuristic: bool = True, peeling: bool = True, verbose: bool = False) -> InversionResult:
+    """Solve the big-M model of ``network`` for ``target`` with the named backend.
+
+    ``heuristic``: first try a short projected gradient descent; with the exact norm a verified
+    pre-image ends the search (objective 0 meets the bound 0), otherwise it warm-starts the solver.
+    ``peeling``: the exact presolve :func:`peel` (an infeasible reduced model is re-solved in full)."""
+    t0 = time.perf_counter()
+    if heuristic and warm_start is None:
+        found = _heuristic(network, target, norm, lower, upper)
+        if found.status == OPTIMAL and norm == "exact":
+            found.z = polish(network, target, found.z, norm, lower, upper)
+            found.method, found.bound, found.gap = "milp", 0.0, 0.0
+            found.solver = {"backend": solver, "solved_by": "heuristic (projected gradient descent)", **found.solver}
+            return found
+        warm_start = found.z
+    full = (network, target)
+    network, target, peeled = peel(network, target, norm, lower, upper) if peeling else (network, target, 0)
+    if peeled and warm_start is not None:
+        warm_start = None if network.depth == full[0].depth else warm_start
+    form, info = build_model(network, target, norm=norm, lower=lower, upper=upper, bounds=bounds,
+                             obbt_passes=obbt_passes, time_limit=time_limit)
+    details = {"backend": solver, **info, **form.stats()}
+    if info["infeasible"]:
+        return InversionResult(INFEASIBLE, None, "milp", norm, solver=details,
+                               message="the LP relaxation with the observation constraints is infeasible")
+    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
+    start = None if warm_start is None else form.complete(warm_start, target)
+    out = solve(form.model, solver, time_limit=remaining, mip_gap=mip_gap, threads=threads,
+                warm_start=start, verbose=verbose)
+    details.update(out.details(), nodes=out.nodes, iterations=out.iterations, peeled_layers=peeled)
+    result = _result(out, form, network, target, norm, lower, upper, integral_preimage, details)
+    if peeled and result.status == INFEASIBLE:
+        # the peeled target is a float solve: only the full model may prove infeasibility
+        remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
+        return invert_milp(*full, norm=norm, lower=lower, upper=upper, time_limit=remaining, solver=solver,
+                           bounds=bounds, obbt_passes=obbt_passes, threads=threads, mip_gap=mip_gap,
+                           integral_preimage=integral_preimage, heuristic=False, peeling=False, verbose=verbose)
+    return result
+
+
+def peel(network: ReluNetwork, target, norm: str, lower, upper) -> tuple[ReluNetwork, np.ndarray, int]:
+    """Exact presolve: while the last layer's pre-image over h >= 0 is one point (its active rows
+    have full column rank, as in expanding layers), replace the target by that point and drop
+    the layer. Returns the reduced network, its target and the number of layers removed."""
+    if norm != "exact":
+        return network, target, 0
+    peeled, y = 0, np.asarray(target, float)
+    while network.depth > 1:
+        k = network.depth - 1
+        W, b = network.weights[k], network.biases[k]
+        band = PEEL_TOL * max(1.0, float(np.max(np.abs(y), initial=0.0)))
+        sol = solve_layer_exact(W, b, y, network.applies_relu(k), np.zeros(W.shape[1]),
+                                np.full(W.shape[1], np.inf), tol=band, band=band if peeled else 0.0)
+        if sol.status != "optimal" or sol.how != "lstsq":
+            break
+        y = np.where(sol.h > band, sol.h, 0.0)
+        network = ReluNetwork(network.weights[:k], network.biases[:k], "relu")
+        peeled += 1
+    return network, y, peeled
+
+
+def _heuristic(network, target, norm, lower, upper) -> InversionResult:
+    from .gd import invert_gd
+
+    return invert_gd(network, target, norm=norm, lower=lower, upper=upper, time_limit=1.0, seed=0,
+                     steps=400, restarts=4)
+
+
+def _result(out, form, network, target, norm, lower, upper, integral_preimage, details) -> InversionResult:
+    if out.status == "infeasible":
+        if out.raw_status.startswith("lattice") and not integral_preimage:
+            return InversionResult(FAILED, None, "milp", norm, solver=details,
+                                   message=f"{out.raw_status}: no pre-image on the lattice, which proves nothing "
+                                           "over the reals unless every pre-image is integral")
+        return InversionResult(INFEASIBLE, None, "milp", norm, solver=details, message=out.raw_status)
+    if out.status not in ("optimal", "time_limit"):
+        return InversionResult(FAILED, None, "milp", norm, solver=details,
+                               message=f"solver status {out.status} ({out.raw_status})")
+    z = None
+    if out.x is not None:
+        z = polish(network, target, form.z_of(out.x), norm, lower, upper)
+    status = OPTIMAL if out.status == "optimal" else TIME_LIMIT
+    objective = None if out.objective is None else (0.0 if norm == "exact" else float(out.objective))
+    return InversionResult(status, z, "milp", norm, objective=objective, bound=out.bound, gap=out.gap,
+                           solver=details, message="" if status == OPTIMAL else out.raw_status)
