@@ -14,8 +14,7 @@ import numpy as np
 from .errors import InputError
 from .instance import Instance, check_target, make_box
 from .network import ReluNetwork
-from .result import (FAILED, FEASIBLE, INFEASIBLE, NORMS, OPTIMAL, TIME_LIMIT, InversionResult,
-                     residuals, tolerance)
+from .result import NORMS, OPTIMAL, InversionResult, check_result
 
 METHODS: dict[str, tuple[str, str]] = {
     "lp": ("milpinv.single_layer", "invert_single_layer"),
@@ -48,8 +47,8 @@ def invert(
         inst = network
         network, target = inst.network, inst.target if target is None else target
         box = (inst.lower, inst.upper) if box is None else box
-        if method in ("milp", "auto") and inst.meta.get("integral_preimage"):
-            options.setdefault("integral_preimage", True)  # lets CP-SAT's lattice verdict count as proof
+        if inst.meta.get("integral_preimage"):
+            options.setdefault("integral_preimage", True)
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
     if norm not in NORMS:
@@ -61,75 +60,36 @@ def invert(
     if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"time_limit: must be a positive number of seconds, got {time_limit}")
     x = check_target(network, target, allow_negative=norm != "exact")
+    integral = bool(options.get("integral_preimage")) and norm == "exact"
+    if method not in ("milp", "auto"):
+        options.pop("integral_preimage", None)
     lower, upper = make_box(network, box)
     t0 = time.perf_counter()
     if method == "auto":
-        result = _auto(network, x, norm, lower, upper, time_limit, options)
+        result = _auto(network, x, norm, lower, upper, time_limit, options, integral)
     else:
-        result = _run(method, network, x, norm, lower, upper, time_limit, options)
+        result = _run(method, network, x, norm, lower, upper, time_limit, options, integral)
     result.time_s = time.perf_counter() - t0
     return result
 
 
-def _run(method, network, x, norm, lower, upper, time_limit, options) -> InversionResult:
+def _run(method, network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
     module, func = METHODS[method]
     fn = getattr(importlib.import_module(module), func)
     result = fn(network, x, norm=norm, lower=lower, upper=upper, time_limit=time_limit, **options)
-    return check_result(result, network, x, lower, upper)
+    return check_result(result, network, x, lower, upper, integral=integral)
 
 
-def _auto(network, x, norm, lower, upper, time_limit, options) -> InversionResult:
+def _auto(network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
     """Layer-wise LP first (polynomial); if it gives no verified optimum, the exact MILP."""
     t0 = time.perf_counter()
-    first = _run("layerwise", network, x, norm, lower, upper, time_limit, {})
+    first = _run("layerwise", network, x, norm, lower, upper, time_limit, {}, integral)
     if first.status == OPTIMAL:
         first.method = "auto:layerwise"
         return first
     remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
     warm = first.z if first.z is not None else None
-    second = _run("milp", network, x, norm, lower, upper, remaining, {"warm_start": warm, **options})
+    second = _run("milp", network, x, norm, lower, upper, remaining, {"warm_start": warm, **options}, integral)
     second.method = "auto:milp"
     second.solver["layerwise"] = {"status": first.status, "message": first.message}
     return second
-
-
-def check_result(result: InversionResult, network: ReluNetwork, x: np.ndarray,
-                 lower: np.ndarray, upper: np.ndarray) -> InversionResult:
-    """Re-check ``result.z`` by a float64 forward pass; downgrade any claim it does not support."""
-    tol = tolerance(x)
-    if result.status == INFEASIBLE:
-        result.z = None
-        result.residual_l1 = result.residual_linf = None
-        return result
-    if result.z is None:
-        if result.status in (OPTIMAL, FEASIBLE):
-            result.status, result.message = FAILED, result.message or "method returned no z"
-        return result
-    z = np.asarray(result.z, dtype=np.float64).reshape(-1)
-    if z.shape != (network.input_dim,) or not np.all(np.isfinite(z)):
-        result.status, result.z = FAILED, None
-        result.message = "method returned a malformed z"
-        return result
-    box_tol = 1e-7 * max(1.0, float(np.max(np.abs(np.concatenate([lower, upper])))))
-    if np.any(z < lower - box_tol) or np.any(z > upper + box_tol):
-        result.message = (result.message + "; " if result.message else "") + "z left the box: clipped"
-    z = np.clip(z, lower, upper)
-    result.z = z
-    result.residual_l1, result.residual_linf = residuals(network, x, z)
-    if result.status not in (OPTIMAL, FEASIBLE, TIME_LIMIT):
-        return result
-    if result.norm == "exact":
-        if result.residual_linf > tol:
-            if result.status != TIME_LIMIT:
-                result.status = FAILED
-            result.message = (f"forward pass residual {result.residual_linf:.3g} exceeds tolerance {tol:.3g}"
-                              + (f"; {result.message}" if result.message else ""))
-    else:
-        true_obj = result.residual_l1 if result.norm == "l1" else result.residual_linf
-        if result.objective is not None and true_obj > result.objective + tol * max(1, x.size if result.norm == "l1" else 1):
-            result.message = (f"solver objective {result.objective:.6g} below the forward-pass residual "
-                              f"{true_obj:.6g}; reporting the residual" + (f"; {result.message}" if result.message else ""))
-            if result.status == OPTIMAL:
-                result.status = FEASIBLE
-        result.objective = true_obj
-    return result

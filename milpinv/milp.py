@@ -19,7 +19,7 @@ from .errors import InputError
 from .formulation import Formulation, build_formulation
 from .network import ReluNetwork
 from .pieces import polish
-from .result import FAILED, INFEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult
+from .result import FAILED, INFEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult, check_result
 from .single_layer import solve_layer_exact
 
 BOUND_MODES = ("interval", "lp")
@@ -57,6 +57,8 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
     t0 = time.perf_counter()
     if heuristic and warm_start is None:
         found = _heuristic(network, target, norm, lower, upper)
+        if integral_preimage:  # accept only a lattice point that matches the target exactly
+            found = check_result(found, network, np.asarray(target, float), lower, upper, integral=True)
         if found.status == OPTIMAL and norm == "exact":
             found.z = polish(network, target, found.z, norm, lower, upper)
             found.method, found.bound, found.gap = "milp", 0.0, 0.0

@@ -17,6 +17,7 @@ FAILED = "failed"            # the method gave no verified answer (says why in `
 STATUSES = (OPTIMAL, FEASIBLE, INFEASIBLE, TIME_LIMIT, FAILED)
 
 NORMS = ("exact", "l1", "linf")
+INTEGRAL_TOL = 1e-9  # residual tolerance when every pre-image is integral (see check_result)
 
 
 def tolerance(target: np.ndarray, rel: float = 1e-6) -> float:
@@ -88,6 +89,61 @@ class InversionResult:
         if self.message:
             parts.append(f"({self.message})")
         return " ".join(parts)
+
+
+def check_result(result: InversionResult, network: ReluNetwork, x: np.ndarray,
+                 lower: np.ndarray, upper: np.ndarray, integral: bool = False) -> InversionResult:
+    """Re-check ``result.z`` by a float64 forward pass; downgrade any claim it does not support.
+
+    ``integral``: every pre-image is known to be integral (reduced instances, integer weights);
+    z is rounded to the lattice and must then match the target to :data:`INTEGRAL_TOL`, so
+    that a relative tolerance never accepts an integer residual on large-valued targets."""
+    integral = integral and result.norm == "exact"
+    tol = INTEGRAL_TOL if integral else tolerance(x)
+    if result.status == INFEASIBLE:
+        result.z = None
+        result.residual_l1 = result.residual_linf = None
+        return result
+    if result.z is None:
+        if result.status in (OPTIMAL, FEASIBLE):
+            result.status, result.message = FAILED, result.message or "method returned no z"
+        return result
+    z = np.asarray(result.z, dtype=np.float64).reshape(-1)
+    if z.shape != (network.input_dim,) or not np.all(np.isfinite(z)):
+        result.status, result.z = FAILED, None
+        result.message = "method returned a malformed z"
+        return result
+    box_tol = 1e-7 * max(1.0, float(np.max(np.abs(np.concatenate([lower, upper])))))
+    if np.any(z < lower - box_tol) or np.any(z > upper + box_tol):
+        result.message = (result.message + "; " if result.message else "") + "z left the box: clipped"
+    z = np.clip(z, lower, upper)
+    if integral:
+        z = _snap(network, x, z, lower, upper)
+    result.z = z
+    result.residual_l1, result.residual_linf = residuals(network, x, z)
+    if result.status not in (OPTIMAL, FEASIBLE, TIME_LIMIT):
+        return result
+    if result.norm == "exact":
+        if result.residual_linf > tol:
+            if result.status != TIME_LIMIT:
+                result.status = FAILED
+            result.message = (f"forward pass residual {result.residual_linf:.3g} exceeds tolerance {tol:.3g}"
+                              + (f"; {result.message}" if result.message else ""))
+    else:
+        true_obj = result.residual_l1 if result.norm == "l1" else result.residual_linf
+        if result.objective is not None and true_obj > result.objective + tol * max(1, x.size if result.norm == "l1" else 1):
+            result.message = (f"solver objective {result.objective:.6g} below the forward-pass residual "
+                              f"{true_obj:.6g}; reporting the residual" + (f"; {result.message}" if result.message else ""))
+            if result.status == OPTIMAL:
+                result.status = FEASIBLE
+        result.objective = true_obj
+    return result
+
+
+def _snap(network: ReluNetwork, x: np.ndarray, z: np.ndarray, lower, upper) -> np.ndarray:
+    """The nearest lattice point when it is at least as good as z."""
+    zr = np.clip(np.round(z), np.ceil(lower), np.floor(upper))
+    return zr if residuals(network, x, zr)[1] <= residuals(network, x, z)[1] else z
 
 
 def _jsonable(value: Any) -> Any:

@@ -63,3 +63,33 @@ class SubsetSum:
         if len(chosen) != self.n:
             raise InputError(f"selection: expected {self.n} values, got {len(chosen)}")
         return sum(w for w, c in zip(self.weights, chosen) if c) == self.target
+
+
+def problem_kind(problem) -> str:
+    """The registry name of a problem object: ``3sat`` or ``subset-sum``."""
+    if isinstance(problem, CNF):
+        return "3sat"
+    if isinstance(problem, SubsetSum):
+        return "subset-sum"
+    raise InputError(f"problem: expected a CNF or SubsetSum, got {type(problem).__name__}")
+
+
+def problem_to_dict(problem) -> dict:
+    """A JSON-able description (stored in a reduced instance's meta, so its maps can run later)."""
+    if isinstance(problem, CNF):
+        return {"kind": "3sat", "num_vars": problem.num_vars, "clauses": [list(c) for c in problem.clauses]}
+    if isinstance(problem, SubsetSum):
+        return {"kind": "subset-sum", "weights": list(problem.weights), "target": problem.target}
+    raise InputError(f"problem: expected a CNF or SubsetSum, got {type(problem).__name__}")
+
+
+def problem_from_dict(data: dict):
+    """Inverse of :func:`problem_to_dict`."""
+    try:
+        if data["kind"] == "3sat":
+            return CNF(int(data["num_vars"]), tuple(tuple(c) for c in data["clauses"]))
+        if data["kind"] == "subset-sum":
+            return SubsetSum(tuple(data["weights"]), int(data["target"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InputError(f"source problem: malformed description ({exc})") from None
+    raise InputError(f"source problem: unknown kind {data.get('kind')!r}")

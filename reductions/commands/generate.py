@@ -1,0 +1,79 @@
+"""reductions generate: random 3-SAT / subset-sum instances, their reductions to inversion, and a
+manifest.json with the parameters, seeds and the independent solver's answers (a suite that
+``milpinv bench`` runs directly)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from milpinv.cliutil import nonneg_float, positive_float, positive_int
+from milpinv.files import write_json
+
+from ..generators import planted_ksat, random_ksat, random_subsetsum
+from ..io import SUFFIX, write_problem
+from ..registry import get_reduction
+from ..verify import oracle
+
+
+def register(sub) -> None:
+    p = sub.add_parser("generate", help="write random instances, their reductions and a manifest")
+    p.add_argument("problem", choices=["3sat", "subset-sum"])
+    p.add_argument("--n", type=positive_int, default=10, help="variables (3sat) or items (subset-sum)")
+    p.add_argument("--ratio", type=nonneg_float, default=4.26, help="3sat: clauses per variable")
+    p.add_argument("--k", type=positive_int, default=3, help="3sat: literals per clause")
+    p.add_argument("--planted", action="store_true", help="3sat: planted satisfiable; subset-sum: planted yes")
+    p.add_argument("--density", type=positive_float, default=1.0, help="subset-sum: n / log2(max weight)")
+    p.add_argument("--count", type=positive_int, default=10)
+    p.add_argument("--seed", type=int, default=0, help="instance i uses seed + i")
+    p.add_argument("--via", choices=["subset-sum"], default=None, help="3sat: reduce through subset-sum")
+    p.add_argument("--out", required=True, help="output folder")
+    p.set_defaults(func=run)
+
+
+def _make(args, seed: int):
+    if args.problem == "3sat":
+        if args.planted:
+            return planted_ksat(args.n, args.ratio, args.k, seed=seed)[0]
+        return random_ksat(args.n, args.ratio, args.k, seed=seed)
+    return random_subsetsum(args.n, args.density, seed=seed, planted=True if args.planted else None)
+
+
+def _params(args) -> dict:
+    keys = ("n", "ratio", "k") if args.problem == "3sat" else ("n", "density")
+    return {"problem": args.problem, **{k: getattr(args, k) for k in keys},
+            "planted": args.planted, "count": args.count, "seed": args.seed, "via": args.via}
+
+
+def _command(args) -> str:
+    flags = [f"--{k} {v}" for k, v in _params(args).items()
+             if k != "problem" and v is not None and not isinstance(v, bool)]
+    flags += ["--planted"] if args.planted else []
+    return f"reductions generate {args.problem} {' '.join(flags)} --out {Path(args.out).as_posix()}"
+
+
+def run(args) -> int:
+    from tqdm import tqdm
+
+    out = Path(args.out)
+    reduction = get_reduction(args.problem, "relu", via=args.via)
+    entries = []
+    for i in tqdm(range(args.count), desc=f"generate {args.problem}"):
+        seed = args.seed + i
+        problem = _make(args, seed)
+        answer = oracle(problem)
+        known = "feasible" if answer is not None else "infeasible"
+        stem = f"{args.problem.replace('-', '')}_n{args.n}_s{seed}"
+        write_problem(problem, out / f"{stem}{SUFFIX[args.problem]}", comment=f"seed {seed}")
+        inst = reduction.reduce(problem)
+        inst.meta["known_answer"] = known
+        inst.save(out / f"{stem}.npz")
+        entries.append({"file": f"{stem}.npz", "source": f"{stem}{SUFFIX[args.problem]}", "norm": "exact",
+                        "known_answer": known, "params": {**problem.meta, "seed": seed}})
+    params = _params(args)
+    yes = sum(e["known_answer"] == "feasible" for e in entries)
+    manifest = {"suite": f"reductions-{args.problem}", "reduction": reduction.name, "params": params,
+                "command": _command(args), "count": len(entries), "instances": entries,
+                "oracle": "python-sat (CaDiCaL)" if args.problem == "3sat" else "dynamic programming / CP-SAT"}
+    write_json(out / "manifest.json", manifest)
+    print(f"wrote {len(entries)} {args.problem} instances ({yes} yes, {len(entries) - yes} no) "
+          f"and their {reduction.name} reductions to {out}")
+    return 0
