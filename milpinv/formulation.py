@@ -134,11 +134,15 @@ def build_formulation(network: ReluNetwork, target: np.ndarray, norm: str, lower
         y_slice, y_terms = _output_values(mb, network, prev, W, b, bounds, layers, counts)
         m = x.shape[0]
         eye = sp.identity(m, format="csr")
+        lo, hi = bounds[-1]
+        if network.relu_output:
+            lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+        emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         if norm == "l1":
-            e = mb.add_vars("e", m, 0.0, np.inf, cost=1.0)
+            e = mb.add_vars("e", m, 0.0, emax, cost=1.0)
             err = (e, -eye)
         else:
-            e = mb.add_vars("t", 1, 0.0, np.inf, cost=1.0)
+            e = mb.add_vars("t", 1, 0.0, float(emax.max(initial=0.0)), cost=1.0)
             err = (e, -np.ones((m, 1)))
         mb.add_rows("err_hi", y_terms + [err], -np.inf, x - y_slice)        # y - x <= e
         mb.add_rows("err_lo", y_terms + [(err[0], -err[1])], x - y_slice, np.inf)   # y - x >= -e

@@ -24,12 +24,17 @@ from .single_layer import solve_layer_exact
 
 BOUND_MODES = ("interval", "lp")
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
+SAFE_MAGNITUDE = 1e7  # above this, a floating-point "infeasible" is re-decided exactly (or not claimed)
+LATTICE_SLACK = 1e-6  # float slop allowed before rounding bounds to integers (lattice models)
 
 
 def build_model(network: ReluNetwork, target, *, norm: str = "exact", lower, upper, bounds: str = "interval",
-                obbt_passes: int = 1, time_limit: float | None = None) -> tuple[Formulation, dict]:
+                obbt_passes: int = 1, time_limit: float | None = None,
+                lattice: bool = False) -> tuple[Formulation, dict]:
     """Bounds then the big-M model; returns the formulation and bound statistics.
-    With ``bounds="lp"`` a proven-infeasible relaxation gives ``info["infeasible"] = True``."""
+    With ``bounds="lp"`` a proven-infeasible relaxation gives ``info["infeasible"] = True``.
+    ``lattice``: the model is solved over integer points only (CP-SAT on an integer network), so
+    bounds are rounded to the integers that integer pre-activations can reach."""
     if bounds not in BOUND_MODES:
         raise InputError(f"bounds: expected one of {BOUND_MODES}, got {bounds!r}")
     t0 = time.perf_counter()
@@ -38,6 +43,8 @@ def build_model(network: ReluNetwork, target, *, norm: str = "exact", lower, upp
     if bounds == "lp":
         b, report = tighten_bounds(network, lower, upper, b, target, norm, passes=obbt_passes, time_limit=time_limit)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
+    if lattice:
+        b = [(np.ceil(lo - LATTICE_SLACK), np.floor(hi + LATTICE_SLACK)) for lo, hi in b]
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
     form = build_formulation(network, target, norm, lower, upper, b)
@@ -66,12 +73,13 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
             return found
         warm_start = found.z
     full = (network, target)
+    peeling = peeling and solver != "cpsat"  # CP-SAT needs the integer target, not a float solve
     network, target, peeled = peel(network, target, norm, lower, upper) if peeling else (network, target, 0)
     if peeled and warm_start is not None:
         warm_start = None if network.depth == full[0].depth else warm_start
     form, info = build_model(network, target, norm=norm, lower=lower, upper=upper, bounds=bounds,
-                             obbt_passes=obbt_passes, time_limit=time_limit)
-    details = {"backend": solver, **info, **form.stats()}
+                             obbt_passes=obbt_passes, time_limit=time_limit, lattice=solver == "cpsat")
+    details = {"backend": solver, **info, **form.stats(), "magnitude": magnitude(form.model)}
     if info["infeasible"]:
         return InversionResult(INFEASIBLE, None, "milp", norm, solver=details,
                                message="the LP relaxation with the observation constraints is infeasible")
@@ -81,6 +89,8 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
                 warm_start=start, verbose=verbose)
     details.update(out.details(), nodes=out.nodes, iterations=out.iterations, peeled_layers=peeled)
     result = _result(out, form, network, target, norm, lower, upper, integral_preimage, details)
+    if result.status == INFEASIBLE and solver != "cpsat" and magnitude(form.model) > SAFE_MAGNITUDE:
+        result = _confirm_infeasible(result, network, target, norm, lower, upper, integral_preimage, time_limit, t0)
     if peeled and result.status == INFEASIBLE:
         # the peeled target is a float solve: only the full model may prove infeasibility
         remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
@@ -88,6 +98,30 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
                            bounds=bounds, obbt_passes=obbt_passes, threads=threads, mip_gap=mip_gap,
                            integral_preimage=integral_preimage, heuristic=False, peeling=False, verbose=verbose)
     return result
+
+
+def magnitude(model) -> float:
+    """The largest coefficient or finite right-hand side of a model."""
+    finite = lambda v: np.abs(v[np.isfinite(v)])  # noqa: E731
+    return float(max(np.max(np.abs(model.A.data), initial=0.0), np.max(finite(model.row_lower), initial=0.0),
+                     np.max(finite(model.row_upper), initial=0.0)))
+
+
+def _confirm_infeasible(result, network, target, norm, lower, upper, integral_preimage, time_limit, t0):
+    """A floating-point solver's "infeasible" on a model with huge numbers is not a proof. Decide
+    it exactly with CP-SAT when every pre-image is integral; otherwise report no verdict."""
+    big = f"coefficients up to {result.solver.get('magnitude', 0):.3g} exceed {SAFE_MAGNITUDE:g}"
+    lattice_ok = (integral_preimage and network.is_integral and np.all(lower == np.round(lower))
+                  and np.all(upper == np.round(upper)))
+    if not lattice_ok:
+        return InversionResult(FAILED, None, "milp", norm, solver=result.solver,
+                               message=f"{result.solver.get('backend')} reports infeasible but {big}, which makes "
+                                       "a floating-point infeasibility unreliable")
+    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
+    exact = invert_milp(network, target, norm=norm, lower=lower, upper=upper, time_limit=remaining, solver="cpsat",
+                        integral_preimage=True, heuristic=False, peeling=False)
+    exact.solver["confirmed"] = f"{result.solver.get('backend')} said infeasible but {big}: decided exactly by CP-SAT"
+    return exact
 
 
 def peel(network: ReluNetwork, target, norm: str, lower, upper) -> tuple[ReluNetwork, np.ndarray, int]:

@@ -51,6 +51,12 @@ def test_composed_chain_round_trip(cnf):
     assert_check(cnf, CHAIN)
 
 
+def test_composed_chain_unsat_is_proven():
+    cnf = CNF(2, ((1, 2), (1, -2), (-1, 2), (-1, -2), (1, 2, -1)))
+    c = assert_check(cnf, CHAIN)
+    assert c.oracle == "no" and c.inversion == "infeasible"
+
+
 @given(cnfs(max_vars=5, max_clauses=12))
 def test_sat_to_subsetsum_is_exact(cnf):
     """Exhaustively: every assignment maps to a selection summing to the target iff it satisfies."""

@@ -1,0 +1,137 @@
+"""OR-Tools engines, independent of HiGHS: SCIP through ``pywraplp`` (a second MILP solver for
+cross-checks) and CP-SAT for integer-weight models, decided in exact integer arithmetic.
+
+CP-SAT solves over the lattice: *every* variable is made integer. A CP-SAT "infeasible" is
+therefore a proof only that no integer point exists (raw status ``lattice-infeasible``);
+:func:`milpinv.milp.invert_milp` accepts it as a proof over the reals only for instances whose
+pre-images are all integral (the reductions' instances, which say so in their meta).
+"""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..errors import InputError, SolverError
+from ..model import MatrixModel, SolveOutcome
+
+INT_TOL = 1e-9
+CPSAT_MAX = 2 ** 62
+
+
+def _rows(model: MatrixModel):
+    """(lower, upper, column indices, values) for every row."""
+    A = model.A.tocsr()
+    for i in range(model.num_rows):
+        sl = slice(A.indptr[i], A.indptr[i + 1])
+        yield model.row_lower[i], model.row_upper[i], A.indices[sl], A.data[sl]
+
+
+def solve_scip(model: MatrixModel, time_limit: float | None = None, mip_gap: float = 1e-9,
+               threads: int | None = None, warm_start: np.ndarray | None = None,
+               verbose: bool = False) -> SolveOutcome:
+    """Solve with SCIP (pywraplp); same contract as :func:`milpinv.backends.highs.solve_highs`."""
+    from ortools.linear_solver import pywraplp
+
+    solver = pywraplp.Solver.CreateSolver("SCIP")
+    if solver is None:
+        raise SolverError("OR-Tools was built without SCIP")
+    inf = solver.infinity()
+    fin = lambda v: v if np.isfinite(v) else (inf if v > 0 else -inf)  # noqa: E731
+    xs = [solver.IntVar(fin(lo), fin(hi), f"v{j}") if integer else solver.NumVar(fin(lo), fin(hi), f"v{j}")
+          for j, (lo, hi, integer) in enumerate(zip(model.col_lower, model.col_upper, model.integrality))]
+    for lo, hi, cols, vals in _rows(model):
+        ct = solver.RowConstraint(fin(lo), fin(hi), "")
+        for j, a in zip(cols, vals):
+            ct.SetCoefficient(xs[j], float(a))
+    obj = solver.Objective()
+    for j in np.flatnonzero(model.c):
+        obj.SetCoefficient(xs[j], float(model.c[j]))
+    obj.SetOffset(float(model.offset))
+    obj.SetMinimization()
+    if time_limit is not None:
+        solver.SetTimeLimit(max(1, int(1000 * time_limit)))
+    if threads:
+        solver.SetNumThreads(int(threads))
+    if warm_start is not None:
+        solver.SetHint(xs, [float(v) for v in warm_start])
+    if verbose:
+        solver.EnableOutput()
+    params = pywraplp.MPSolverParameters()
+    params.SetDoubleParam(params.RELATIVE_MIP_GAP, float(mip_gap))
+    t0 = time.perf_counter()
+    code = solver.Solve(params)
+    elapsed = time.perf_counter() - t0
+    S = pywraplp.Solver
+    names = {S.OPTIMAL: "OPTIMAL", S.FEASIBLE: "FEASIBLE", S.INFEASIBLE: "INFEASIBLE",
+             S.UNBOUNDED: "UNBOUNDED", S.ABNORMAL: "ABNORMAL", S.NOT_SOLVED: "NOT_SOLVED"}
+    raw = names.get(code, str(code))
+    x = objective = bound = gap = None
+    if code in (S.OPTIMAL, S.FEASIBLE):
+        x = np.array([v.solution_value() for v in xs])
+        objective = float(obj.Value())
+        bound = float(obj.BestBound()) if model.num_integer else objective
+        gap = abs(objective - bound) / max(1e-10, abs(objective)) if bound is not None else None
+    status = {S.OPTIMAL: "optimal", S.FEASIBLE: "time_limit", S.INFEASIBLE: "infeasible",
+              S.UNBOUNDED: "unbounded"}.get(code, "time_limit" if code == S.NOT_SOLVED else "error")
+    nodes = int(solver.nodes()) if model.num_integer else None
+    return SolveOutcome(status, x, objective, bound, gap, nodes, int(solver.iterations()), elapsed,
+                        "ortools-scip", raw)
+
+
+def _integers(values: np.ndarray, what: str) -> list[int]:
+    values = np.asarray(values, dtype=np.float64)
+    finite = values[np.isfinite(values)]
+    if np.any(np.abs(finite - np.round(finite)) > INT_TOL) or np.any(np.abs(finite) >= CPSAT_MAX):
+        raise InputError(f"cpsat: the model has non-integer (or too large) {what}; CP-SAT handles "
+                         "integer-weight instances only (use --solver highs or ortools-scip)")
+    return [int(round(v)) for v in finite]
+
+
+def solve_cpsat(model: MatrixModel, time_limit: float | None = None, mip_gap: float = 1e-9,
+                threads: int | None = None, warm_start: np.ndarray | None = None,
+                verbose: bool = False) -> SolveOutcome:
+    """Solve over the integer lattice with CP-SAT, in exact integer arithmetic."""
+    from ortools.sat.python import cp_model
+
+    if not (np.all(np.isfinite(model.col_lower)) and np.all(np.isfinite(model.col_upper))):
+        raise InputError("cpsat: every variable needs finite bounds")
+    lo, hi = np.ceil(model.col_lower - INT_TOL), np.floor(model.col_upper + INT_TOL)
+    _integers(model.A.data, "coefficients")
+    c = _integers(model.c, "objective")
+    m = cp_model.CpModel()
+    xs = [m.NewIntVar(int(a), int(b), f"v{j}") if a <= b else None for j, (a, b) in enumerate(zip(lo, hi))]
+    if any(v is None for v in xs):
+        return SolveOutcome("infeasible", solver="cpsat", raw_status="lattice-infeasible (empty integer box)")
+    for rlo, rhi, cols, vals in _rows(model):
+        expr = sum(int(round(a)) * xs[j] for j, a in zip(cols, vals))
+        if np.isfinite(rlo):
+            m.Add(expr >= int(np.ceil(rlo - INT_TOL)))
+        if np.isfinite(rhi):
+            m.Add(expr <= int(np.floor(rhi + INT_TOL)))
+    if any(c):
+        m.Minimize(sum(ci * xs[j] for j, ci in enumerate(c) if ci))
+    if warm_start is not None:
+        for v, val in zip(xs, np.round(warm_start)):
+            m.AddHint(v, int(val))
+    solver = cp_model.CpSolver()
+    if time_limit is not None:
+        solver.parameters.max_time_in_seconds = float(time_limit)
+    solver.parameters.num_workers = int(threads) if threads else 2
+    solver.parameters.log_search_progress = bool(verbose)
+    t0 = time.perf_counter()
+    code = solver.Solve(m)
+    elapsed = time.perf_counter() - t0
+    raw = solver.StatusName(code)
+    if code == cp_model.INFEASIBLE:
+        return SolveOutcome("infeasible", solver="cpsat", raw_status="lattice-infeasible (CP-SAT)", time_s=elapsed)
+    if code == cp_model.MODEL_INVALID:
+        raise SolverError(f"CP-SAT rejected the model: {m.Validate()}")
+    x = objective = bound = gap = None
+    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        x = np.array([solver.Value(v) for v in xs], dtype=np.float64)
+        objective = float(solver.ObjectiveValue()) + model.offset if any(c) else model.offset
+        bound = float(solver.BestObjectiveBound()) + model.offset if any(c) else objective
+        gap = abs(objective - bound) / max(1e-10, abs(objective))
+    status = "optimal" if code == cp_model.OPTIMAL else "time_limit"
+    return SolveOutcome(status, x, objective, bound, gap, int(solver.NumBranches()), None, elapsed, "cpsat", raw)
