@@ -18,5 +18,9 @@ def run(args) -> int:
     rows = run_demo(args.seed, stream=None if args.json else sys.stdout)
     if args.json:
         print(json.dumps(rows))
-    wrong = [r for r in rows if r["status"] == "infeasible" and r.get("known_answer", "feasible") == "feasible"]
+    wrong = [r for r in rows if (r["status"] == "infeasible" and r["known_answer"] == "feasible")
+             or (r["status"] == "optimal" and r["known_answer"] == "infeasible")]
+    for r in wrong:
+        print(f"WRONG ANSWER: {r['case']} {r['method']}: {r['status']} but the known answer is {r['known_answer']}",
+              file=sys.stderr)
     return 1 if wrong else 0
