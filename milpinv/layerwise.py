@@ -60,9 +60,19 @@ def invert_layerwise(network, target, *, norm, lower, upper, time_limit=None, **
             bound = sol.value
         y = sol.h
     if norm == "exact":
-        return InversionResult(OPTIMAL, y, "layerwise", norm, objective=0.0, solver={"layers": layers[::-1]})
+        return InversionResult(OPTIMAL, y, "layerwise", norm, objective=0.0, solver={"layers": layers[::-1]},
+                               message=_uniqueness_note(layers))
     z = polish(network, target, y, norm, lower, upper)
     return InversionResult(FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
+
+
+def _uniqueness_note(layers: list[dict]) -> str:
+    """Name the layers whose LP pre-image was not shown to be a single point (z is then one of many)."""
+    loose = sorted(layer["layer"] for layer in layers if not layer["unique"])
+    if not loose:
+        return ""
+    return (f"verified, but the LP of layer(s) {', '.join(map(str, loose))} did not prove its pre-image a single "
+            "point: z may be one of many pre-images")
 
 
 def _stop(status: str, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:

@@ -111,7 +111,7 @@ def _confirm_infeasible(result, network, target, norm, lower, upper, integral_pr
     """A floating-point solver's "infeasible" on a model with huge numbers is not a proof. Decide
     it exactly with CP-SAT when every pre-image is integral; otherwise report no verdict."""
     big = f"coefficients up to {result.solver.get('magnitude', 0):.3g} exceed {SAFE_MAGNITUDE:g}"
-    lattice_ok = (integral_preimage and network.is_integral and np.all(lower == np.round(lower))
+    lattice_ok = (integral_preimage and network.is_integral() and np.all(lower == np.round(lower))
                   and np.all(upper == np.round(upper)))
     if not lattice_ok:
         return InversionResult(FAILED, None, "milp", norm, solver=result.solver,

@@ -32,6 +32,16 @@ def test_exact_planted_recovery(solver):
         assert r.residual_linf <= tolerance(inst.target)
 
 
+@pytest.mark.parametrize("solver", BACKENDS)
+def test_thread_count_can_change_between_solves(solver):
+    """HiGHS keeps one thread pool per process: a later solve with another thread count (after
+    bound tightening or the heuristic ran with the default) must still give a verified answer."""
+    inst = next(instances(dims_list=DIMS[:1]))
+    for threads in (None, 1, 2, 1):
+        r = milpinv.invert(inst, method="milp", solver=solver, bounds="lp", threads=threads, heuristic=False)
+        assert r.status == "optimal" and r.residual_linf <= tolerance(inst.target), (threads, r.summary())
+
+
 @pytest.mark.parametrize("norm", ["l1", "linf"])
 def test_backends_agree_on_noisy_optima(norm):
     for inst in instances(noise=0.05, seeds=(3,), dims_list=DIMS[:2]):

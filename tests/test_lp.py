@@ -23,6 +23,9 @@ def test_layerwise_answers_are_verified_and_unique_when_it_says_so(depth, seed):
         assert r.residual_linf <= tolerance(inst.target)
         if all(layer["unique"] for layer in r.solver["layers"]):
             np.testing.assert_allclose(r.z, inst.planted_z, atol=1e-6)
+            assert r.message == ""
+        else:
+            assert "may be one of many pre-images" in r.message
     else:
         assert r.z is None and "layer" in r.message
 
@@ -187,3 +190,11 @@ def test_cli_errors_are_one_line(cli, tmp_path, monkeypatch, args, fragment):
         code, err = exc.code, ""
     assert code == 2
     assert "Traceback" not in err
+
+
+def test_layerwise_says_when_its_answer_is_one_of_many():
+    net = ReluNetwork.random([6, 4], seed=3)       # fewer outputs than latents: a line of pre-images at least
+    inst = plant_instance(net, seed=4)
+    r = invert(inst, method="layerwise")
+    assert r.status == "optimal" and r.residual_linf <= tolerance(inst.target)
+    assert r.solver["layers"][0]["unique"] is False and "one of many" in r.message

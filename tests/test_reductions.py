@@ -87,7 +87,7 @@ def test_reduced_instances_have_integer_weights_and_record_their_source():
     cnf = random_ksat(6, 4.0, seed=1)
     for red, problem in ((SAT, cnf), (CHAIN, random_ksat(3, 2.0, seed=0)), (SS, random_subsetsum(6, 1.0, seed=0))):
         inst = red.reduce(problem)
-        assert inst.network.is_integral and inst.meta["integral_preimage"]
+        assert inst.network.is_integral() and inst.meta["integral_preimage"]
         again, source = reduction_from_meta(inst.meta)
         assert again.path == red.path and source == problem
 

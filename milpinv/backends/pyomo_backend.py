@@ -128,6 +128,11 @@ def _set_options(opt, name: str, time_limit, mip_gap, threads) -> None:
             cfg.mip_gap = float(mip_gap)
         cfg.load_solution = False
         if threads and name == "appsi_highs":
+            import highspy
+
+            # HiGHS keeps one thread pool per process and refuses a different thread count once it
+            # exists (an earlier bound-tightening or heuristic solve made it): start a new pool.
+            highspy.Highs.resetGlobalScheduler(True)
             opt.highs_options = {"threads": int(threads)}
         return
     names = {"gurobi": ("TimeLimit", "MIPGap", "Threads"), "cplex": ("timelimit", "mipgap", "threads"),
