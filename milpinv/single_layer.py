@@ -21,6 +21,12 @@ soon as tau is at least that optimum, which holds when tau is the residual of an
 the paper's LP (tau = 0, uncertified) and then setting tau to the best residual found, every later
 value is certified, and no certified value exceeds the planted noise norm ||e||. The returned h
 has a residual computed by a forward pass: the optimum lies between the two.
+
+For l1 the best residual is a sum over rows, far above any one row's error, so thresholding at it
+keeps almost no active rows; and the paper's LP fits every small positive y_i (noise on an inactive
+row, or an estimate from the layer above) as an active row, which wrecks the fit when such rows are
+many. So l1 first thresholds at the best h's largest row residual (uncertified: it only finds a
+better h), then at its l1 residual (certified).
 """
 from __future__ import annotations
 
@@ -151,21 +157,26 @@ def solve_layer_noisy(W, b, y, relu: bool, norm: str, lower, upper, time_limit=N
             sol.info["residual"] = sol.value
         return sol
     best: LayerSolution | None = None
-    bound, tau = 0.0, 0.0   # tau = 0 is the paper's LP (active = y > 0): a good h, no certificate
-    for _ in range(MAX_TAU_ROUNDS):
+    bound, tau, first = 0.0, 0.0, True   # tau = 0 is the paper's LP (active = y > 0): no certificate
+    keys = ["peak", "residual"] if norm == "l1" else ["residual"]
+    for _ in range(len(keys) * MAX_TAU_ROUNDS):
         sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, relu=True)
         if sol.status != "optimal":
             break
-        if tau > 0:
-            bound = max(bound, sol.value)  # tau is the residual of some h: certified
+        if best is not None and tau >= best.info["residual"]:
+            bound = max(bound, sol.value)  # tau is at least the residual of some h: certified
         r = np.maximum(W @ sol.h + b, 0.0) - y
-        sol.info["residual"] = float(np.abs(r).sum() if norm == "l1" else np.abs(r).max())
+        sol.info["peak"] = float(np.abs(r).max())
+        sol.info["residual"] = float(np.abs(r).sum()) if norm == "l1" else sol.info["peak"]
         if best is None or sol.info["residual"] < best.info["residual"]:
             best = sol
-        new_tau = best.info["residual"]
-        if tau > 0 and new_tau >= tau * (1 - 1e-9):
-            break
-        tau = new_tau
+        new_tau = best.info[keys[0]]
+        if not first and new_tau >= tau * (1 - 1e-9):  # this threshold has stopped decreasing
+            keys.pop(0)
+            if not keys:
+                break
+            new_tau = best.info[keys[0]]
+        tau, first = new_tau, False
     if best is None:
         return sol
     best.value = bound
