@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from .errors import InputError
 from .result import FAILED, FEASIBLE, OPTIMAL, TIME_LIMIT, InversionResult, tolerance
@@ -28,6 +29,23 @@ def loss_and_grad(network, Z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np
     return np.sum(r * r, axis=1), g
 
 
+def _adam(network, Z, x, tol, steps, lr, lower, upper, deadline) -> tuple[np.ndarray, str, int]:
+    """Projected Adam on every row of Z until one row fits x within tol, the steps or the deadline."""
+    m, v = np.zeros_like(Z), np.zeros_like(Z)
+    beta1, beta2, eps = 0.9, 0.999, 1e-12
+    step = 0
+    for step in range(1, steps + 1):
+        loss, g = loss_and_grad(network, Z, x)
+        if np.sqrt(loss.min()) <= tol:
+            return Z, "converged", step
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        Z = np.clip(Z - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), lower, upper)
+        if deadline is not None and step % 50 == 0 and time.perf_counter() > deadline:
+            return Z, "time_limit", step
+    return Z, "steps", step
+
+
 def invert_gd(network, target, *, norm, lower, upper, time_limit=None, seed: int | None = 0,
               steps: int = 3000, lr: float = 0.05, restarts: int = 8, **opts) -> InversionResult:
     """Method ``gd``: Adam with projection and restarts; returns the best z found."""
@@ -39,22 +57,12 @@ def invert_gd(network, target, *, norm, lower, upper, time_limit=None, seed: int
     x = np.asarray(target, dtype=np.float64)
     tol = tolerance(x)
     Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
-    m, v = np.zeros_like(Z), np.zeros_like(Z)
-    beta1, beta2, eps = 0.9, 0.999, 1e-12
     deadline = None if time_limit is None else time.perf_counter() + time_limit
-    stop, step = "steps", 0
-    for step in range(1, steps + 1):
-        loss, g = loss_and_grad(network, Z, x)
-        if np.sqrt(loss.min()) <= tol:
-            stop = "converged"
-            break
-        m = beta1 * m + (1 - beta1) * g
-        v = beta2 * v + (1 - beta2) * g * g
-        Z = np.clip(Z - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps), lower, upper)
-        if deadline is not None and step % 50 == 0 and time.perf_counter() > deadline:
-            stop = "time_limit"
-            break
-    loss, _ = loss_and_grad(network, Z, x)
+    # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
+    # they spin (benchmarks/gd_blas_threads.py: 10-20x slower on a 60-360-2160 net under load).
+    with threadpool_limits(limits=1, user_api="blas"):
+        Z, stop, step = _adam(network, Z, x, tol, steps, lr, lower, upper, deadline)
+        loss, _ = loss_and_grad(network, Z, x)
     best = Z[int(np.argmin(loss))]
     info = {"iterations": step, "restarts": restarts, "stopped": stop, "seed": seed, "lr": lr}
     if norm != "exact":
