@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .backends.highs import new_highs, to_highs_lp
+from .backends.highs import new_highs, pass_model
 from .model import ModelBuilder
 from .network import ReluNetwork
 
@@ -128,7 +128,7 @@ def _tighten_layer(network, lower, upper, bounds, k, target, norm, report, deadl
     h = new_highs()
     h.setOptionValue("primal_feasibility_tolerance", 1e-9)
     h.setOptionValue("dual_feasibility_tolerance", 1e-9)
-    h.passModel(to_highs_lp(model))
+    pass_model(h, model)
     src = blocks[k]                                   # a_k = W_k (vars of block k) + b_k
     cols = np.arange(src.start, src.stop, dtype=np.int32)
     W, b = network.weights[k], network.biases[k]

@@ -26,6 +26,10 @@ BOUND_MODES = ("interval", "lp")
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
 SAFE_MAGNITUDE = 1e7  # above this, a floating-point "infeasible" is re-decided exactly (or not claimed)
 LATTICE_SLACK = 1e-6  # float slop allowed before rounding bounds to integers (lattice models)
+RECHECK_FEASIBILITY_TOL = 1e-7  # the second opinion on an "infeasible" (the first solve uses 1e-9)
+HEURISTIC_BUDGET = 1.5  # seconds of gradient descent + piece walks before the MILP (at most)
+HEURISTIC_SHARE = 0.25  # ... and at most this share of the time limit
+HEURISTIC_ROUNDS, HEURISTIC_STEPS, HEURISTIC_RESTARTS, HEURISTIC_WALK = 6, 300, 32, 30
 
 
 def build_model(network: ReluNetwork, target, *, norm: str = "exact", lower, upper, bounds: str = "interval",
@@ -58,12 +62,14 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
                 heuristic: bool = True, peeling: bool = True, verbose: bool = False) -> InversionResult:
     """Solve the big-M model of ``network`` for ``target`` with the named backend.
 
-    ``heuristic``: first try a short projected gradient descent; with the exact norm a verified
-    pre-image ends the search (objective 0 meets the bound 0), otherwise it warm-starts the solver.
+    ``heuristic``: first try rounds of projected gradient descent and piece walks
+    (:func:`_heuristic`); with the exact norm a verified pre-image ends the search (objective 0
+    meets the bound 0), otherwise it warm-starts the solver.
     ``peeling``: the exact presolve :func:`peel` (an infeasible reduced model is re-solved in full)."""
     t0 = time.perf_counter()
     if heuristic and warm_start is None:
-        found = _heuristic(network, target, norm, lower, upper)
+        budget = HEURISTIC_BUDGET if time_limit is None else min(HEURISTIC_BUDGET, HEURISTIC_SHARE * time_limit)
+        found = _heuristic(network, target, norm, lower, upper, budget)
         if integral_preimage:  # accept only a lattice point that matches the target exactly
             found = check_result(found, network, np.asarray(target, float), lower, upper, integral=True)
         if found.status == OPTIMAL and norm == "exact":
@@ -89,6 +95,9 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
                 warm_start=start, verbose=verbose)
     details.update(out.details(), nodes=out.nodes, iterations=out.iterations, peeled_layers=peeled)
     result = _result(out, form, network, target, norm, lower, upper, integral_preimage, details)
+    if solver != "cpsat" and (out.status == "error" or (result.status == INFEASIBLE and not integer_data(network, target, lower, upper))):
+        result = _second_opinion(result, form, network, target, norm, lower, upper, integral_preimage,
+                                 time_limit, t0)
     if result.status == INFEASIBLE and solver != "cpsat" and magnitude(form.model) > SAFE_MAGNITUDE:
         result = _confirm_infeasible(result, network, target, norm, lower, upper, integral_preimage, time_limit, t0)
     if peeled and result.status == INFEASIBLE:
@@ -105,6 +114,32 @@ def magnitude(model) -> float:
     finite = lambda v: np.abs(v[np.isfinite(v)])  # noqa: E731
     return float(max(np.max(np.abs(model.A.data), initial=0.0), np.max(finite(model.row_lower), initial=0.0),
                      np.max(finite(model.row_upper), initial=0.0)))
+
+
+def integer_data(network: ReluNetwork, target, lower, upper) -> bool:
+    """Integer weights, biases, target and box, as in the reductions: no sub-tolerance geometry
+    for presolve to get wrong (no false "infeasible" on 1200 planted integer instances, degenerate
+    ones included), so an "infeasible" there needs no second opinion."""
+    return network.is_integral() and all(np.array_equal(a, np.round(a)) for a in (target, lower, upper))
+
+
+def _second_opinion(result, form, network, target, norm, lower, upper, integral_preimage, time_limit, t0):
+    """After a floating-point "infeasible" or solver error: HiGHS without presolve and with a looser
+    feasibility tolerance. Presolve can lose the one feasible point of a degenerate vertex
+    (pre-activations within 1e-9 of zero) or of badly scaled rows, so an "infeasible" stands only
+    if this solve agrees; a point it finds is polished and re-checked like any other, and an
+    error stays an error unless this solve finds one."""
+    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
+    out = solve(form.model, "highs", time_limit=remaining, feasibility_tol=RECHECK_FEASIBILITY_TOL,
+                options={"presolve": "off"})
+    first = "infeasible" if result.status == INFEASIBLE else "error"
+    note = f"{result.solver.get('backend')} said {first}; HiGHS without presolve at feasibility tolerance " \
+           f"{RECHECK_FEASIBILITY_TOL:g}: {out.status}"
+    if out.status == "infeasible":
+        result.solver["second_opinion"] = note
+        return result
+    return _result(out, form, network, target, norm, lower, upper, integral_preimage,
+                   {**result.solver, "second_opinion": note})
 
 
 def _confirm_infeasible(result, network, target, norm, lower, upper, integral_preimage, time_limit, t0):
@@ -145,11 +180,33 @@ def peel(network: ReluNetwork, target, norm: str, lower, upper) -> tuple[ReluNet
     return network, y, peeled
 
 
-def _heuristic(network, target, norm, lower, upper) -> InversionResult:
+def _heuristic(network, target, norm, lower, upper, budget: float) -> InversionResult:
+    """Rounds of batched projected gradient descent (new restarts each round). With the exact norm
+    the best z of a round walks its linear pieces (:func:`polish` in linf, one LP a step), which
+    turns a near miss into an exact pre-image; the first verified one ends the search. Otherwise
+    the z of smallest residual is returned (a warm start)."""
     from .gd import invert_gd
 
-    return invert_gd(network, target, norm=norm, lower=lower, upper=upper, time_limit=1.0, seed=0,
-                     steps=400, restarts=4)
+    deadline = time.perf_counter() + budget
+    best = None
+    for rnd in range(HEURISTIC_ROUNDS):
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            break
+        found = invert_gd(network, target, norm=norm, lower=lower, upper=upper, time_limit=left, seed=rnd,
+                          steps=HEURISTIC_STEPS, restarts=HEURISTIC_RESTARTS)
+        if norm != "exact":
+            return found
+        if found.status != OPTIMAL:
+            z = polish(network, target, found.z, "linf", lower, upper, rounds=HEURISTIC_WALK)
+            found = check_result(InversionResult(OPTIMAL, z, "gd", norm, objective=0.0, solver=found.solver),
+                                 network, np.asarray(target, float), lower, upper)
+        if found.status == OPTIMAL:
+            found.solver["rounds"] = rnd + 1
+            return found
+        if best is None or found.residual_linf < best.residual_linf:
+            best = found
+    return best if best is not None else InversionResult(FAILED, None, "gd", norm, message="no time for a round")
 
 
 def _result(out, form, network, target, norm, lower, upper, integral_preimage, details) -> InversionResult:

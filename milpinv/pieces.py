@@ -85,7 +85,7 @@ def polish(network: ReluNetwork, target: np.ndarray, z: np.ndarray, norm: str, l
         if norm == "exact" and network.relu_output:
             pattern[-1] = target > 0  # the observation fixes the output layer's pattern
         out = solve(piece_model(network, pattern, target, norm, lower, upper), "highs")
-        if out.status != "optimal":
+        if out.status != "optimal" or out.x is None:  # HiGHS may call an LP optimal without a primal solution
             break
         cand = np.clip(out.x[: network.input_dim], lower, upper)
         r = residual_norm(network, target, cand, "linf" if norm == "exact" else norm)

@@ -50,30 +50,25 @@ def new_highs(verbose: bool = False):
     return h
 
 
-def to_highs_lp(model: MatrixModel):
-    """Convert a MatrixModel into a ``highspy.HighsLp`` (column-wise sparse)."""
+def pass_model(h, model: MatrixModel) -> None:
+    """Hand a MatrixModel to a Highs object as column-wise sparse numpy arrays (no per-element
+    Python conversion: 0.2 M nonzeros take milliseconds, not a tenth of a second)."""
     import highspy
 
     inf = highspy.kHighsInf
     A = model.A.tocsc()
     A.sort_indices()
-    lp = highspy.HighsLp()
-    lp.num_col_ = model.num_vars
-    lp.num_row_ = model.num_rows
-    lp.col_cost_ = np.asarray(model.c, dtype=np.float64)
-    lp.offset_ = float(model.offset)
-    lp.col_lower_ = np.nan_to_num(model.col_lower, neginf=-inf, posinf=inf)
-    lp.col_upper_ = np.nan_to_num(model.col_upper, neginf=-inf, posinf=inf)
-    lp.row_lower_ = np.nan_to_num(model.row_lower, neginf=-inf, posinf=inf)
-    lp.row_upper_ = np.nan_to_num(model.row_upper, neginf=-inf, posinf=inf)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = A.indices.astype(np.int32)
-    lp.a_matrix_.value_ = A.data.astype(np.float64)
-    if model.num_integer:
-        kint, kcont = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-        lp.integrality_ = [kint if flag else kcont for flag in model.integrality]
-    return lp
+
+    def finite(v):
+        return np.ascontiguousarray(np.nan_to_num(v, neginf=-inf, posinf=inf), dtype=np.float64)
+
+    status = h.passModel(
+        model.num_vars, model.num_rows, A.nnz, int(highspy.MatrixFormat.kColwise), int(highspy.ObjSense.kMinimize),
+        float(model.offset), finite(model.c), finite(model.col_lower), finite(model.col_upper),
+        finite(model.row_lower), finite(model.row_upper), A.indptr.astype(np.int32), A.indices.astype(np.int32),
+        A.data.astype(np.float64), np.asarray(model.integrality, dtype=np.int32))
+    if status == highspy.HighsStatus.kError:
+        raise SolverError(f"HiGHS rejected the model {model.name!r}")
 
 
 def solve_highs(
@@ -106,7 +101,7 @@ def solve_highs(
         status = h.setOptionValue(key, val)
         if status == highspy.HighsStatus.kError:
             raise SolverError(f"HiGHS rejected option {key}={val!r}")
-    h.passModel(to_highs_lp(model))
+    pass_model(h, model)
     if warm_start is not None and model.num_integer:
         sol = highspy.HighsSolution()
         sol.col_value = list(np.asarray(warm_start, dtype=float))
