@@ -10,10 +10,15 @@ A suite is a folder of instance files with a ``manifest.json``::
 independent solver or a planted solution. ``objective_upper`` (noisy suites) is a value the optimum
 cannot exceed (the planted noise norm). Every answer is checked against the manifest: a wrong answer
 is flagged ``WRONG`` and never averaged in.
+
+A method is a name from :data:`milpinv.invert.METHOD_NAMES`, optionally with keyword options for it
+after colons: ``milp:heuristic=0:peeling=0``, ``milp:solver=pyomo:cbc``, ``gd:restarts=8``.
 """
 from __future__ import annotations
 
 import csv
+import importlib
+import inspect
 import io
 import json
 import time
@@ -26,9 +31,10 @@ import numpy as np
 
 from .errors import InputError
 from .files import atomic_write, check_readable
-from .invert import METHOD_NAMES
-from .result import FEASIBLE, INFEASIBLE, OPTIMAL, tolerance
+from .invert import METHOD_NAMES, METHODS
+from .result import FEASIBLE, INFEASIBLE, NORMS, OPTIMAL, tolerance
 
+DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 CSV_FIELDS = ("instance", "method", "norm", "status", "verdict", "time_s", "residual_linf", "residual_l1",
               "objective", "bound", "nodes", "iterations", "known_answer", "params", "message")
 
@@ -42,6 +48,49 @@ class Task:
     known_answer: str
     objective_upper: float | None
     params: dict
+    options: tuple = ()  # (key, value) pairs passed to the method
+
+
+def parse_method(spec: str) -> tuple[str, tuple]:
+    """``"milp:heuristic=0:solver=pyomo:cbc"`` -> ("milp", (("heuristic", 0), ("solver", "pyomo:cbc")))."""
+    name, _, rest = spec.strip().partition(":")
+    if name not in METHOD_NAMES:
+        raise InputError(f"methods: unknown {name!r}; choose from {', '.join(METHOD_NAMES)}")
+    options: list[list[str]] = []
+    for part in rest.split(":") if rest else []:
+        if "=" in part:
+            options.append(part.split("=", 1))
+        elif options:  # a colon inside a value (solver=pyomo:cbc)
+            options[-1][1] += ":" + part
+        else:
+            raise InputError(f"methods: {spec!r}: expected NAME:KEY=VALUE:..., got {part!r}")
+    accepted = _accepted_options(name)
+    for key, _ in options:
+        if accepted is not None and key not in accepted:
+            raise InputError(f"methods: {name} has no option {key!r}; it takes {', '.join(sorted(accepted))}")
+    return name, tuple((k, _option_value(v)) for k, v in options)
+
+
+def _accepted_options(name: str) -> set[str] | None:
+    """Keyword options of a method's function (None: anything, for ``auto``)."""
+    if name not in METHODS:
+        return None
+    module, fn = METHODS[name]
+    params = inspect.signature(getattr(importlib.import_module(module), fn)).parameters
+    fixed = {"network", "target", "norm", "lower", "upper", "time_limit"}
+    return {k for k, p in params.items() if k not in fixed and p.kind is not p.VAR_KEYWORD}
+
+
+def _option_value(text: str):
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
 
 
 def load_manifest(suite_dir: str | Path) -> dict:
@@ -51,6 +100,8 @@ def load_manifest(suite_dir: str | Path) -> dict:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise InputError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
     entries = manifest.get("instances") if isinstance(manifest, dict) else None
     if not isinstance(entries, list) or not entries:
         raise InputError(f"{path}: expected an object with a non-empty 'instances' list")
@@ -59,6 +110,11 @@ def load_manifest(suite_dir: str | Path) -> dict:
             raise InputError(f"{path}: instances[{i}] needs a 'file' name")
         if entry.get("known_answer", "unknown") not in ("feasible", "infeasible", "unknown"):
             raise InputError(f"{path}: instances[{i}].known_answer must be feasible, infeasible or unknown")
+        if entry.get("norm", "exact") not in NORMS or not isinstance(entry.get("params", {}), dict):
+            raise InputError(f"{path}: instances[{i}] needs a norm in {NORMS} and params as an object")
+        bound = entry.get("objective_upper")
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float))):
+            raise InputError(f"{path}: instances[{i}].objective_upper must be a number")
     return manifest
 
 
@@ -67,9 +123,9 @@ def make_tasks(suite_dir: str | Path, methods: Iterable[str], time_limit: float 
     suite = Path(suite_dir)
     manifest = load_manifest(suite)
     methods = list(methods)
-    bad = [m for m in methods if m not in METHOD_NAMES]
-    if bad:
-        raise InputError(f"methods: unknown {bad[0]!r}; choose from {', '.join(METHOD_NAMES)}")
+    if not methods:
+        raise InputError("methods: none given")
+    parsed = {m: parse_method(m) for m in methods}
     tasks = []
     for entry in manifest["instances"]:
         path = suite / entry["file"]
@@ -77,22 +133,27 @@ def make_tasks(suite_dir: str | Path, methods: Iterable[str], time_limit: float 
         for method in methods:
             tasks.append(Task(str(path), method, entry.get("norm", "exact"), time_limit,
                               entry.get("known_answer", "unknown"), entry.get("objective_upper"),
-                              dict(entry.get("params", {}))))
+                              dict(entry.get("params", {})), parsed[method][1]))
     return tasks
 
 
-def verdict(task: Task, status: str, objective: float | None, target_scale: float) -> str:
+def verdict(task: Task, status: str, objective: float | None, target_scale: float,
+            bound: float | None = None) -> str:
     """``ok``, ``unsolved`` (no answer, not wrong) or ``WRONG`` (contradicts the manifest).
 
-    Any method's ``infeasible`` is a claim of proof, so it is checked like the others."""
+    Any method's ``infeasible`` is a claim of proof, so it is checked like the others; with the
+    l1/linf norms, so are a proven optimum and a certified lower ``bound`` above the planted noise."""
     if task.norm == "exact":
         if task.known_answer == "feasible" and status == INFEASIBLE:
             return "WRONG"
         if task.known_answer == "infeasible" and status in (OPTIMAL, FEASIBLE):
             return "WRONG"
         return "ok" if status in (OPTIMAL, FEASIBLE, INFEASIBLE) else "unsolved"
-    if task.objective_upper is not None and objective is not None and status == OPTIMAL:
-        if objective > task.objective_upper + tolerance(np.array([target_scale])) * 10:
+    if task.objective_upper is not None:
+        slack = task.objective_upper + tolerance(np.array([target_scale])) * 10
+        if objective is not None and status == OPTIMAL and objective > slack:
+            return "WRONG"
+        if bound is not None and bound > slack:
             return "WRONG"
     return "ok" if status in (OPTIMAL, FEASIBLE) else "unsolved"
 
@@ -107,13 +168,14 @@ def run_task(task: Task) -> dict:
     t0 = time.perf_counter()
     try:
         inst = Instance.load(task.path)
-        res = invert(inst, method=task.method, norm=task.norm, time_limit=task.time_limit)
+        res = invert(inst, method=task.method.partition(":")[0], norm=task.norm, time_limit=task.time_limit,
+                     **dict(task.options))
     except Exception as exc:  # a crash is a result too: it is reported, not hidden
         row.update(status="error", verdict="unsolved", time_s=time.perf_counter() - t0,
                    message=f"{type(exc).__name__}: {exc}")
         return row
     scale = float(np.max(np.abs(inst.target))) if inst.target.size else 0.0
-    row.update(status=res.status, verdict=verdict(task, res.status, res.objective, scale), time_s=res.time_s,
+    row.update(status=res.status, verdict=verdict(task, res.status, res.objective, scale, res.bound), time_s=res.time_s,
                residual_linf=res.residual_linf, residual_l1=res.residual_l1, objective=res.objective,
                bound=res.bound, nodes=res.solver.get("nodes"), iterations=res.solver.get("iterations"),
                message=res.message)
@@ -151,7 +213,7 @@ def _run_dask(tasks: list[Task], address: str, bar) -> list[dict]:
     except ImportError:
         raise InputError("--scheduler needs dask: pip install 'milpinv[dask]'") from None
     try:
-        client = Client(address, timeout=10)
+        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
     except (OSError, TimeoutError) as exc:
         raise InputError(f"--scheduler {address}: cannot connect ({exc})") from None
     rows = []

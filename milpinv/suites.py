@@ -1,11 +1,15 @@
-"""Reproducible benchmark suites (``milpinv make-suite NAME --out DIR``).
+"""Reproducible benchmark suites (``milpinv make-suite NAME --out DIR [--param KEY=V1,V2 ...]``).
 
 Each suite is written as instance files plus a ``manifest.json`` (see :mod:`milpinv.bench`)
-holding the generator, its parameters, every seed and the known answers: planted solutions for
-random networks, python-sat / dynamic programming for the reduced SAT and subset-sum instances.
+holding the generator, its parameters (every one, defaults included), every seed, the known
+answers (planted solutions for random networks, python-sat / dynamic programming / CP-SAT for the
+reduced SAT and subset-sum instances) and the command that regenerates it.
 """
 from __future__ import annotations
 
+import inspect
+import json
+import re
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -16,10 +20,14 @@ from .network import ReluNetwork
 
 Entry = tuple[str, Instance, dict]
 
-EXPANDING = ([5, 20, 40], [8, 24, 48], [10, 30, 60], [10, 30, 30, 60], [10, 40, 80, 160])
+# every layer at least triples: well above the factor 2 that the layer-wise LP needs (about half
+# of a random layer's outputs are active, and the active rows must determine the layer's input)
+EXPANDING = ([4, 12, 36], [6, 18, 54], [8, 24, 72], [12, 36, 108], [4, 12, 36, 108], [6, 18, 54, 162])
 NON_EXPANDING = ([4, 8, 8, 8], [6, 12, 12, 6], [8, 16, 16, 16], [10, 20, 20, 20, 20], [12, 24, 24, 12])
 SAT_RATIOS = (2.0, 3.0, 4.0, 4.26, 5.0, 6.0, 7.0)
+THRESHOLD = 4.26  # the satisfiability threshold of random 3-SAT
 DENSITIES = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
+INTEGER_PARAMS = ("seeds", "ns", "growth_ns")
 
 
 def _dims_name(dims) -> str:
@@ -29,15 +37,15 @@ def _dims_name(dims) -> str:
 def _planted(dims_list, seeds, noise: float = 0.0) -> Iterator[Entry]:
     for dims in dims_list:
         for seed in seeds:
-            net = ReluNetwork.random(dims, seed=seed)
+            net = ReluNetwork.random(list(dims), seed=seed)
             inst = plant_instance(net, seed=seed + 1000, noise=noise)
-            params = {"dims": _dims_name(dims), "n": dims[0], "depth": len(dims) - 1,
-                      "expansion": dims[-1] / dims[0], "seed": seed}
+            params = {"dims": _dims_name(dims), "n": dims[0], "depth": len(dims) - 1, "width": max(dims[1:]),
+                      "expansion": min(b / a for a, b in zip(dims, dims[1:])), "seed": seed}
             yield f"net_{_dims_name(dims)}_s{seed}.npz", inst, {"known_answer": "feasible", "params": params}
 
 
 def expanding(seeds=(0, 1, 2), dims_list=EXPANDING) -> Iterator[Entry]:
-    """Random expanding networks: the paper's easy regime."""
+    """Random expanding networks (every layer at least triples): the paper's easy regime."""
     return _planted(dims_list, seeds)
 
 
@@ -46,7 +54,7 @@ def nonexpanding(seeds=(0, 1, 2), dims_list=NON_EXPANDING) -> Iterator[Entry]:
     return _planted(dims_list, seeds)
 
 
-def noisy(seeds=(0, 1), noises=(0.01, 0.05, 0.1), dims_list=([10, 30, 60], [8, 16, 16, 16])) -> Iterator[Entry]:
+def noisy(seeds=(0, 1), noises=(0.01, 0.1), dims_list=([20, 80], [8, 24, 72], [6, 12, 12, 12])) -> Iterator[Entry]:
     """Noisy observations: the optimum of l1/linf cannot exceed the planted noise norm."""
     for noise in noises:
         for name, inst, entry in _planted(dims_list, seeds, noise=noise):
@@ -57,12 +65,13 @@ def noisy(seeds=(0, 1), noises=(0.01, 0.05, 0.1), dims_list=([10, 30, 60], [8, 1
                         "objective_upper": inst.meta[f"noise_{norm}"], "params": params})
 
 
-def sat(ns=(5, 10, 15), ratios=SAT_RATIOS, seeds=(0, 1), growth_ns=(5, 10, 15, 20, 25)) -> Iterator[Entry]:
-    """Uniform random 3-SAT reduced to two-layer inversion, across the ratio and growing n."""
+def sat(ns=(5, 10, 15), ratios=SAT_RATIOS, seeds=(0, 1), growth_ns=(20, 25, 30)) -> Iterator[Entry]:
+    """Uniform random 3-SAT reduced to two-layer inversion, across the ratio (every n in ``ns``)
+    and growing n at the threshold ratio 4.26 (``growth_ns``)."""
     from reductions.generators import random_ksat
 
     grid = [(n, r, s) for n in ns for r in ratios for s in seeds]
-    grid += [(n, 4.26, s) for n in growth_ns if n not in ns for s in seeds]
+    grid += [(n, THRESHOLD, s) for n in growth_ns if n not in ns for s in seeds]
     for n, ratio, seed in grid:
         cnf = random_ksat(n, ratio, k=3, seed=seed)
         yield _reduced(cnf, "3sat", f"sat_n{n}_r{ratio:g}_s{seed}.npz",
@@ -70,7 +79,8 @@ def sat(ns=(5, 10, 15), ratios=SAT_RATIOS, seeds=(0, 1), growth_ns=(5, 10, 15, 2
 
 
 def subset_sum(ns=(6, 8, 10, 12), densities=DENSITIES, seeds=(0, 1)) -> Iterator[Entry]:
-    """Random subset-sum (half planted yes-instances) reduced to inversion, across density."""
+    """Random subset-sum (even seeds planted yes-instances, odd seeds random targets) reduced to
+    inversion, across density n / log2(max weight) and growing n."""
     from reductions.generators import random_subsetsum
 
     for n in ns:
@@ -89,33 +99,114 @@ def _reduced(problem, kind: str, name: str, params: dict) -> Entry:
     inst = get_reduction(kind, "relu").reduce(problem)
     inst.meta["known_answer"] = "feasible" if answer is not None else "infeasible"
     return name, inst, {"known_answer": inst.meta["known_answer"], "params": params,
-                        "oracle": "python-sat" if kind == "3sat" else "subset-sum DP/CP-SAT"}
+                        "oracle": "python-sat (CaDiCaL)" if kind == "3sat" else "subset-sum DP/CP-SAT"}
 
 
-SUITES: dict[str, Callable[[], Iterator[Entry]]] = {
+SUITES: dict[str, Callable[..., Iterator[Entry]]] = {
     "expanding": expanding, "nonexpanding": nonexpanding, "noisy": noisy, "sat": sat, "subset-sum": subset_sum,
 }
 
 
+def suite_defaults(name: str) -> dict[str, list]:
+    """The generator's parameters and their default values (as lists)."""
+    sig = inspect.signature(SUITES[name])
+    return {k: _listed(p.default) for k, p in sig.parameters.items()}
+
+
+def _listed(value) -> list:
+    return [list(v) if isinstance(v, (tuple, list)) else v for v in value]
+
+
+def parse_param(text: str) -> tuple[str, list]:
+    """``"ns=10,20"`` -> ("ns", [10, 20]); ``"dims_list=4-12-36,6-18"`` -> lists of widths;
+    ``"growth_ns="`` -> an empty list."""
+    key, sep, values = text.partition("=")
+    if not sep or not key.strip():
+        raise InputError(f"--param: expected KEY=V1,V2,..., got {text!r}")
+    try:
+        items = [_value(v.strip()) for v in values.split(",") if v.strip()]
+    except ValueError:
+        raise InputError(f"--param {key}: expected numbers or dims like 4-12-36, got {values!r}") from None
+    return key.strip(), items
+
+
+def _value(text: str):
+    if re.fullmatch(r"\d+(-\d+)+", text):
+        return [int(t) for t in text.split("-")]
+    number = float(text)
+    return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+
+
+def _format(value) -> str:
+    return _dims_name(value) if isinstance(value, list) else str(value)
+
+
+def suite_command(name: str, out: str | Path, params: dict) -> str:
+    """The ``milpinv make-suite`` command line that writes this suite."""
+    extra = "".join(f" --param {k}={','.join(_format(v) for v in vals)}" for k, vals in params.items())
+    return f"milpinv make-suite {name} --out {Path(out).as_posix()}{extra}"
+
+
 def make_suite(name: str, out: str | Path, progress: bool = False, **params) -> dict:
     """Write suite ``name`` to ``out`` (instance files + manifest.json); returns the manifest.
-    ``params`` override the generator's defaults (smaller suites for tests)."""
+    ``params`` (sequences) override the generator's defaults, e.g. smaller suites for tests."""
     from tqdm import tqdm
 
     if name not in SUITES:
         raise InputError(f"suite: unknown {name!r}; choose from {', '.join(SUITES)}")
+    defaults = suite_defaults(name)
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise InputError(f"suite {name}: unknown parameter {unknown[0]!r}; known: {', '.join(defaults)}")
+    params = {k: _normalised(name, k, _listed(v)) for k, v in params.items()}
+    given = {k: v for k, v in params.items() if v != defaults[k]}
     out = Path(out)
-    entries = []
+    entries, names = [], set()
     for fname, inst, entry in tqdm(SUITES[name](**params), desc=name, disable=not progress):
+        if fname in names:
+            raise InputError(f"suite {name}: parameters repeat an instance ({fname})")
+        names.add(fname)
         inst.save(out / fname)
         entries.append({"file": fname, "norm": entry.pop("norm", "exact"), **entry})
-    command = f"milpinv make-suite {name} --out {out.as_posix()}" if not params else None
-    manifest = {"suite": name, "command": command, "params": {k: list(v) if isinstance(v, tuple) else v
-                                                              for k, v in params.items()},
-                "generator": f"milpinv.suites.{SUITES[name].__name__}", "doc": (SUITES[name].__doc__ or "").strip(),
+    if not entries:
+        raise InputError(f"suite {name}: these parameters give no instances")
+    _remove_stale(out, names)
+    manifest = {"suite": name, "command": suite_command(name, out, given),
+                "generator": f"milpinv.suites.{SUITES[name].__name__}",
+                "doc": " ".join((SUITES[name].__doc__ or "").split()), "params": {**defaults, **given},
                 "count": len(entries), "instances": entries}
     write_json(out / "manifest.json", manifest)
     return manifest
+
+
+def _normalised(name: str, key: str, values: list) -> list:
+    """Integers for seeds and sizes, lists of widths for dims, finite floats otherwise."""
+    if key == "dims_list":
+        ok = all(isinstance(d, list) and len(d) >= 2 and all(isinstance(w, int) and w > 0 for w in d) for d in values)
+        what = "lists of at least two positive widths (4-12-36)"
+    elif key in INTEGER_PARAMS:
+        ok = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in values)
+        what = "non-negative integers"
+    else:
+        ok = all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+                 for v in values)
+        what = "finite numbers"
+    if not ok:
+        raise InputError(f"suite {name}: parameter {key} takes {what}, got {values}")
+    return values if key == "dims_list" or key in INTEGER_PARAMS else [float(v) for v in values]
+
+
+def _remove_stale(out: Path, keep: set[str]) -> None:
+    """Delete instance files that an earlier manifest in ``out`` listed and this one does not."""
+    old = out / "manifest.json"
+    try:
+        files = [e["file"] for e in json.loads(old.read_text())["instances"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    for f in files:
+        path = out / f
+        if isinstance(f, str) and f not in keep and path.parent == out and path.suffix == ".npz" and path.is_file():
+            path.unlink()
 
 
 def known_answer_counts(manifest: dict) -> dict[str, int]:
@@ -123,4 +214,3 @@ def known_answer_counts(manifest: dict) -> dict[str, int]:
     for e in manifest["instances"]:
         counts[e["known_answer"]] = counts.get(e["known_answer"], 0) + 1
     return counts
-
