@@ -6,12 +6,25 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from .errors import InputError
+from .validation import MAX_ENTRIES
+
+
+def _read_umask() -> int:
+    """The process umask (read once, at import: reading it means setting it for a moment)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> None:
@@ -22,6 +35,7 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode() if isinstance(data, str) else data)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; an output file gets the usual mode
         os.replace(tmp, p)
     except BaseException:
         if os.path.exists(tmp):
@@ -57,17 +71,48 @@ def check_readable(path: str | Path, what: str) -> Path:
     return p
 
 
+def check_npy_header(fh, available: int, what: str) -> None:
+    """Read an .npy header from ``fh`` and refuse, before numpy allocates it, an array that
+    declares more than MAX_ENTRIES entries or more bytes than the ``available`` ones."""
+    fmt = np.lib.format
+    version = fmt.read_magic(fh)
+    readers = {(1, 0): fmt.read_array_header_1_0, (2, 0): fmt.read_array_header_2_0}
+    if version not in readers:
+        raise InputError(f"{what}: unsupported .npy format version {version[0]}.{version[1]}")
+    try:
+        with warnings.catch_warnings():  # headers "created on Python 2" warn and then parse
+            warnings.simplefilter("ignore")
+            shape, _, dtype = readers[version](fh)
+    except Exception as exc:  # numpy parses the header with ast/tokenize: any of their errors
+        raise InputError(f"{what}: unreadable .npy header ({type(exc).__name__})") from None
+    count = 1
+    for d in shape:
+        count *= int(d)
+    if count > MAX_ENTRIES:
+        raise InputError(f"{what}: declares shape {shape} ({count} entries), beyond the limit of {MAX_ENTRIES}")
+    if count * dtype.itemsize > available:
+        raise InputError(f"{what}: truncated: shape {shape} needs {count * dtype.itemsize} bytes, "
+                         f"the file holds {available}")
+
+
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
     """Load every array of an .npz file."""
     p = check_readable(path, "an .npz archive")
     try:
+        if zipfile.is_zipfile(p):
+            with zipfile.ZipFile(p) as zf:
+                for info in zf.infolist():
+                    if info.filename.endswith(".npy"):
+                        with zf.open(info) as fh:
+                            check_npy_header(fh, info.file_size, f"{p}: '{info.filename[:-4]}'")
         with np.load(p, allow_pickle=False) as data:
             if not isinstance(data, np.lib.npyio.NpzFile):
                 raise InputError(f"{p}: holds a single array, expected an .npz archive of W0, b0, ...")
             return {k: data[k] for k in data.files}
     except InputError:
         raise
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError, AttributeError) as exc:
+    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError,
+            KeyError, AttributeError) as exc:  # corrupt, encrypted or unsupported-compression members too
         raise InputError(f"{p}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
 
 
@@ -75,9 +120,15 @@ def read_npy(path: str | Path, name: str = "array") -> np.ndarray:
     """Load a .npy (or a text file of numbers) as an array."""
     p = check_readable(path, f"a .npy file for {name}")
     try:
-        if p.suffix in (".txt", ".csv"):
-            return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=1)
-        with open(p, "rb") as fh:
-            return np.load(fh, allow_pickle=False)
+        with warnings.catch_warnings():  # e.g. "loadtxt: input contained no data": the caller checks shapes
+            warnings.simplefilter("ignore")
+            if p.suffix in (".txt", ".csv"):
+                return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=1)
+            with open(p, "rb") as fh:
+                if fh.read(6) == b"\x93NUMPY":
+                    fh.seek(0)
+                    check_npy_header(fh, p.stat().st_size, f"{p}")
+                fh.seek(0)
+                return np.load(fh, allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
         raise InputError(f"{p}: not a readable array for {name} ({type(exc).__name__}: {exc})") from None

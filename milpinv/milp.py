@@ -95,7 +95,8 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
                 warm_start=start, verbose=verbose)
     details.update(out.details(), nodes=out.nodes, iterations=out.iterations, peeled_layers=peeled)
     result = _result(out, form, network, target, norm, lower, upper, integral_preimage, details)
-    if solver != "cpsat" and (out.status == "error" or (result.status == INFEASIBLE and not integer_data(network, target, lower, upper))):
+    doubtful = result.status == INFEASIBLE and not integer_data(network, target, lower, upper)
+    if solver != "cpsat" and (out.status == "error" or doubtful):
         result = _second_opinion(result, form, network, target, norm, lower, upper, integral_preimage,
                                  time_limit, t0)
     if result.status == INFEASIBLE and solver != "cpsat" and magnitude(form.model) > SAFE_MAGNITUDE:

@@ -182,6 +182,28 @@ class ReluNetwork:
         """Read the network part of a network or instance file."""
         return cls.from_arrays(read_npz(path))
 
+    # ---------------------------------------------------------------- interop
+    @classmethod
+    def from_torch(cls, module) -> "ReluNetwork":
+        """From a ``torch.nn.Sequential`` of Linear and ReLU layers (see :mod:`milpinv.interop`)."""
+        from .interop import from_torch
+
+        return from_torch(module)
+
+    @classmethod
+    def from_onnx(cls, model) -> "ReluNetwork":
+        """From an ONNX chain of Gemm / MatMul + Add / Relu: a file path or an ``onnx.ModelProto``
+        (see :mod:`milpinv.interop`)."""
+        from .interop import from_onnx
+
+        return from_onnx(model)
+
+    def to_onnx(self, path: str | Path, dtype: str = "float64") -> None:
+        """Write this network as an ONNX graph of Gemm and Relu nodes."""
+        from .interop import to_onnx
+
+        to_onnx(self, path, dtype=dtype)
+
     def __repr__(self) -> str:
         dims = "-".join(str(d) for d in self.dims)
         return f"ReluNetwork({dims}, output={self.output_activation})"

@@ -36,7 +36,7 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
             try:
                 lit = int(tok)
             except ValueError:
-                raise InputError(f"{source}:{lineno}: {tok!r} is not an integer literal") from None
+                raise InputError(f"{source}:{lineno}: {tok[:40]!r} is not an integer literal") from None
             if abs(lit) > header[0]:
                 raise InputError(f"{source}:{lineno}: literal {lit} exceeds the {header[0]} variables of the header")
             if lit == 0:
@@ -58,13 +58,13 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
 def _parse_header(line: str, source: str, lineno: int) -> tuple[int, int]:
     parts = line.split()
     if len(parts) != 4 or parts[0] != "p" or parts[1] != "cnf":
-        raise InputError(f"{source}:{lineno}: malformed header {line!r}, expected 'p cnf VARIABLES CLAUSES'")
+        raise InputError(f"{source}:{lineno}: malformed header {line[:80]!r}, expected 'p cnf VARIABLES CLAUSES'")
     try:
         nv, nc = int(parts[2]), int(parts[3])
     except ValueError:
-        raise InputError(f"{source}:{lineno}: header counts must be integers, got {line!r}") from None
+        raise InputError(f"{source}:{lineno}: header counts must be integers, got {line[:80]!r}") from None
     if nv < 0 or nc < 0:
-        raise InputError(f"{source}:{lineno}: header counts must be >= 0, got {line!r}")
+        raise InputError(f"{source}:{lineno}: header counts must be >= 0, got {line[:80]!r}")
     return nv, nc
 
 

@@ -8,12 +8,16 @@ from milpinv.errors import InputError
 
 from .problems import CNF, SubsetSum
 
+MAX_SIZE = 10_000_000  # variables, clauses or items: far beyond what a reduction can build
+
 
 def _check(n: int, ratio: float, k: int) -> int:
     if n < k or k < 1:
         raise InputError(f"k-SAT needs n >= k >= 1, got n={n}, k={k}")
     if not np.isfinite(ratio) or ratio < 0:
         raise InputError(f"ratio: must be a finite number >= 0, got {ratio}")
+    if max(n, ratio * n) > MAX_SIZE:
+        raise InputError(f"k-SAT with n={n} and {ratio * n:.3g} clauses exceeds the limit of {MAX_SIZE}")
     return int(round(ratio * n))
 
 
@@ -48,8 +52,8 @@ def planted_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> t
 def random_subsetsum(n: int, density: float, seed: int | None = None, planted: bool | None = None) -> SubsetSum:
     """Weights uniform in [1, 2^(n/density)]; target: the sum of a random subset (planted=True),
     a uniform value in [0, sum] (planted=False), or either at random (None)."""
-    if n < 1:
-        raise InputError(f"n: must be >= 1, got {n}")
+    if not 1 <= n <= MAX_SIZE:
+        raise InputError(f"n: must be in 1..{MAX_SIZE}, got {n}")
     if not np.isfinite(density) or density <= 0:
         raise InputError(f"density: must be a positive number, got {density}")
     bits = max(1, int(round(n / density)))

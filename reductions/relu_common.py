@@ -6,10 +6,26 @@ import numpy as np
 from milpinv.errors import InputError
 from milpinv.instance import Instance
 from milpinv.network import ReluNetwork
+from milpinv.validation import MAX_ENTRIES
 
 from .problems import problem_to_dict
 
 EXACT_INT = 2 ** 52  # float64 represents every integer below this exactly
+
+
+def check_dense(reduction, *shapes: tuple[int, int]) -> None:
+    """Refuse, before allocating them, dense weight matrices beyond MAX_ENTRIES entries."""
+    for rows, cols in shapes:
+        if rows * cols > MAX_ENTRIES:
+            raise InputError(f"{reduction.name}: needs a {rows} x {cols} weight matrix, beyond the limit of "
+                             f"{MAX_ENTRIES} entries; reduce a smaller instance")
+
+
+def check_exact(reduction, largest: int) -> None:
+    """Refuse, before any float conversion, integers that float64 does not hold exactly."""
+    if largest >= EXACT_INT:
+        raise InputError(f"{reduction.name}: numbers up to {largest.bit_length()} bits exceed 2^52, beyond exact "
+                         "float64 arithmetic; reduce a smaller instance")
 
 
 def relu_instance(reduction, problem, layers, target, lower, upper) -> Instance:

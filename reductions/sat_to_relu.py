@@ -26,7 +26,7 @@ import numpy as np
 
 from .base import Reduction
 from .problems import CNF
-from .relu_common import latent, relu_instance
+from .relu_common import check_dense, latent, relu_instance
 
 
 class SatToRelu(Reduction):
@@ -35,6 +35,7 @@ class SatToRelu(Reduction):
 
     def reduce(self, problem: CNF):
         n, m = problem.num_vars, problem.num_clauses
+        check_dense(self, (2 * n, n), (n + m, 2 * n))
         W1 = np.vstack([np.eye(n), -np.eye(n)])
         W2 = np.zeros((n + m, 2 * n))
         W2[np.arange(n), np.arange(n)] = 1.0

@@ -20,8 +20,14 @@ point of the construction (and why subset-sum is only weakly NP-hard).
 """
 from __future__ import annotations
 
+import math
+
+from milpinv.errors import InputError
+
 from .base import Reduction
 from .problems import CNF, SubsetSum
+
+MAX_DECIMAL_DIGITS = 4000  # Python refuses int <-> str conversions above 4300 digits by default
 
 
 def _base(problem: CNF) -> int:
@@ -32,6 +38,9 @@ def _layout(problem: CNF) -> tuple[int, list[int]]:
     """The base and the place value of every digit (variables 1..n, then clauses 1..m)."""
     B = _base(problem)
     digits = problem.num_vars + problem.num_clauses
+    if digits * math.log10(B) > MAX_DECIMAL_DIGITS:
+        raise InputError(f"3sat->subset-sum: {digits} base-{B} digits make numbers of about "
+                         f"{int(digits * math.log10(B))} decimal digits, beyond the limit of {MAX_DECIMAL_DIGITS}")
     return B, [B ** (digits - 1 - d) for d in range(digits)]
 
 

@@ -19,12 +19,16 @@ from milpinv.files import atomic_write, check_readable
 
 from .problems import SubsetSum
 
+MAX_DIGITS = 4000  # Python refuses int <-> str conversions above 4300 digits by default
+
 
 def _int(tok: str, source: str, lineno: int, what: str) -> int:
+    if len(tok) > MAX_DIGITS and tok.isdigit():
+        raise InputError(f"{source}:{lineno}: {what} has {len(tok)} digits, beyond the limit of {MAX_DIGITS}")
     try:
         value = int(tok)
     except ValueError:
-        raise InputError(f"{source}:{lineno}: {what} {tok!r} is not an integer") from None
+        raise InputError(f"{source}:{lineno}: {what} {tok[:40]!r} is not an integer") from None
     if value < 0:
         raise InputError(f"{source}:{lineno}: {what} {value} is negative")
     return value
@@ -42,7 +46,7 @@ def parse_subsetsum(text: str, source: str = "<string>") -> SubsetSum:
             if n is not None:
                 raise InputError(f"{source}:{lineno}: second 'p' header")
             if len(parts) != 3 or parts[1] != "subset-sum":
-                raise InputError(f"{source}:{lineno}: malformed header {line!r}, expected 'p subset-sum N'")
+                raise InputError(f"{source}:{lineno}: malformed header {line[:80]!r}, expected 'p subset-sum N'")
             n = _int(parts[2], source, lineno, "count")
         elif parts[0] == "t":
             if n is None:

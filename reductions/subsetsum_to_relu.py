@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import Reduction
 from .problems import SubsetSum
-from .relu_common import latent, relu_instance
+from .relu_common import check_dense, check_exact, latent, relu_instance
 
 
 class SubsetSumToRelu(Reduction):
@@ -31,6 +31,8 @@ class SubsetSumToRelu(Reduction):
 
     def reduce(self, problem: SubsetSum):
         n = problem.n
+        check_dense(self, (2 * n, n), (n + 1, 2 * n))
+        check_exact(self, max(sum(problem.weights), 2 * problem.target))
         a = np.array([float(w) for w in problem.weights])
         W1 = np.vstack([2 * np.eye(n), -2 * np.eye(n)])
         b1 = np.concatenate([-np.ones(n), np.ones(n)])

@@ -93,3 +93,13 @@ def test_cli_bad_input_is_one_line(tmp_path, cli):
     assert code == 2 and err.count("\n") == 1 and "empty file" in err and "Traceback" not in err
     code, _, err = cli("make-instance", tmp_path / "missing.npz", "--out", tmp_path / "x.npz")
     assert code == 2 and "no such file" in err
+
+
+def test_written_files_get_the_usual_mode(tmp_path):
+    """Atomic writes go through a private temporary file; the result must not stay owner-only."""
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    plant_instance(ReluNetwork.random([2, 4], seed=0), seed=1).save(tmp_path / "i.npz")
+    assert (tmp_path / "i.npz").stat().st_mode & 0o777 == 0o666 & ~mask

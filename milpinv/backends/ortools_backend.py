@@ -8,6 +8,8 @@ pre-images are all integral (the reductions' instances, which say so in their me
 """
 from __future__ import annotations
 
+import signal
+import threading
 import time
 
 import numpy as np
@@ -120,7 +122,7 @@ def solve_cpsat(model: MatrixModel, time_limit: float | None = None, mip_gap: fl
     solver.parameters.num_workers = int(threads) if threads else 2
     solver.parameters.log_search_progress = bool(verbose)
     t0 = time.perf_counter()
-    code = solver.Solve(m)
+    code = _solve_keeping_sigint(solver, m)
     elapsed = time.perf_counter() - t0
     raw = solver.StatusName(code)
     if code == cp_model.INFEASIBLE:
@@ -135,3 +137,17 @@ def solve_cpsat(model: MatrixModel, time_limit: float | None = None, mip_gap: fl
         gap = abs(objective - bound) / max(1e-10, abs(objective))
     status = "optimal" if code == cp_model.OPTIMAL else "time_limit"
     return SolveOutcome(status, x, objective, bound, gap, int(solver.NumBranches()), None, elapsed, "cpsat", raw)
+
+
+def _solve_keeping_sigint(solver, model):
+    """CP-SAT catches Ctrl-C during its search (it stops and keeps its best solution) but leaves
+    SIGINT at SIG_DFL afterwards, so a later Ctrl-C would kill the process without cleanup:
+    put Python's handler back. Outside the main thread it must not touch signals at all."""
+    main = threading.current_thread() is threading.main_thread()
+    solver.parameters.catch_sigint_signal = main
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        return solver.Solve(model)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

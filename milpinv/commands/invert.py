@@ -2,19 +2,26 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+
+import numpy as np
 
 from ..cliutil import positive_float, positive_int
-from ..files import write_json, write_npy
-from ..instance import Instance
+from ..errors import InputError
+from ..files import read_npy, write_json, write_npy
+from ..instance import DEFAULT_BOX, Instance, make_box
 from ..invert import METHOD_NAMES, invert
-from ..result import FAILED, NORMS, TIME_LIMIT
+from ..result import FAILED, NORMS, TIME_LIMIT, InversionResult, tolerance
 
 EXIT_CODES = {FAILED: 1, TIME_LIMIT: 3}  # optimal, feasible, infeasible: 0; input errors: 2
 
 
 def register(sub) -> None:
     p = sub.add_parser("invert", help="invert an instance: find z with G(z) = x, or prove none exists")
-    p.add_argument("instance", help="instance .npz (network + target + latent box)")
+    p.add_argument("instance", help="instance .npz (network + target + latent box), or an .onnx model with --target")
+    p.add_argument("--target", default=None, help="with an .onnx model: the observation x (.npy, .txt or .csv)")
+    p.add_argument("--box", type=positive_float, default=None,
+                   help=f"with an .onnx model: latent box radius R, z in [-R, R]^n (default {DEFAULT_BOX:g})")
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
     p.add_argument("--norm", choices=NORMS, default="exact")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
@@ -38,14 +45,45 @@ def method_options(args) -> dict:
     return opts
 
 
+def load_problem(args) -> Instance:
+    """The instance file, or an Instance built from an ONNX model, a target file and a box radius."""
+    if Path(args.instance).suffix.lower() != ".onnx":
+        if args.target is not None or args.box is not None:
+            flag = "--target" if args.target is not None else "--box"
+            raise InputError(f"{flag}: only with an .onnx model; an instance file carries its own target and box")
+        return Instance.load(args.instance)
+    if args.target is None:
+        raise InputError(f"--target: required with an .onnx model ({args.instance})")
+    from ..interop import from_onnx
+
+    net = from_onnx(args.instance)
+    lower, upper = make_box(net, DEFAULT_BOX if args.box is None else args.box)
+    x = read_npy(args.target, "target")
+    if x.ndim == 2 and x.shape[0] == 1:  # a batch of one, as a runtime returns it
+        x = x[0]
+    meta = {"generator": "onnx", "model": str(args.instance), "target_file": str(args.target)}
+    if args.norm != "exact":
+        meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
+    return Instance(net, x, lower, upper, meta)
+
+
+def verified_z(result: InversionResult, target) -> np.ndarray | None:
+    """The result's z if it is an answer: any z for l1/linf (its residual is recomputed), and
+    for the exact norm only a z whose float64 residual is within tolerance (a time-limit
+    incumbent that misses it is reported, not written as a pre-image)."""
+    if result.z is None or (result.norm == "exact" and result.residual_linf > tolerance(target)):
+        return None
+    return result.z
+
+
 def run(args) -> int:
-    inst = Instance.load(args.instance)
+    inst = load_problem(args)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
-    if args.out:
-        if args.out.endswith(".json"):
-            write_json(args.out, result.to_dict())
-        elif result.z is not None:
-            write_npy(args.out, result.z)
+    # written atomically: an interrupt leaves the old file or none, never half of one
+    if args.out and args.out.endswith(".json"):
+        write_json(args.out, result.to_dict())
+    elif args.out and verified_z(result, inst.target) is not None:
+        write_npy(args.out, result.z)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
