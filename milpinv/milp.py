@@ -81,8 +81,6 @@ def invert_milp(network, target, *, norm, lower, upper, time_limit=None, solver:
     full = (network, target)
     peeling = peeling and solver != "cpsat"  # CP-SAT needs the integer target, not a float solve
     network, target, peeled = peel(network, target, norm, lower, upper) if peeling else (network, target, 0)
-    if peeled and warm_start is not None:
-        warm_start = None if network.depth == full[0].depth else warm_start
     form, info = build_model(network, target, norm=norm, lower=lower, upper=upper, bounds=bounds,
                              obbt_passes=obbt_passes, time_limit=time_limit, lattice=solver == "cpsat")
     details = {"backend": solver, **info, **form.stats(), "magnitude": magnitude(form.model)}
