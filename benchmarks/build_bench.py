@@ -10,6 +10,7 @@ Each figure is the median of --repeats builds; the first (cold) build is reporte
 ``old to HiGHS`` is the hand-over before benchmarks/PERFORMANCE.md's 2026-11-25 change (a
 ``highspy.HighsLp`` filled attribute by attribute), kept here for the paired before/after.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,8 @@ import time
 from pathlib import Path
 
 import milpinv
-from milpinv.backends.highs import new_highs, pass_model
-from milpinv.milp import build_model
+from milpinv.methods.build import build_model
+from milpinv.solvers.highs import new_highs, pass_model
 
 NETWORKS = ["50-200-200-400", "100-300-300-300", "100-400-400-800"]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -70,8 +71,13 @@ def time_milpinv(inst, repeats: int) -> dict:
             build.append(t1 - t0)
             handover.append(t2 - t1)
             old.append(t3 - t2)
-    return {**form.stats(), "cold_build_s": cold, "build_s": statistics.median(build),
-            "to_highs_s": statistics.median(handover), "old_to_highs_s": statistics.median(old)}
+    return {
+        **form.stats(),
+        "cold_build_s": cold,
+        "build_s": statistics.median(build),
+        "to_highs_s": statistics.median(handover),
+        "old_to_highs_s": statistics.median(old),
+    }
 
 
 def time_omlt(inst) -> dict:
@@ -82,7 +88,7 @@ def time_omlt(inst) -> dict:
     t0 = time.perf_counter()
     m = omlt_model(inst)
     t1 = time.perf_counter()
-    Highs().set_instance(m)    # Pyomo -> HiGHS hand-over, no solve
+    Highs().set_instance(m)  # Pyomo -> HiGHS hand-over, no solve
     t2 = time.perf_counter()
     return {"omlt_build_s": t1 - t0, "omlt_to_highs_s": t2 - t1}
 
@@ -109,11 +115,13 @@ def main(argv=None) -> int:
         if args.omlt:
             row.update(time_omlt(inst))
         rows.append(row)
-        extra = (f"  OMLT build {row['omlt_build_s']:.2f}s + to HiGHS {row['omlt_to_highs_s']:.2f}s"
-                 if args.omlt else "")
-        print(f"{spec}: nnz {row['nnz']:,}  rows {row['rows']:,}  binaries {row['binaries']:,}  "
-              f"build {row['build_s'] * 1e3:.1f} ms (cold {row['cold_build_s'] * 1e3:.1f} ms)  "
-              f"to HiGHS {row['to_highs_s'] * 1e3:.1f} ms (old {row['old_to_highs_s'] * 1e3:.1f} ms){extra}", flush=True)
+        extra = f"  OMLT build {row['omlt_build_s']:.2f}s + to HiGHS {row['omlt_to_highs_s']:.2f}s" if args.omlt else ""
+        print(
+            f"{spec}: nnz {row['nnz']:,}  rows {row['rows']:,}  binaries {row['binaries']:,}  "
+            f"build {row['build_s'] * 1e3:.1f} ms (cold {row['cold_build_s'] * 1e3:.1f} ms)  "
+            f"to HiGHS {row['to_highs_s'] * 1e3:.1f} ms (old {row['old_to_highs_s'] * 1e3:.1f} ms){extra}",
+            flush=True,
+        )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(rows, indent=1))

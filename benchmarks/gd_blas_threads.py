@@ -1,5 +1,5 @@
 """Before/after: gradient descent with the BLAS thread pool as the machine sets it (before) and
-limited to one thread, as ``milpinv.gd`` now does (after), on the same instances, same process.
+limited to one thread, as ``milpinv.methods.gd`` now does (after), on the same instances, same process.
 
     .venv/bin/python benchmarks/gd_blas_threads.py [--repeats 3] [--steps 300]
 
@@ -7,6 +7,7 @@ Prints one row per network: median seconds before / after and their ratio. The `
 the same code path; only the thread limit around it differs (the limit inside ``invert_gd`` is
 lifted for the `before` runs by patching ``threadpool_limits`` to a no-op).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,7 +18,7 @@ import time
 from threadpoolctl import threadpool_info
 
 import milpinv
-import milpinv.gd as gd
+import milpinv.methods.gd as gd
 
 NETS = ([20, 60, 180], [20, 120, 720], [60, 360, 2160], [10, 20, 20, 20, 20])
 

@@ -14,6 +14,7 @@ benchmarks/results/hardness_*, plus hardness_summary.json with the fitted growth
 A run that hits the time limit is counted as such (status time_limit), never as solved: medians
 over groups containing such runs are lower bounds and are drawn as open markers.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from milpinv.bench import make_tasks, read_csv, run_bench, write_csv
+from milpinv.experiments.runner import make_tasks, read_csv, run_bench, write_csv
+from milpinv.experiments.suites import make_suite
 from milpinv.files import write_json
 from milpinv.instance import Instance
-from milpinv.suites import make_suite, suite_command
 
 RESULTS = Path(__file__).resolve().parent / "results"  # --quick writes to WORK/results instead
 MILP = "milp:threads=1"
@@ -52,21 +53,50 @@ def _expanding_dims(ns) -> list[list[int]]:
 
 
 STUDIES = {
-    "expanding": Study("expanding", {"seeds": (0, 1, 2), "dims_list": _expanding_dims((5, 10, 20, 40, 80, 120))},
-                       ("layerwise", "gd", MILP, RAW_MILP), 60.0,
-                       doc="random expanding nets [n, 3n, 9n]: time against n"),
-    "sat-growth": Study("sat", {"ns": tuple(range(10, 130, 10)), "ratios": (4.26,), "seeds": tuple(range(5)),
-                                "growth_ns": ()}, (MILP,), 60.0, "cdcl",
-                        doc="random 3-SAT at ratio 4.26 reduced to inversion: time against n"),
-    "sat-ratio": Study("sat", {"ns": (50, 80), "ratios": tuple(np.round(np.arange(2.0, 7.01, 0.5), 2)) + (4.26,),
-                               "seeds": tuple(range(5)), "growth_ns": ()}, (MILP,), 60.0, "cdcl",
-                       doc="random 3-SAT with n = 50 and 80 reduced to inversion: time against the clause/variable ratio"),
-    "subset-sum-density": Study("subset-sum", {"ns": (16,), "densities": (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0),
-                                               "seeds": tuple(range(4))}, (MILP,), 60.0, "subset-sum",
-                                doc="random subset-sum with n = 16 reduced to inversion: time against density"),
-    "subset-sum-growth": Study("subset-sum", {"ns": tuple(range(8, 24, 2)), "densities": (1.0,),
-                                              "seeds": tuple(range(4))}, (MILP,), 60.0, "subset-sum",
-                               doc="random subset-sum at density 1 reduced to inversion: time against n"),
+    "expanding": Study(
+        "expanding",
+        {"seeds": (0, 1, 2), "dims_list": _expanding_dims((5, 10, 20, 40, 80, 120))},
+        ("layerwise", "gd", MILP, RAW_MILP),
+        60.0,
+        doc="random expanding nets [n, 3n, 9n]: time against n",
+    ),
+    "sat-growth": Study(
+        "sat",
+        {"ns": tuple(range(10, 130, 10)), "ratios": (4.26,), "seeds": tuple(range(5)), "growth_ns": ()},
+        (MILP,),
+        60.0,
+        "cdcl",
+        doc="random 3-SAT at ratio 4.26 reduced to inversion: time against n",
+    ),
+    "sat-ratio": Study(
+        "sat",
+        {
+            "ns": (50, 80),
+            "ratios": tuple(np.round(np.arange(2.0, 7.01, 0.5), 2)) + (4.26,),
+            "seeds": tuple(range(5)),
+            "growth_ns": (),
+        },
+        (MILP,),
+        60.0,
+        "cdcl",
+        doc="random 3-SAT with n = 50 and 80 reduced to inversion: time against the clause/variable ratio",
+    ),
+    "subset-sum-density": Study(
+        "subset-sum",
+        {"ns": (16,), "densities": (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0), "seeds": tuple(range(4))},
+        (MILP,),
+        60.0,
+        "subset-sum",
+        doc="random subset-sum with n = 16 reduced to inversion: time against density",
+    ),
+    "subset-sum-growth": Study(
+        "subset-sum",
+        {"ns": tuple(range(8, 24, 2)), "densities": (1.0,), "seeds": tuple(range(4))},
+        (MILP,),
+        60.0,
+        "subset-sum",
+        doc="random subset-sum at density 1 reduced to inversion: time against n",
+    ),
 }
 QUICK = {  # a smoke test of the whole pipeline in seconds: python benchmarks/hardness.py --quick
     "expanding": {"seeds": (0,), "dims_list": _expanding_dims((3, 5))},
@@ -79,6 +109,7 @@ QUICK = {  # a smoke test of the whole pipeline in seconds: python benchmarks/ha
 
 # ---------------------------------------------------------------- running
 
+
 def run_study(name: str, work: Path, quick: bool = False) -> list[dict]:
     """Generate the suite, bench it with --jobs 1, add the reference solver's rows; write the CSV."""
     study = STUDIES[name]
@@ -86,9 +117,11 @@ def run_study(name: str, work: Path, quick: bool = False) -> list[dict]:
     folder = work / name
     manifest = make_suite(study.suite, folder, progress=True, **params)
     methods = ",".join(study.methods)
-    commands = [manifest["command"],
-                f"milpinv bench {folder.as_posix()} --methods {methods} --time-limit {study.time_limit:g} "
-                f"--jobs 1 --out {name}.csv"]
+    commands = [
+        manifest["command"],
+        f"milpinv bench {folder.as_posix()} --methods {methods} --time-limit {study.time_limit:g} "
+        f"--jobs 1 --out {name}.csv",
+    ]
     print("\n".join(commands), flush=True)
     rows = run_bench(make_tasks(folder, study.methods, study.time_limit), jobs=1)
     if study.reference:
@@ -110,10 +143,18 @@ def reference_rows(folder: Path, manifest: dict, kind: str, time_limit: float) -
             answer, seconds = _time_reference(problem, kind, solver, time_limit)
             status = "time_limit" if answer == "unknown" else ("optimal" if answer else "infeasible")
             agrees = answer == "unknown" or (entry["known_answer"] == ("feasible" if answer else "infeasible"))
-            rows.append({"instance": entry["file"], "method": f"ref:{solver}", "norm": "exact", "status": status,
-                         "verdict": ("ok" if answer != "unknown" else "unsolved") if agrees else "WRONG",
-                         "time_s": seconds, "known_answer": entry["known_answer"],
-                         "params": json.dumps(entry["params"], sort_keys=True)})
+            rows.append(
+                {
+                    "instance": entry["file"],
+                    "method": f"ref:{solver}",
+                    "norm": "exact",
+                    "status": status,
+                    "verdict": ("ok" if answer != "unknown" else "unsolved") if agrees else "WRONG",
+                    "time_s": seconds,
+                    "known_answer": entry["known_answer"],
+                    "params": json.dumps(entry["params"], sort_keys=True),
+                }
+            )
     return rows
 
 
@@ -170,15 +211,25 @@ def _environment() -> dict:
     from importlib.metadata import version
 
     try:
-        rev = subprocess.run(["git", "describe", "--always", "--dirty"], capture_output=True, text=True,
-                             cwd=Path(__file__).parent, timeout=10).stdout.strip()
+        rev = subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         rev = ""
-    return {"git": rev or "unknown", "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"),
-            **{pkg: version(pkg) for pkg in ("highspy", "python-sat", "ortools", "numpy")}}
+    return {
+        "git": rev or "unknown",
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d"),
+        **{pkg: version(pkg) for pkg in ("highspy", "python-sat", "ortools", "numpy")},
+    }
 
 
 # ---------------------------------------------------------------- analysis
+
 
 def _p(row: dict, key: str):
     return json.loads(row["params"]).get(key)
@@ -199,8 +250,16 @@ def curve(rows: list[dict], method: str, key: str) -> list[dict]:
     for x, rs in groups(rows, method, key).items():
         times = sorted(float(r["time_s"]) for r in rs)
         unsolved = sum(r["verdict"] != "ok" for r in rs)
-        points.append({"x": x, "median_s": float(np.median(times)), "runs": len(rs), "unsolved": unsolved,
-                       "median_is_solved": unsolved < len(rs) / 2, "max_s": times[-1]})
+        points.append(
+            {
+                "x": x,
+                "median_s": float(np.median(times)),
+                "runs": len(rs),
+                "unsolved": unsolved,
+                "median_is_solved": unsolved < len(rs) / 2,
+                "max_s": times[-1],
+            }
+        )
     return points
 
 
@@ -213,8 +272,13 @@ def fit(points: list[dict], log_x: bool, min_x: float = 0.0) -> dict | None:
     x = np.array([p["x"] for p in used])
     y = np.log10([p["median_s"] for p in used])
     slope, intercept = np.polyfit(np.log10(x) if log_x else x, y, 1)
-    return {"slope": float(slope), "intercept": float(intercept), "x_from": float(x[0]), "x_to": float(x[-1]),
-            "points": len(used)}
+    return {
+        "slope": float(slope),
+        "intercept": float(intercept),
+        "x_from": float(x[0]),
+        "x_to": float(x[-1]),
+        "points": len(used),
+    }
 
 
 def wrong_count(rows: list[dict]) -> int:
@@ -222,6 +286,7 @@ def wrong_count(rows: list[dict]) -> int:
 
 
 # ---------------------------------------------------------------- figures
+
 
 def _plt():
     import matplotlib
@@ -243,17 +308,36 @@ def _draw(ax, rows, method, key, label=None, color=None, scatter=True):
     if not pts:
         return None
     label = label or LABELS.get(method, method)
-    line, = ax.plot([p["x"] for p in pts], [p["median_s"] for p in pts], label=label, color=color, lw=1.8)
-    ax.scatter([p["x"] for p in pts], [p["median_s"] for p in pts], zorder=3, edgecolors=line.get_color(),
-               facecolors=[line.get_color() if p["median_is_solved"] else "white" for p in pts], s=36)
+    (line,) = ax.plot([p["x"] for p in pts], [p["median_s"] for p in pts], label=label, color=color, lw=1.8)
+    ax.scatter(
+        [p["x"] for p in pts],
+        [p["median_s"] for p in pts],
+        zorder=3,
+        edgecolors=line.get_color(),
+        facecolors=[line.get_color() if p["median_is_solved"] else "white" for p in pts],
+        s=36,
+    )
     if scatter:
         rs = [r for g in groups(rows, method, key).values() for r in g]
-        ax.scatter([float(_p(r, key)) for r in rs], [float(r["time_s"]) for r in rs], s=9, alpha=0.45,
-                   color=line.get_color(), marker=".")
+        ax.scatter(
+            [float(_p(r, key)) for r in rs],
+            [float(r["time_s"]) for r in rs],
+            s=9,
+            alpha=0.45,
+            color=line.get_color(),
+            marker=".",
+        )
     wrong = [r for r in rows if r["method"] == method and r["verdict"] == "WRONG"]
     if wrong:  # never averaged in, always shown
-        ax.scatter([float(_p(r, key)) for r in wrong], [float(r["time_s"]) for r in wrong], s=70, marker="X",
-                   color="red", zorder=4, label=f"WRONG answer ({len(wrong)}, {LABELS.get(method, method)})")
+        ax.scatter(
+            [float(_p(r, key)) for r in wrong],
+            [float(r["time_s"]) for r in wrong],
+            s=70,
+            marker="X",
+            color="red",
+            zorder=4,
+            label=f"WRONG answer ({len(wrong)}, {LABELS.get(method, method)})",
+        )
     return pts
 
 
@@ -301,14 +385,25 @@ def figure_sat(growth, ratio, summary) -> None:
     pts_s = _draw(a1, sat, MILP, "n", label="MILP on satisfiable formulas", color="tab:blue")
     f = fit(pts_u or [], log_x=False, min_x=30)
     ref = _draw(a1, growth, "ref:cadical153", "n", label="CDCL (CaDiCaL), all formulas", color="tab:green")
-    summary["sat-growth"] = {"milp": pts, "milp_unsat": pts_u, "milp_sat": pts_s,
-                             "milp_fit_all_log10time_vs_n_(n>=30)": fit(pts, log_x=False, min_x=30),
-                             "milp_fit_unsat_log10time_vs_n_(n>=30)": f, "cadical": ref,
-                             "glucose": curve(growth, "ref:glucose4", "n"), "wrong": wrong_count(growth)}
+    summary["sat-growth"] = {
+        "milp": pts,
+        "milp_unsat": pts_u,
+        "milp_sat": pts_s,
+        "milp_fit_all_log10time_vs_n_(n>=30)": fit(pts, log_x=False, min_x=30),
+        "milp_fit_unsat_log10time_vs_n_(n>=30)": f,
+        "cadical": ref,
+        "glucose": curve(growth, "ref:glucose4", "n"),
+        "wrong": wrong_count(growth),
+    }
     if f:
         xs = np.array([f["x_from"], f["x_to"]])
-        a1.plot(xs, 10 ** (f["intercept"] + f["slope"] * xs), "k--", lw=1,
-                label=f"fit (unsat): time x2 every {np.log10(2) / f['slope']:.0f} variables")
+        a1.plot(
+            xs,
+            10 ** (f["intercept"] + f["slope"] * xs),
+            "k--",
+            lw=1,
+            label=f"fit (unsat): time x2 every {np.log10(2) / f['slope']:.0f} variables",
+        )
     a1.set_yscale("log")
     _limit_line(a1, limit)
     a1.set_xlabel("variables n (m = round(4.26 n) clauses)")
@@ -322,13 +417,25 @@ def figure_sat(growth, ratio, summary) -> None:
         mine = [r for r in ratio if _p(r, "n") == n]
         pts_r = _draw(a2, mine, MILP, "ratio", label=f"MILP, n = {n}", color=color)
         ref_r = curve(mine, "ref:cadical153", "ratio")
-        sat_frac = [(x, float(np.mean([r["known_answer"] == "feasible" for r in g])))
-                    for x, g in groups(mine, MILP, "ratio").items()]
+        sat_frac = [
+            (x, float(np.mean([r["known_answer"] == "feasible" for r in g])))
+            for x, g in groups(mine, MILP, "ratio").items()
+        ]
         a3.plot(*zip(*sat_frac), color=color, ls="--", lw=0.8, alpha=0.7)
-        summary["sat-ratio"][f"n={n}"] = {"milp": pts_r, "cadical": ref_r, "sat_fraction": sat_frac,
-                                          "milp_peak": max(pts_r, key=lambda p: p["median_s"])}
-    _draw(a2, [r for r in ratio if _p(r, "n") == n], "ref:cadical153", "ratio", label=f"CDCL (CaDiCaL), n = {n}",
-          color="tab:green")
+        summary["sat-ratio"][f"n={n}"] = {
+            "milp": pts_r,
+            "cadical": ref_r,
+            "sat_fraction": sat_frac,
+            "milp_peak": max(pts_r, key=lambda p: p["median_s"]),
+        }
+    _draw(
+        a2,
+        [r for r in ratio if _p(r, "n") == n],
+        "ref:cadical153",
+        "ratio",
+        label=f"CDCL (CaDiCaL), n = {n}",
+        color="tab:green",
+    )
     a3.set_ylim(-0.02, 1.02)
     a3.set_ylabel("fraction satisfiable (dashed)", color="grey")
     a2.axvline(4.26, color="grey", ls=":", lw=1)
@@ -347,8 +454,10 @@ def figure_milp_vs_cdcl(growth, ratio, summary) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
     out = {}
     largest = [r for r in ratio if _p(r, "n") == max(_p(q, "n") for q in ratio)]
-    for ax, rows, key, label in ((axes[0], growth, "n", "variables n (ratio 4.26)"),
-                                 (axes[1], largest, "ratio", f"clause/variable ratio (n = {_values(largest, 'n')})")):
+    for ax, rows, key, label in (
+        (axes[0], growth, "n", "variables n (ratio 4.26)"),
+        (axes[1], largest, "ratio", f"clause/variable ratio (n = {_values(largest, 'n')})"),
+    ):
         by = {(r["instance"], r["method"]): r for r in rows}
         for solver, color in (("cadical153", "tab:green"), ("glucose4", "tab:purple")):
             xs, ratios, solved = [], [], []
@@ -363,8 +472,13 @@ def figure_milp_vs_cdcl(growth, ratio, summary) -> None:
             ax.plot(list(med), list(med.values()), color=color, lw=1.5)
             cut = [(x, q) for x, q, ok in zip(xs, ratios, solved) if not ok]
             if cut:
-                ax.scatter(*zip(*cut), marker="x", color="red", s=30,
-                           label="MILP hit the time limit: a lower bound" if solver == "cadical153" else None)
+                ax.scatter(
+                    *zip(*cut),
+                    marker="x",
+                    color="red",
+                    s=30,
+                    label="MILP hit the time limit: a lower bound" if solver == "cadical153" else None,
+                )
             out[f"{key}:{solver}"] = {"median_ratio_by_x": med, "overall_median": float(np.median(ratios))}
         ax.set_yscale("log")
         ax.set_xlabel(label)
@@ -394,8 +508,13 @@ def figure_subset_sum(density, growth, summary) -> None:
     f = fit(pts_n or [], log_x=False, min_x=10)
     if f:
         xs = np.array([f["x_from"], f["x_to"]])
-        a2.plot(xs, 10 ** (f["intercept"] + f["slope"] * xs), "k--", lw=1,
-                label=f"fit: time x2 every {np.log10(2) / f['slope']:.1f} items")
+        a2.plot(
+            xs,
+            10 ** (f["intercept"] + f["slope"] * xs),
+            "k--",
+            lw=1,
+            label=f"fit: time x2 every {np.log10(2) / f['slope']:.1f} items",
+        )
     a2.set_yscale("log")
     _limit_line(a2, STUDIES["subset-sum-growth"].time_limit)
     a2.set_xlabel("items n (density 1: weights up to 2^n)")
@@ -404,17 +523,26 @@ def figure_subset_sum(density, growth, summary) -> None:
     a2.legend(fontsize=8)
     a2.grid(alpha=0.3, which="both")
     summary["subset-sum-density"] = {"milp": pts_d, "reference": ref_d, "wrong": wrong_count(density)}
-    summary["subset-sum-growth"] = {"milp": pts_n, "milp_fit_log10time_vs_n_(n>=10)": f, "reference": ref_n,
-                                    "wrong": wrong_count(growth)}
+    summary["subset-sum-growth"] = {
+        "milp": pts_n,
+        "milp_fit_log10time_vs_n_(n>=10)": f,
+        "reference": ref_n,
+        "wrong": wrong_count(growth),
+    }
     _save(fig, "subset_sum")
 
 
 def plot_all() -> dict:
     """Every figure from the CSVs in RESULTS; returns and writes the summary."""
-    rows = {name: read_csv(RESULTS / f"hardness_{name}.csv") for name in STUDIES
-            if (RESULTS / f"hardness_{name}.csv").exists()}
-    summary: dict = {"time_limit_s": {n: s.time_limit for n, s in STUDIES.items()},
-                     "status_counts": {n: _status_counts(r) for n, r in rows.items()}}
+    rows = {
+        name: read_csv(RESULTS / f"hardness_{name}.csv")
+        for name in STUDIES
+        if (RESULTS / f"hardness_{name}.csv").exists()
+    }
+    summary: dict = {
+        "time_limit_s": {n: s.time_limit for n, s in STUDIES.items()},
+        "status_counts": {n: _status_counts(r) for n, r in rows.items()},
+    }
     if "expanding" in rows:
         figure_expanding(rows["expanding"], summary)
     if {"sat-growth", "sat-ratio"} <= set(rows):

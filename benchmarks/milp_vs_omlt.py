@@ -24,9 +24,10 @@ Methods (every solve single-threaded, one time limit per solve, build + solve ti
 
 Every returned z is re-checked by a float64 forward pass: a run counts as solved to proven
 optimality only if the solver proved it and the residual max|G(z) - x| is within
-milpinv.result.tolerance(x). Time-limited runs enter the medians at the time limit, so a ratio
+milpinv.tolerance.tolerance(x). Time-limited runs enter the medians at the time limit, so a ratio
 whose denominator or numerator timed out is a bound (marked >= or <=).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,10 +42,12 @@ import numpy as np
 from tqdm import tqdm
 
 import milpinv
-from milpinv.gd import invert_gd
-from milpinv.milp import invert_milp
-from milpinv.pieces import polish
-from milpinv.result import OPTIMAL, tolerance
+from milpinv.methods.certify import check_result
+from milpinv.methods.gd import invert_gd
+from milpinv.methods.milp import invert_milp
+from milpinv.methods.polish import polish
+from milpinv.status import OPTIMAL
+from milpinv.tolerance import tolerance
 
 EXPANDING = ["10-30-30-60", "20-60-60-120"]
 NON_EXPANDING = ["8-16-16-16", "10-20-20-20-20", "12-24-24-12"]
@@ -60,9 +63,14 @@ def instance(spec: str, seed: int) -> milpinv.Instance:
 
 def run_milpinv(inst, time_limit: float, heuristic: bool) -> dict:
     r = milpinv.invert(inst, method="milp", solver="highs", threads=1, time_limit=time_limit, heuristic=heuristic)
-    return {"status": r.status, "z": r.z, "solved_by": r.solver.get("solved_by", "milp"),
-            "nodes": r.solver.get("nodes"), "binaries": r.solver.get("binaries"),
-            "peeled": r.solver.get("peeled_layers")}
+    return {
+        "status": r.status,
+        "z": r.z,
+        "solved_by": r.solver.get("solved_by", "milp"),
+        "nodes": r.solver.get("nodes"),
+        "binaries": r.solver.get("binaries"),
+        "peeled": r.solver.get("peeled_layers"),
+    }
 
 
 def run_base(inst, time_limit: float) -> dict:
@@ -74,11 +82,27 @@ def run_base(inst, time_limit: float) -> dict:
         z = polish(net, x, found.z, "exact", lo, up)
         return {"status": OPTIMAL, "z": z, "solved_by": "heuristic"}
     left = max(time_limit - (time.perf_counter() - t0), 1e-3)
-    r = invert_milp(net, x, norm="exact", lower=lo, upper=up, time_limit=left, solver="highs", threads=1,
-                    heuristic=False, warm_start=found.z)
-    r = milpinv.result.check_result(r, net, x, lo, up)
-    return {"status": r.status, "z": r.z, "solved_by": "milp", "nodes": r.solver.get("nodes"),
-            "binaries": r.solver.get("binaries"), "peeled": r.solver.get("peeled_layers")}
+    r = invert_milp(
+        net,
+        x,
+        norm="exact",
+        lower=lo,
+        upper=up,
+        time_limit=left,
+        solver="highs",
+        threads=1,
+        heuristic=False,
+        warm_start=found.z,
+    )
+    r = check_result(r, net, x, lo, up)
+    return {
+        "status": r.status,
+        "z": r.z,
+        "solved_by": "milp",
+        "nodes": r.solver.get("nodes"),
+        "binaries": r.solver.get("binaries"),
+        "peeled": r.solver.get("peeled_layers"),
+    }
 
 
 def omlt_model(inst):
@@ -94,8 +118,13 @@ def omlt_model(inst):
     prev = InputLayer([net.input_dim])
     nd.add_layer(prev)
     for k, (W, b) in enumerate(zip(net.weights, net.biases)):
-        layer = DenseLayer(prev.output_size, [W.shape[0]], activation="relu" if net.applies_relu(k) else "linear",
-                           weights=np.array(W.T), biases=np.array(b))   # OMLT's weights are (in, out)
+        layer = DenseLayer(
+            prev.output_size,
+            [W.shape[0]],
+            activation="relu" if net.applies_relu(k) else "linear",
+            weights=np.array(W.T),
+            biases=np.array(b),
+        )  # OMLT's weights are (in, out)
         nd.add_layer(layer)
         nd.add_edge(prev, layer)
         prev = layer
@@ -115,12 +144,13 @@ def run_omlt(inst, time_limit: float) -> dict:
     t0 = time.perf_counter()
     m = omlt_model(inst)
     build = time.perf_counter() - t0
-    res = pyo.SolverFactory("appsi_highs").solve(m, timelimit=max(time_limit - build, 1e-3), load_solutions=False,
-                                                options={"threads": 1})
+    res = pyo.SolverFactory("appsi_highs").solve(
+        m, timelimit=max(time_limit - build, 1e-3), load_solutions=False, options={"threads": 1}
+    )
     tc = res.solver.termination_condition
     status = {TC.optimal: "optimal", TC.infeasible: "infeasible", TC.maxTimeLimit: "time_limit"}.get(tc, str(tc))
     z = None
-    if len(res.solution) > 0:   # a solution was reported
+    if len(res.solution) > 0:  # a solution was reported
         m.solutions.load_from(res)
         z = np.array([pyo.value(m.nn.inputs[i]) for i in range(inst.network.input_dim)])
     return {"status": status, "z": z, "solved_by": "omlt", "build_s": build}
@@ -163,10 +193,13 @@ def summarize(rows: list[dict], methods: list[str], time_limit: float) -> list[d
             # exact methods: a run without a proven optimum counts at the time limit; gd certifies
             # nothing, its median is its own run time (see "solved" for how often it was right)
             times = [r["time_s"] if r["proven_optimal"] or m == "gd" else max(r["time_s"], time_limit) for r in sel]
-            entry[m] = {"median_s": statistics.median(times), "solved": sum(r["proven_optimal"] for r in sel),
-                        "runs": len(sel), "censored": sum(not r["proven_optimal"] for r in sel)}
-        for num, den in (("omlt", "milpinv"), ("omlt", "milpinv-noheur"), ("base", "milpinv"),
-                         ("gd", "milpinv")):
+            entry[m] = {
+                "median_s": statistics.median(times),
+                "solved": sum(r["proven_optimal"] for r in sel),
+                "runs": len(sel),
+                "censored": sum(not r["proven_optimal"] for r in sel),
+            }
+        for num, den in (("omlt", "milpinv"), ("omlt", "milpinv-noheur"), ("base", "milpinv"), ("gd", "milpinv")):
             if num in entry and den in entry:
                 entry[f"{num}/{den}"] = entry[num]["median_s"] / entry[den]["median_s"]
         out.append(entry)
@@ -186,24 +219,31 @@ def ratio_text(entry: dict, num: str, den: str) -> str:
 
 def markdown(summary: list[dict], methods: list[str]) -> str:
     cols = list(methods)
-    head = ["network"] + [f"{m} median s (solved)" for m in cols] + ["OMLT / milpinv", "OMLT / noheur",
-                                                                       "base / milpinv"]
+    head = (
+        ["network"] + [f"{m} median s (solved)" for m in cols] + ["OMLT / milpinv", "OMLT / noheur", "base / milpinv"]
+    )
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for e in summary:
         cells = [e["network"]]
         for m in cols:
             s = e.get(m)
             cells.append("-" if s is None else f"{s['median_s']:.3f} ({s['solved']}/{s['runs']})")
-        cells += [ratio_text(e, "omlt", "milpinv"), ratio_text(e, "omlt", "milpinv-noheur"),
-                  ratio_text(e, "base", "milpinv")]
+        cells += [
+            ratio_text(e, "omlt", "milpinv"),
+            ratio_text(e, "omlt", "milpinv-noheur"),
+            ratio_text(e, "base", "milpinv"),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--networks", default=",".join(EXPANDING + NON_EXPANDING),
-                    help="comma-separated widths, e.g. 10-30-30-60,8-16-16-16")
+    ap.add_argument(
+        "--networks",
+        default=",".join(EXPANDING + NON_EXPANDING),
+        help="comma-separated widths, e.g. 10-30-30-60,8-16-16-16",
+    )
     ap.add_argument("--seeds", type=int, default=5, help="instances per network (seeds 0..N-1)")
     ap.add_argument("--methods", default=",".join(METHODS), help=f"subset of {','.join(METHODS)}")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve (build included)")
@@ -230,32 +270,55 @@ def main(argv=None) -> int:
         try:
             import omlt  # noqa: F401
         except ImportError:
-            print("error: omlt is not installed here; use the benchmark venv (see this script's docstring) "
-                  "or drop omlt from --methods", file=sys.stderr)
+            print(
+                "error: omlt is not installed here; use the benchmark venv (see this script's docstring) "
+                "or drop omlt from --methods",
+                file=sys.stderr,
+            )
             return 2
     warm = instance("4-8-8", 0)
-    for m in methods:   # untimed: imports, the HiGHS banner, Pyomo's first model
+    for m in methods:  # untimed: imports, the HiGHS banner, Pyomo's first model
         run_one(m, warm, 10.0)
     rows = []
     jobs = [(n, s) for n in nets for s in range(args.seeds)]
     with tqdm(total=len(jobs) * len(methods), desc="milp-vs-omlt", unit="solve") as bar:
         for net, seed in jobs:
             inst = instance(net, seed)
-            for m in methods:   # interleaved: every method sees the same machine load
+            for m in methods:  # interleaved: every method sees the same machine load
                 bar.set_postfix_str(f"{net} s{seed} {m}")
                 rows.append({"network": net, "seed": seed, "method": m, **run_one(m, inst, args.time_limit)})
                 bar.update()
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fields = ["network", "seed", "method", "status", "proven_optimal", "verified", "residual", "time_s",
-              "solved_by", "nodes", "binaries", "peeled", "build_s"]
+    fields = [
+        "network",
+        "seed",
+        "method",
+        "status",
+        "proven_optimal",
+        "verified",
+        "residual",
+        "time_s",
+        "solved_by",
+        "nodes",
+        "binaries",
+        "peeled",
+        "build_s",
+    ]
     with out.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
     summary = summarize(rows, methods, args.time_limit)
-    meta = {"time_limit_s": args.time_limit, "seeds": args.seeds, "methods": methods, "omlt": _version("omlt"),
-            "pyomo": _version("pyomo"), "highspy": _version("highspy"), "milpinv": milpinv.__version__}
+    meta = {
+        "time_limit_s": args.time_limit,
+        "seeds": args.seeds,
+        "methods": methods,
+        "omlt": _version("omlt"),
+        "pyomo": _version("pyomo"),
+        "highspy": _version("highspy"),
+        "milpinv": milpinv.__version__,
+    }
     out.with_name(out.stem + "_summary.json").write_text(json.dumps({"meta": meta, "networks": summary}, indent=1))
     table = markdown(summary, methods)
     out.with_suffix(".md").write_text(table + "\n")

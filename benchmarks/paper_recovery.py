@@ -16,6 +16,7 @@ Run ``python benchmarks/paper_recovery.py [--quick] [--out-dir DIR]``: writes
 DIR/paper_recovery_expansion.csv, DIR/paper_recovery_noise.csv and DIR/paper_recovery.png, and
 prints the summary tables (markdown).
 """
+
 from __future__ import annotations
 
 import os
@@ -36,14 +37,17 @@ from tqdm import tqdm  # noqa: E402
 
 import milpinv  # noqa: E402
 from milpinv.files import atomic_write  # noqa: E402
-from milpinv.result import OPTIMAL  # noqa: E402
+from milpinv.status import OPTIMAL  # noqa: E402
 
 RECOVERY_TOL = 1e-3  # relative; recovered layer-wise runs land <= 3e-6 (mostly ~1e-15), converged gd ~1e-6
 LAYOUTS = ("grow", "flat")
 NOISE_KINDS = ("gaussian", "uniform")
 NOISE_METHODS = (("layerwise", "linf"), ("layerwise", "l1"), ("gd", "l1"))  # gd minimises l2 either way
-OUT_NAMES = {"expansion": "paper_recovery_expansion.csv", "noise": "paper_recovery_noise.csv",
-             "plot": "paper_recovery.png"}
+OUT_NAMES = {
+    "expansion": "paper_recovery_expansion.csv",
+    "noise": "paper_recovery_noise.csv",
+    "plot": "paper_recovery.png",
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ class Series:
     latent: int
 
     @classmethod
-    def parse(cls, spec: str) -> "Series":
+    def parse(cls, spec: str) -> Series:
         """``LAYOUT:DEPTH:LATENT``, e.g. ``grow:2:20``."""
         try:
             layout, depth, latent = spec.split(":")
@@ -87,7 +91,7 @@ class Config:
     sigmas: tuple[float, ...]
     noise_trials: int
     noise_kinds: tuple[str, ...] = NOISE_KINDS
-    max_width: int = 2000      # expansion points with a wider layer are skipped (gd time)
+    max_width: int = 2000  # expansion points with a wider layer are skipped (gd time)
     seed: int = 0
 
 
@@ -128,24 +132,39 @@ def _outcome(result: milpinv.InversionResult, rel: float) -> str:
 # ------------------------------------------------------------------------------ experiment 1
 def expansion_points(cfg: Config) -> list[tuple[Series, float, int]]:
     """(series, ratio, trial) of every instance whose widths fit ``cfg.max_width``."""
-    return [(s, r, t) for s in cfg.series for r in cfg.ratios for t in range(cfg.trials)
-            if max(s.dims(r)) <= cfg.max_width]
+    return [
+        (s, r, t) for s in cfg.series for r in cfg.ratios for t in range(cfg.trials) if max(s.dims(r)) <= cfg.max_width
+    ]
 
 
 def run_expansion_point(series: Series, ratio: float, trial: int, seed: int) -> list[dict]:
     """One planted instance, inverted exactly by layer-wise LP and by gd: one row per method."""
-    net_seed, plant_seed = _seeds(seed, 1, LAYOUTS.index(series.layout), series.depth, series.latent,
-                                  round(ratio * 1000), trial)
+    net_seed, plant_seed = _seeds(
+        seed, 1, LAYOUTS.index(series.layout), series.depth, series.latent, round(ratio * 1000), trial
+    )
     dims = series.dims(ratio)
     inst = milpinv.plant_instance(milpinv.ReluNetwork.random(dims, seed=net_seed), seed=plant_seed)
     rows = []
     for method, options in (("layerwise", {}), ("gd", {"seed": plant_seed})):
         res = milpinv.invert(inst, method=method, **options)
         rel = _rel_error(res.z, inst.planted_z)
-        rows.append({"series": series.label, "layout": series.layout, "depth": series.depth,
-                     "latent": series.latent, "ratio": ratio, "dims": "-".join(map(str, dims)),
-                     "trial": trial, "method": method, "status": res.status, "outcome": _outcome(res, rel),
-                     "rel_error": rel, "residual_linf": res.residual_linf, "time_s": res.time_s})
+        rows.append(
+            {
+                "series": series.label,
+                "layout": series.layout,
+                "depth": series.depth,
+                "latent": series.latent,
+                "ratio": ratio,
+                "dims": "-".join(map(str, dims)),
+                "trial": trial,
+                "method": method,
+                "status": res.status,
+                "outcome": _outcome(res, rel),
+                "rel_error": rel,
+                "residual_linf": res.residual_linf,
+                "time_s": res.time_s,
+            }
+        )
     return rows
 
 
@@ -156,8 +175,14 @@ def noisy_instance(network: milpinv.ReluNetwork, seed: int, sigma: float, kind: 
         return milpinv.plant_instance(network, seed=seed, noise=sigma)
     clean = milpinv.plant_instance(network, seed=seed)
     e = sigma * np.random.default_rng([seed, 0x756E]).uniform(-1.0, 1.0, size=network.output_dim)
-    meta = {**clean.meta, "known_answer": "unknown", "noise": sigma, "noise_kind": kind,
-            "noise_l1": float(np.abs(e).sum()), "noise_linf": float(np.abs(e).max())}
+    meta = {
+        **clean.meta,
+        "known_answer": "unknown",
+        "noise": sigma,
+        "noise_kind": kind,
+        "noise_l1": float(np.abs(e).sum()),
+        "noise_linf": float(np.abs(e).max()),
+    }
     return milpinv.Instance(network, clean.target + e, clean.lower, clean.upper, meta)
 
 
@@ -171,12 +196,24 @@ def run_noise_point(dims: tuple[int, ...], kind: str, sigma: float, trial: int, 
         options = {"seed": plant_seed} if method == "gd" else {}
         res = milpinv.invert(inst, method=method, norm=norm, **options)
         err = float("nan") if res.z is None else float(np.linalg.norm(res.z - z_star))
-        rows.append({"dims": "-".join(map(str, dims)), "noise": kind, "sigma": sigma, "trial": trial,
-                     "method": method if method == "gd" else f"{method}-{norm}", "status": res.status,
-                     "error": err, "rel_error": err / float(np.linalg.norm(z_star)),
-                     "residual_l1": res.residual_l1, "residual_linf": res.residual_linf,
-                     "noise_l1": inst.meta["noise_l1"], "noise_linf": inst.meta["noise_linf"],
-                     "bound": res.bound, "time_s": res.time_s})
+        rows.append(
+            {
+                "dims": "-".join(map(str, dims)),
+                "noise": kind,
+                "sigma": sigma,
+                "trial": trial,
+                "method": method if method == "gd" else f"{method}-{norm}",
+                "status": res.status,
+                "error": err,
+                "rel_error": err / float(np.linalg.norm(z_star)),
+                "residual_l1": res.residual_l1,
+                "residual_linf": res.residual_linf,
+                "noise_l1": inst.meta["noise_l1"],
+                "noise_linf": inst.meta["noise_linf"],
+                "bound": res.bound,
+                "time_s": res.time_s,
+            }
+        )
     return rows
 
 
@@ -240,10 +277,13 @@ def markdown(expansion: list[dict], noise: list[dict]) -> str:
     series = list(dict.fromkeys(r["series"] for r in expansion))
     ratios = sorted({float(r["ratio"]) for r in expansion})
     trials = max((sum(c.values()) for (_, _, m), c in rec.items() if m != "any"), default=0)
-    lines = [f"Exact recovery: instances recovered (layer-wise / gd) of {trials}; `(aN)`: N instances "
-             "proven ambiguous (a method returned a verified pre-image other than z*)", "",
-             "| series | " + " | ".join(f"r={r:g}" for r in ratios) + " |",
-             "|---|" + "---|" * len(ratios)]
+    lines = [
+        f"Exact recovery: instances recovered (layer-wise / gd) of {trials}; `(aN)`: N instances "
+        "proven ambiguous (a method returned a verified pre-image other than z*)",
+        "",
+        "| series | " + " | ".join(f"r={r:g}" for r in ratios) + " |",
+        "|---|" + "---|" * len(ratios),
+    ]
     for s in series:
         cells = []
         for r in ratios:
@@ -256,11 +296,19 @@ def markdown(expansion: list[dict], noise: list[dict]) -> str:
         lines.append(f"| {s} | " + " | ".join(cells) + " |")
     tab = noise_table(noise)
     methods = list(dict.fromkeys(r["method"] for r in noise))
-    lines += ["", "Noisy observations: median ||z - z*|| (median / sigma)", "",
-              "| noise | sigma | " + " | ".join(methods) + " |", "|---|---|" + "---|" * len(methods)]
+    lines += [
+        "",
+        "Noisy observations: median ||z - z*|| (median / sigma)",
+        "",
+        "| noise | sigma | " + " | ".join(methods) + " |",
+        "|---|---|" + "---|" * len(methods),
+    ]
     for kind, sigma in sorted({k[:2] for k in tab}):
-        lines.append(f"| {kind} | {sigma:g} | " + " | ".join(
-            f"{tab[(kind, sigma, m)][1]:.3g} ({tab[(kind, sigma, m)][1] / sigma:.3g})" for m in methods) + " |")
+        lines.append(
+            f"| {kind} | {sigma:g} | "
+            + " | ".join(f"{tab[(kind, sigma, m)][1]:.3g} ({tab[(kind, sigma, m)][1] / sigma:.3g})" for m in methods)
+            + " |"
+        )
     return "\n".join(lines)
 
 
@@ -277,9 +325,15 @@ def plot(expansion: list[dict], noise: list[dict], path: Path) -> None:
     for i, s in enumerate(dict.fromkeys(r["series"] for r in expansion)):
         for method, style in (("layerwise", "-"), ("gd", "--")):
             pts = sorted(((r, c) for (ss, r, m), c in rec.items() if ss == s and m == method), key=lambda p: p[0])
-            ax1.plot([r for r, _ in pts], [c.get("recovered", 0) / sum(c.values()) for _, c in pts],
-                     style, marker="o" if method == "layerwise" else "s", ms=4, color=colors[i % len(colors)],
-                     label=f"{method}: {s}")
+            ax1.plot(
+                [r for r, _ in pts],
+                [c.get("recovered", 0) / sum(c.values()) for _, c in pts],
+                style,
+                marker="o" if method == "layerwise" else "s",
+                ms=4,
+                color=colors[i % len(colors)],
+                label=f"{method}: {s}",
+            )
     ratios = sorted({float(r["ratio"]) for r in expansion})
     ax1.set_xscale("log")
     ax1.set_xticks(ratios, [f"{r:g}" for r in ratios])
@@ -297,8 +351,17 @@ def plot(expansion: list[dict], noise: list[dict], path: Path) -> None:
     for i, method in enumerate(dict.fromkeys(r["method"] for r in noise)):
         for kind, style in zip(dict.fromkeys(r["noise"] for r in noise), ("-", "--", ":")):
             lo, med, hi = (np.array([tab[(kind, s, method)][j] for s in sigmas]) for j in range(3))
-            ax2.errorbar(sigmas, med, yerr=[med - lo, hi - med], ls=style, marker="o", ms=4, capsize=3,
-                         color=colors[i % len(colors)], label=f"{method}, {kind}")
+            ax2.errorbar(
+                sigmas,
+                med,
+                yerr=[med - lo, hi - med],
+                ls=style,
+                marker="o",
+                ms=4,
+                capsize=3,
+                color=colors[i % len(colors)],
+                label=f"{method}, {kind}",
+            )
     dims = noise[0]["dims"] if noise else "?"
     ref = np.array(sigmas)
     ax2.plot(ref, ref * np.sqrt(int(dims.split("-")[0])), "k:", lw=0.8, label="sigma * sqrt(k)")
@@ -326,17 +389,24 @@ def _positive(kind):
         if not value > 0:
             raise argparse.ArgumentTypeError(f"{text!r}: must be > 0")
         return value
+
     return parse
 
 
 def parse_args(argv: list[str] | None) -> tuple[Config, argparse.Namespace]:
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--quick", action="store_true", help="small grid (a minute or so)")
     p.add_argument("--out-dir", default="benchmarks/results", help="folder for the CSVs and the PNG")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--series", nargs="+", type=Series.parse, metavar="LAYOUT:DEPTH:LATENT",
-                   help="network families, e.g. grow:2:20 flat:2:20")
+    p.add_argument(
+        "--series",
+        nargs="+",
+        type=Series.parse,
+        metavar="LAYOUT:DEPTH:LATENT",
+        help="network families, e.g. grow:2:20 flat:2:20",
+    )
     p.add_argument("--ratios", nargs="+", type=_positive(float), help="expansion ratios")
     p.add_argument("--trials", type=_positive(int), help="planted instances per expansion point")
     p.add_argument("--noise-dims", nargs="+", type=_positive(int), help="widths of the noise experiment's network")
@@ -348,8 +418,11 @@ def parse_args(argv: list[str] | None) -> tuple[Config, argparse.Namespace]:
     p.add_argument("--replot", action="store_true", help="redraw the PNG from the CSVs in --out-dir; run nothing")
     args = p.parse_args(argv)
     cfg = QUICK if args.quick else FULL
-    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in vars(args).items()
-                 if k in Config.__dataclass_fields__ and v is not None}
+    overrides = {
+        k: tuple(v) if isinstance(v, list) else v
+        for k, v in vars(args).items()
+        if k in Config.__dataclass_fields__ and v is not None
+    }
     if "noise_dims" in overrides and len(overrides["noise_dims"]) < 2:
         p.error("--noise-dims: need at least two widths (latent and output)")
     return replace(cfg, **overrides), args

@@ -14,6 +14,7 @@
 
 Run: ``python examples/digits_decoder.py`` (``pip install -e '.[torch,onnx,examples]'``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,12 @@ def save_figure(rows: list[dict], net: ReluNetwork, path: Path) -> None:
     for i, row in enumerate(rows):
         exact, proj = row["exact"], row["proj"]
         images = [row["image"], row["target"], _draw(net, exact.z), _draw(net, proj.z)]
-        labels = ["", "", f"{exact.status}, residual {_num(exact.residual_linf, '.0e')}",
-                  f"{proj.status} {_num(proj.objective, '.2f')} (gd {_num(row['gd'].objective, '.2f')})"]
+        labels = [
+            "",
+            "",
+            f"{exact.status}, residual {_num(exact.residual_linf, '.0e')}",
+            f"{proj.status} {_num(proj.objective, '.2f')} (gd {_num(row['gd'].objective, '.2f')})",
+        ]
         for j, ax in enumerate(axes[i]):
             ax.imshow(images[j].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1)
             ax.set_xticks([])
@@ -124,8 +129,10 @@ def main(argv: list[str] | None = None) -> None:
 
     t0 = time.perf_counter()
     encoder, decoder, loss = train_autoencoder(images[train], args.latent, args.hidden, args.epochs, args.seed)
-    print(f"trained autoencoder 64-{args.hidden}-{args.latent}-{args.hidden}-64 on {len(train)} digits "
-          f"in {time.perf_counter() - t0:.1f}s, train mse {loss:.4f}")
+    print(
+        f"trained autoencoder 64-{args.hidden}-{args.latent}-{args.hidden}-64 on {len(train)} digits "
+        f"in {time.perf_counter() - t0:.1f}s, train mse {loss:.4f}"
+    )
 
     import torch
 
@@ -139,15 +146,22 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         runtime = onnx_checker(net, Path(tmp))
         for i in test:
-            row = {"image": images[i], **invert_digit(net, images[i], np.clip(codes[i], -radius, radius),
-                                                      radius, args.time_limit)}
+            row = {
+                "image": images[i],
+                **invert_digit(net, images[i], np.clip(codes[i], -radius, radius), radius, args.time_limit),
+            }
             exact, proj = row["exact"], row["proj"]
             dz = "-" if exact.z is None else f"{np.abs(exact.z - codes[i]).max():.1e}"
-            ort = "" if runtime is None or exact.z is None else \
-                f", onnxruntime residual {np.abs(runtime(exact.z) - row['target']).max():.1e}"
-            print(f"digit {digits.target[i]} (#{i}): exact {exact.status} residual {_num(exact.residual_linf, '.1e')} "
-                  f"|z - z*| {dz}{ort} ({exact.time_s:.2f}s) | l1 projection {proj.status} {_num(proj.objective)} "
-                  f"bound {_num(proj.bound)} ({proj.time_s:.1f}s), gradient descent {_num(row['gd'].objective)}")
+            ort = (
+                ""
+                if runtime is None or exact.z is None
+                else f", onnxruntime residual {np.abs(runtime(exact.z) - row['target']).max():.1e}"
+            )
+            print(
+                f"digit {digits.target[i]} (#{i}): exact {exact.status} residual {_num(exact.residual_linf, '.1e')} "
+                f"|z - z*| {dz}{ort} ({exact.time_s:.2f}s) | l1 projection {proj.status} {_num(proj.objective)} "
+                f"bound {_num(proj.bound)} ({proj.time_s:.1f}s), gradient descent {_num(row['gd'].objective)}"
+            )
             rows.append(row)
     save_figure(rows, net, Path(args.out))
     print(f"wrote {args.out}")

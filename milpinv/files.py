@@ -1,5 +1,6 @@
 """File helpers: atomic writes (a temporary file in the same folder, then a rename) and
 .npz reading that turns every failure into a one-line InputError."""
+
 from __future__ import annotations
 
 import io
@@ -91,8 +92,9 @@ def check_npy_header(fh, available: int, what: str) -> None:
     if count > MAX_ENTRIES:
         raise InputError(f"{what}: declares shape {shape} ({count} entries), beyond the limit of {MAX_ENTRIES}")
     if count * dtype.itemsize > available:
-        raise InputError(f"{what}: truncated: shape {shape} needs {count * dtype.itemsize} bytes, "
-                         f"the file holds {available}")
+        raise InputError(
+            f"{what}: truncated: shape {shape} needs {count * dtype.itemsize} bytes, the file holds {available}"
+        )
 
 
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
@@ -111,8 +113,17 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
             return {k: data[k] for k in data.files}
     except InputError:
         raise
-    except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError, OSError, ValueError,
-            KeyError, AttributeError) as exc:  # corrupt, encrypted or unsupported-compression members too
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        OSError,
+        ValueError,
+        KeyError,
+        AttributeError,
+    ) as exc:  # corrupt, encrypted or unsupported-compression members too
         raise InputError(f"{p}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
 
 

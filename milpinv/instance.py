@@ -5,6 +5,7 @@ File format (numpy .npz): ``W0, b0, ..., W{L-1}, b{L-1}`` float64 with ``W_k`` o
 instance file adds ``target`` (n_L,), ``latent_lower`` and ``latent_upper`` (n_0,) and an
 optional ``meta`` JSON string (provenance, planted z, known answer).
 """
+
 from __future__ import annotations
 
 import json
@@ -20,6 +21,7 @@ from .network import ReluNetwork
 from .validation import as_float_array, check_length
 
 DEFAULT_BOX = 3.0
+NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z) - x||_1 or _inf
 
 
 def check_target(network: ReluNetwork, target, allow_negative: bool = False) -> np.ndarray:
@@ -41,6 +43,8 @@ def make_box(network: ReluNetwork, box) -> tuple[np.ndarray, np.ndarray]:
     if box is None:
         box = DEFAULT_BOX
     if np.isscalar(box):
+        if isinstance(box, (bool, np.bool_)) or not isinstance(box, (int, float, np.integer, np.floating)):
+            raise InputError(f"box: expected a radius or a pair (lower, upper), got {box!r}")
         r = float(box)
         if not np.isfinite(r) or r <= 0:
             raise InputError(f"box: radius must be a finite positive number, got {box}")
@@ -81,15 +85,16 @@ class Instance:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.network.to_arrays()
-        arrays.update(target=self.target, latent_lower=self.lower, latent_upper=self.upper,
-                      meta=np.array(json.dumps(self.meta)))
+        arrays.update(
+            target=self.target, latent_lower=self.lower, latent_upper=self.upper, meta=np.array(json.dumps(self.meta))
+        )
         return arrays
 
     def save(self, path: str | Path) -> None:
         write_npz(path, self.to_arrays())
 
     @classmethod
-    def load(cls, path: str | Path) -> "Instance":
+    def load(cls, path: str | Path) -> Instance:
         arrays = read_npz(path)
         for key in ("target", "latent_lower", "latent_upper"):
             if key not in arrays:
@@ -134,8 +139,12 @@ def plant_instance(
     x = network.forward(z)
     if noise < 0 or not np.isfinite(noise):
         raise InputError(f"noise: must be a finite number >= 0, got {noise}")
-    meta: dict[str, Any] = {"generator": "plant_instance", "seed": seed, "planted_z": z.tolist(),
-                            "known_answer": "feasible" if noise == 0 else "unknown"}
+    meta: dict[str, Any] = {
+        "generator": "plant_instance",
+        "seed": seed,
+        "planted_z": z.tolist(),
+        "known_answer": "feasible" if noise == 0 else "unknown",
+    }
     if noise > 0:
         e = rng.normal(0.0, noise, size=x.shape)
         meta.update(noise=float(noise), noise_l1=float(np.abs(e).sum()), noise_linf=float(np.abs(e).max()))

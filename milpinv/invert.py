@@ -1,28 +1,44 @@
 """``invert()``: one entry point for every method, with the float64 re-check of every z.
 
-Methods register as ``name -> (module, function)``; each function has the signature
-``fn(network, target, *, norm, lower, upper, time_limit, **options) -> InversionResult``
-and returns a result whose residuals :func:`invert` fills in and checks.
+Each method is a function ``fn(network, target, *, norm, lower, upper, time_limit, **options)``
+returning an :class:`~milpinv.result.InversionResult`; :func:`invert` validates the input, runs
+it and re-checks its z (:func:`milpinv.methods.certify.check_result`).
 """
+
 from __future__ import annotations
 
-import importlib
+import inspect
 import time
+from collections.abc import Callable
 
 import numpy as np
 
+from .deadline import Deadline
 from .errors import InputError
-from .instance import Instance, check_target, make_box
+from .instance import NORMS, Instance, check_target, make_box
+from .methods.certify import check_result
+from .methods.gd import invert_gd
+from .methods.layerwise import invert_layerwise
+from .methods.lp import invert_single_layer
+from .methods.milp import invert_milp
 from .network import ReluNetwork
-from .result import NORMS, OPTIMAL, InversionResult, check_result
+from .result import InversionResult
+from .status import Status
 
-METHODS: dict[str, tuple[str, str]] = {
-    "lp": ("milpinv.single_layer", "invert_single_layer"),
-    "layerwise": ("milpinv.layerwise", "invert_layerwise"),
-    "gd": ("milpinv.gd", "invert_gd"),
-    "milp": ("milpinv.milp", "invert_milp"),
+METHODS: dict[str, Callable[..., InversionResult]] = {
+    "lp": invert_single_layer,
+    "layerwise": invert_layerwise,
+    "gd": invert_gd,
+    "milp": invert_milp,
 }
 METHOD_NAMES = tuple(METHODS) + ("auto",)
+FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit"}
+
+
+def method_options(method: str) -> set[str]:
+    """The keyword options a method takes (``auto`` takes the MILP's)."""
+    fn = METHODS["milp" if method == "auto" else method]
+    return set(inspect.signature(fn).parameters) - FIXED_ARGUMENTS
 
 
 def invert(
@@ -42,6 +58,13 @@ def invert(
     ``method``: ``auto`` (layer-wise LP, verified, else the exact MILP), ``layerwise``,
     ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method; an instance whose
     meta says ``integral_preimage`` passes that on to the MILP (every pre-image is integral).
+
+    >>> import milpinv
+    >>> net = milpinv.ReluNetwork.random([4, 12, 36], seed=0)
+    >>> inst = milpinv.plant_instance(net, seed=1)
+    >>> r = invert(inst, method="milp")
+    >>> r.status, r.residual_linf < 1e-9
+    (<Status.OPTIMAL: 'optimal'>, True)
     """
     if isinstance(network, Instance):
         inst = network
@@ -63,6 +86,9 @@ def invert(
     integral = bool(options.get("integral_preimage")) and norm == "exact"
     if method not in ("milp", "auto"):
         options.pop("integral_preimage", None)
+    unknown = sorted(set(options) - method_options(method))
+    if unknown:
+        raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
     lower, upper = make_box(network, box)
     t0 = time.perf_counter()
     if method == "auto":
@@ -74,22 +100,20 @@ def invert(
 
 
 def _run(method, network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
-    module, func = METHODS[method]
-    fn = getattr(importlib.import_module(module), func)
-    result = fn(network, x, norm=norm, lower=lower, upper=upper, time_limit=time_limit, **options)
+    result = METHODS[method](network, x, norm=norm, lower=lower, upper=upper, time_limit=time_limit, **options)
     return check_result(result, network, x, lower, upper, integral=integral)
 
 
 def _auto(network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
     """Layer-wise LP first (polynomial); if it gives no verified optimum, the exact MILP."""
-    t0 = time.perf_counter()
+    deadline = Deadline(time_limit)
     first = _run("layerwise", network, x, norm, lower, upper, time_limit, {}, integral)
-    if first.status == OPTIMAL:
+    if first.status == Status.OPTIMAL:
         first.method = "auto:layerwise"
         return first
-    remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - t0), 1e-3)
-    warm = first.z if first.z is not None else None
-    second = _run("milp", network, x, norm, lower, upper, remaining, {"warm_start": warm, **options}, integral)
+    second = _run(
+        "milp", network, x, norm, lower, upper, deadline.remaining(), {"warm_start": first.z, **options}, integral
+    )
     second.method = "auto:milp"
     second.solver["layerwise"] = {"status": first.status, "message": first.message}
     return second

@@ -1,8 +1,9 @@
 """Dense ReLU networks G(z) = act(W_L ... relu(W_1 z + b_1) ... + b_L) in float64."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -30,9 +31,7 @@ class ReluNetwork:
         if len(weights) == 0:
             raise InputError("weights: a network needs at least one layer")
         if output_activation not in OUTPUT_ACTIVATIONS:
-            raise InputError(
-                f"output_activation: expected one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}"
-            )
+            raise InputError(f"output_activation: expected one of {OUTPUT_ACTIVATIONS}, got {output_activation!r}")
         ws = [as_float_array(w, f"W{k}", ndim=2) for k, w in enumerate(weights)]
         if biases is None:
             biases = [np.zeros(w.shape[0]) for w in ws]
@@ -112,13 +111,6 @@ class ReluNetwork:
         pre = self.pre_activations(z)[-1]
         return np.maximum(pre, 0.0) if self.relu_output else pre
 
-    def layer_outputs(self, z) -> list[np.ndarray]:
-        """Post-activation output of every layer; the last one is G(z)."""
-        return [
-            np.maximum(a, 0.0) if self.applies_relu(k) else a
-            for k, a in enumerate(self.pre_activations(z))
-        ]
-
     def activation_pattern(self, z) -> list[np.ndarray]:
         """Boolean masks (pre-activation > 0) for each relu layer."""
         return [a > 0 for k, a in enumerate(self.pre_activations(z)) if self.applies_relu(k)]
@@ -131,7 +123,7 @@ class ReluNetwork:
         seed: int | None = None,
         bias_scale: float = 0.0,
         output_activation: str = "relu",
-    ) -> "ReluNetwork":
+    ) -> ReluNetwork:
         """The paper's random model: i.i.d. N(0, 1/n_in) weights, biases N(0, bias_scale^2)."""
         dims = [int(d) for d in dims]
         if len(dims) < 2 or min(dims) < 1:
@@ -156,7 +148,7 @@ class ReluNetwork:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays) -> "ReluNetwork":
+    def from_arrays(cls, arrays) -> ReluNetwork:
         """Inverse of :meth:`to_arrays`; raises InputError naming a missing or bad field."""
         keys = set(arrays.keys())
         n_layers = 0
@@ -178,31 +170,31 @@ class ReluNetwork:
         write_npz(path, self.to_arrays())
 
     @classmethod
-    def load(cls, path: str | Path) -> "ReluNetwork":
+    def load(cls, path: str | Path) -> ReluNetwork:
         """Read the network part of a network or instance file."""
         return cls.from_arrays(read_npz(path))
 
     # ---------------------------------------------------------------- interop
     @classmethod
-    def from_torch(cls, module) -> "ReluNetwork":
-        """From a ``torch.nn.Sequential`` of Linear and ReLU layers (see :mod:`milpinv.interop`)."""
-        from .interop import from_torch
+    def from_torch(cls, module) -> ReluNetwork:
+        """From a ``torch.nn.Sequential`` of Linear and ReLU layers (see :mod:`milpinv.interop.torch`)."""
+        from .interop.torch import read_torch
 
-        return from_torch(module)
+        return cls(*read_torch(module))
 
     @classmethod
-    def from_onnx(cls, model) -> "ReluNetwork":
+    def from_onnx(cls, model) -> ReluNetwork:
         """From an ONNX chain of Gemm / MatMul + Add / Relu: a file path or an ``onnx.ModelProto``
-        (see :mod:`milpinv.interop`)."""
-        from .interop import from_onnx
+        (see :mod:`milpinv.interop.onnx`)."""
+        from .interop.onnx import read_onnx
 
-        return from_onnx(model)
+        return cls(*read_onnx(model))
 
     def to_onnx(self, path: str | Path, dtype: str = "float64") -> None:
-        """Write this network as an ONNX graph of Gemm and Relu nodes."""
-        from .interop import to_onnx
+        """Write this network as an ONNX graph of Gemm and Relu nodes, atomically."""
+        from .interop.onnx import write_onnx
 
-        to_onnx(self, path, dtype=dtype)
+        write_onnx(self.weights, self.biases, self.relu_output, path, dtype=dtype)
 
     def __repr__(self) -> str:
         dims = "-".join(str(d) for d in self.dims)

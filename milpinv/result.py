@@ -1,4 +1,6 @@
-"""The result object every inversion method returns, and its float64 re-check."""
+"""The result object every inversion method returns (see :mod:`milpinv.status` for what its
+status claims and :mod:`milpinv.methods.certify` for how a claim is checked)."""
+
 from __future__ import annotations
 
 import json
@@ -7,36 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from .network import ReluNetwork
-
-OPTIMAL = "optimal"          # proven optimal (exact norm: a verified preimage)
-FEASIBLE = "feasible"        # verified z, optimality not proven (e.g. gradient descent, l1/linf)
-INFEASIBLE = "infeasible"    # proven: no z in the box reaches the target
-TIME_LIMIT = "time_limit"    # stopped by the time limit; best z (if any) and bound reported
-FAILED = "failed"            # the method gave no verified answer (says why in ``message``)
-STATUSES = (OPTIMAL, FEASIBLE, INFEASIBLE, TIME_LIMIT, FAILED)
-
-NORMS = ("exact", "l1", "linf")
-INTEGRAL_TOL = 1e-9  # residual tolerance when every pre-image is integral (see check_result)
-
-
-def tolerance(target: np.ndarray, rel: float = 1e-6) -> float:
-    """Residual tolerance for accepting G(z) = x: ``rel * max(1, ||x||_inf)``."""
-    scale = float(np.max(np.abs(target))) if target.size else 0.0
-    return rel * max(1.0, scale)
-
-
-def residuals(network: ReluNetwork, target: np.ndarray, z: np.ndarray) -> tuple[float, float]:
-    """(l1, linf) norms of G(z) - x from a float64 forward pass."""
-    r = network.forward(np.asarray(z, dtype=np.float64)) - target
-    return float(np.abs(r).sum()), float(np.abs(r).max()) if r.size else 0.0
+from .status import Status
 
 
 @dataclass
 class InversionResult:
-    """Outcome of one inversion; ``z`` is always re-checked by :func:`residuals`."""
+    """Outcome of one inversion; ``z`` is always re-checked by a float64 forward pass."""
 
-    status: str
+    status: Status
     z: np.ndarray | None
     method: str
     norm: str = "exact"
@@ -48,19 +28,27 @@ class InversionResult:
     time_s: float = 0.0
     message: str = ""
     solver: dict[str, Any] = field(default_factory=dict)
+    verified: bool = False  # z passed the float64 re-check (exact: a pre-image within tolerance)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)
 
     @property
     def ok(self) -> bool:
-        return self.status in (OPTIMAL, FEASIBLE)
+        return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
     def residual(self, norm: str | None = None) -> float | None:
         """The residual in ``norm`` (default: the result's own norm; exact uses linf)."""
         norm = norm or self.norm
         return self.residual_l1 if norm == "l1" else self.residual_linf
 
+    def note(self, text: str) -> None:
+        """Prepend ``text`` to the message (the newest reason first)."""
+        self.message = f"{text}; {self.message}" if self.message else text
+
     def to_dict(self) -> dict[str, Any]:
         return {
-            "status": self.status,
+            "status": self.status.value,
             "z": None if self.z is None else [float(v) for v in self.z],
             "residual_l1": self.residual_l1,
             "residual_linf": self.residual_linf,
@@ -71,7 +59,8 @@ class InversionResult:
             "norm": self.norm,
             "time_s": self.time_s,
             "message": self.message,
-            "solver": _jsonable(self.solver),
+            "verified": self.verified,
+            "solver": jsonable(self.solver),
         }
 
     def to_json(self) -> str:
@@ -91,70 +80,18 @@ class InversionResult:
         return " ".join(parts)
 
 
-def check_result(result: InversionResult, network: ReluNetwork, x: np.ndarray,
-                 lower: np.ndarray, upper: np.ndarray, integral: bool = False) -> InversionResult:
-    """Re-check ``result.z`` by a float64 forward pass; downgrade any claim it does not support.
-
-    ``integral``: every pre-image is known to be integral (reduced instances, integer weights);
-    z is rounded to the lattice and must then match the target to :data:`INTEGRAL_TOL`, so
-    that a relative tolerance never accepts an integer residual on large-valued targets."""
-    integral = integral and result.norm == "exact"
-    tol = INTEGRAL_TOL if integral else tolerance(x)
-    if result.status == INFEASIBLE:
-        result.z = None
-        result.residual_l1 = result.residual_linf = None
-        return result
-    if result.z is None:
-        if result.status in (OPTIMAL, FEASIBLE):
-            result.status, result.message = FAILED, result.message or "method returned no z"
-        return result
-    z = np.asarray(result.z, dtype=np.float64).reshape(-1)
-    if z.shape != (network.input_dim,) or not np.all(np.isfinite(z)):
-        result.status, result.z = FAILED, None
-        result.message = "method returned a malformed z"
-        return result
-    box_tol = 1e-7 * max(1.0, float(np.max(np.abs(np.concatenate([lower, upper])))))
-    if np.any(z < lower - box_tol) or np.any(z > upper + box_tol):
-        result.message = (result.message + "; " if result.message else "") + "z left the box: clipped"
-    z = np.clip(z, lower, upper)
-    if integral:
-        z = _snap(network, x, z, lower, upper)
-    result.z = z
-    result.residual_l1, result.residual_linf = residuals(network, x, z)
-    if result.status not in (OPTIMAL, FEASIBLE, TIME_LIMIT):
-        return result
-    if result.norm == "exact":
-        if result.residual_linf > tol:
-            if result.status != TIME_LIMIT:
-                result.status = FAILED
-            result.message = (f"forward pass residual {result.residual_linf:.3g} exceeds tolerance {tol:.3g}"
-                              + (f"; {result.message}" if result.message else ""))
-    else:
-        true_obj = result.residual_l1 if result.norm == "l1" else result.residual_linf
-        if result.objective is not None and true_obj > result.objective + tol * max(1, x.size if result.norm == "l1" else 1):
-            result.message = (f"solver objective {result.objective:.6g} below the forward-pass residual "
-                              f"{true_obj:.6g}; reporting the residual" + (f"; {result.message}" if result.message else ""))
-            if result.status == OPTIMAL:
-                result.status = FEASIBLE
-        result.objective = true_obj
-    return result
-
-
-def _snap(network: ReluNetwork, x: np.ndarray, z: np.ndarray, lower, upper) -> np.ndarray:
-    """The nearest lattice point when it is at least as good as z."""
-    zr = np.clip(np.round(z), np.ceil(lower), np.floor(upper))
-    return zr if residuals(network, x, zr)[1] <= residuals(network, x, z)[1] else z
-
-
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` with numpy arrays, scalars and enums turned into plain JSON types."""
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, (np.integer,)):
+    if isinstance(value, Status):
+        return value.value
+    if isinstance(value, np.integer):
         return int(value)
-    if isinstance(value, (np.floating,)):
+    if isinstance(value, np.floating):
         return float(value)
     return value

@@ -1,4 +1,5 @@
 """Small validators shared by every entry point; each raises InputError naming the field."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -11,10 +11,12 @@ booleans for 3-SAT (the value of variable v at index v-1) and subset-sum (chosen
 latent vector z for ReLU inversion. :class:`ComposedReduction` chains reductions; its maps are
 the compositions (the backward map walks the chain in reverse over the intermediate instances).
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, ClassVar, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
 
 class Reduction(ABC):

@@ -1,27 +1,20 @@
 """The ``reductions`` command line; subcommands live in ``reductions/commands/``."""
+
 from __future__ import annotations
 
-import argparse
-import importlib
-import pkgutil
 import sys
 
-from milpinv.cli import run_cli
+from milpinv.cli.main import build_parser, run_cli
 
-from . import commands
+from .commands import generate, reduce, solve, verify
+from .commands import list as list_command
 
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="reductions", description="Reduce 3-SAT and subset-sum to ReLU inversion, solve, verify.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
-        importlib.import_module(f"{commands.__name__}.{info.name}").register(sub)
-    return parser
+COMMANDS = (generate, list_command, reduce, solve, verify)
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_cli(build_parser(), argv)
+    parser = build_parser("reductions", "Reduce 3-SAT and subset-sum to ReLU inversion, solve, verify.", COMMANDS)
+    return run_cli(parser, argv)
 
 
 if __name__ == "__main__":

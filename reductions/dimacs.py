@@ -2,6 +2,7 @@
 0 (a clause may span lines, a line may hold several), and SATLIB's ``%`` end marker (followed by
 a stray ``0``), after which the file is ignored. Every malformed input raises a one-line
 InputError naming the line."""
+
 from __future__ import annotations
 
 from pathlib import Path

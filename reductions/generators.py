@@ -1,5 +1,6 @@
 """Seedable random instances: uniform random k-SAT (as SATLIB's uf/uuf files), planted k-SAT,
 and random subset-sum by density n / log2(max weight) (hardest near density 1)."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -31,8 +32,11 @@ def random_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> CN
     """m = round(ratio * n) clauses of k distinct variables with random signs."""
     m = _check(n, ratio, k)
     rng = np.random.default_rng(seed)
-    return CNF(n, tuple(_clause(rng, n, k) for _ in range(m)),
-               {"generator": "random_ksat", "n": n, "ratio": ratio, "k": k, "seed": seed})
+    return CNF(
+        n,
+        tuple(_clause(rng, n, k) for _ in range(m)),
+        {"generator": "random_ksat", "n": n, "ratio": ratio, "k": k, "seed": seed},
+    )
 
 
 def planted_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> tuple[CNF, list[bool]]:
@@ -40,7 +44,7 @@ def planted_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> t
     m = _check(n, ratio, k)
     rng = np.random.default_rng(seed)
     hidden = [bool(v) for v in rng.integers(0, 2, size=n)]
-    clauses = []
+    clauses: list[tuple[int, ...]] = []
     while len(clauses) < m:
         c = _clause(rng, n, k)
         if any(hidden[abs(l) - 1] == (l > 0) for l in c):
@@ -60,7 +64,7 @@ def random_subsetsum(n: int, density: float, seed: int | None = None, planted: b
     if bits > 62:
         raise InputError(f"n / density = {bits} bits exceeds the 62-bit weights this generator makes")
     rng = np.random.default_rng(seed)
-    weights = [int(w) for w in rng.integers(1, 2 ** bits, size=n, endpoint=True)]
+    weights = [int(w) for w in rng.integers(1, 2**bits, size=n, endpoint=True)]
     if planted is None:
         planted = bool(rng.integers(0, 2))
     if planted:
@@ -68,5 +72,8 @@ def random_subsetsum(n: int, density: float, seed: int | None = None, planted: b
         target = sum(w for w, c in zip(weights, chosen) if c)
     else:
         target = int(rng.integers(0, sum(weights), endpoint=True))
-    return SubsetSum(tuple(weights), target, {"generator": "random_subsetsum", "n": n, "density": density,
-                                               "seed": seed, "planted": planted})
+    return SubsetSum(
+        tuple(weights),
+        target,
+        {"generator": "random_subsetsum", "n": n, "density": density, "seed": seed, "planted": planted},
+    )

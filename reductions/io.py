@@ -1,4 +1,5 @@
 """Reading a source problem file by its kind (given, or guessed from the extension)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,10 @@ def guess_kind(path: str | Path, kind: str | None = None) -> str:
         return kind
     ext = Path(path).suffix.lower()
     if ext not in EXTENSIONS:
-        raise InputError(f"{path}: cannot tell the problem from the extension {ext!r}; "
-                         "use --from 3sat|subset-sum (or name it .cnf / .ss)")
+        raise InputError(
+            f"{path}: cannot tell the problem from the extension {ext!r}; "
+            "use --from 3sat|subset-sum (or name it .cnf / .ss)"
+        )
     return EXTENSIONS[ext]
 
 

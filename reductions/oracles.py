@@ -1,5 +1,6 @@
 """Independent solvers for the source problems: python-sat (CDCL) for CNF, dynamic programming
 or CP-SAT for subset-sum. Every solution they return is verified before it is returned."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -9,6 +10,7 @@ from milpinv.errors import InputError, SolverError
 from .problems import CNF, SubsetSum
 
 DP_LIMIT = 2_000_000  # largest target solved by dynamic programming
+ORACLE_NAMES = {"3sat": "python-sat (CaDiCaL)", "subset-sum": "subset-sum DP/CP-SAT"}
 
 
 def solve_cnf(cnf: CNF, solver: str = "cadical153") -> list[bool] | None:
@@ -53,11 +55,11 @@ def _dp(ss: SubsetSum) -> list[bool] | None:
 def _cpsat(ss: SubsetSum, time_limit: float | None) -> list[bool] | None:
     from ortools.sat.python import cp_model
 
-    if max(ss.weights, default=0) >= 2 ** 62 or ss.target >= 2 ** 62:
+    if max(ss.weights, default=0) >= 2**62 or ss.target >= 2**62:
         raise InputError("subset-sum: CP-SAT needs weights and target below 2^62")
     model = cp_model.CpModel()
-    x = [model.NewBoolVar(f"x{i}") for i in range(ss.n)]
-    model.Add(sum(w * xi for w, xi in zip(ss.weights, x)) == ss.target)
+    x = [model.new_bool_var(f"x{i}") for i in range(ss.n)]
+    model.add(sum(w * xi for w, xi in zip(ss.weights, x)) == ss.target)
     solver = cp_model.CpSolver()
     if time_limit:
         solver.parameters.max_time_in_seconds = float(time_limit)
@@ -82,3 +84,8 @@ def solve_subsetsum(ss: SubsetSum, method: str = "auto", time_limit: float | Non
     if chosen is not None and not ss.satisfied_by(chosen):
         raise SolverError("subset-sum oracle returned a selection that does not sum to the target")
     return chosen
+
+
+def oracle(problem):
+    """The independent solver's answer: a verified solution, or None (proven no)."""
+    return solve_cnf(problem) if isinstance(problem, CNF) else solve_subsetsum(problem)

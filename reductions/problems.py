@@ -1,8 +1,9 @@
 """The combinatorial problems that reductions start from."""
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 from milpinv.errors import InputError
 

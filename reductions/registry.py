@@ -4,6 +4,7 @@ Nodes are problem names (``3sat``, ``subset-sum``, ``relu``); an edge ``A -> B``
 reduction class. :func:`get_reduction` finds a path (shortest, or through ``via``) and returns
 one reduction, composed when the path has several edges.
 """
+
 from __future__ import annotations
 
 import networkx as nx
@@ -15,8 +16,11 @@ from .sat_to_relu import SatToRelu
 from .sat_to_subsetsum import SatToSubsetSum
 from .subsetsum_to_relu import SubsetSumToRelu
 
-PROBLEMS = {"3sat": "CNF satisfiability (DIMACS)", "subset-sum": "subset-sum (non-negative integers)",
-            "relu": "ReLU network inversion: is there z in the box with G(z) = x?"}
+PROBLEMS = {
+    "3sat": "CNF satisfiability (DIMACS)",
+    "subset-sum": "subset-sum (non-negative integers)",
+    "relu": "ReLU network inversion: is there z in the box with G(z) = x?",
+}
 REDUCTIONS: tuple[type[Reduction], ...] = (SatToRelu, SubsetSumToRelu, SatToSubsetSum)
 
 
@@ -36,8 +40,11 @@ def get_reduction(source: str, target: str = "relu", via: str | None = None) -> 
         if name is not None and name not in g:
             raise InputError(f"unknown problem {name!r}; known: {', '.join(g.nodes)}")
     try:
-        path = (nx.shortest_path(g, source, via)[:-1] + nx.shortest_path(g, via, target)) if via \
+        path = (
+            (nx.shortest_path(g, source, via)[:-1] + nx.shortest_path(g, via, target))
+            if via
             else nx.shortest_path(g, source, target)
+        )
     except nx.NetworkXNoPath:
         raise InputError(f"no reduction from {source} to {target}" + (f" via {via}" if via else "")) from None
     steps = [g.edges[a, b]["reduction"]() for a, b in zip(path, path[1:])]

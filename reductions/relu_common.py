@@ -1,4 +1,5 @@
 """Shared pieces of the reductions to ReLU inversion: building the instance, reading z back."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,36 +11,52 @@ from milpinv.validation import MAX_ENTRIES
 
 from .problems import problem_to_dict
 
-EXACT_INT = 2 ** 52  # float64 represents every integer below this exactly
+EXACT_INT = 2**52  # float64 represents every integer below this exactly
 
 
 def check_dense(reduction, *shapes: tuple[int, int]) -> None:
     """Refuse, before allocating them, dense weight matrices beyond MAX_ENTRIES entries."""
     for rows, cols in shapes:
         if rows * cols > MAX_ENTRIES:
-            raise InputError(f"{reduction.name}: needs a {rows} x {cols} weight matrix, beyond the limit of "
-                             f"{MAX_ENTRIES} entries; reduce a smaller instance")
+            raise InputError(
+                f"{reduction.name}: needs a {rows} x {cols} weight matrix, beyond the limit of "
+                f"{MAX_ENTRIES} entries; reduce a smaller instance"
+            )
 
 
 def check_exact(reduction, largest: int) -> None:
     """Refuse, before any float conversion, integers that float64 does not hold exactly."""
     if largest >= EXACT_INT:
-        raise InputError(f"{reduction.name}: numbers up to {largest.bit_length()} bits exceed 2^52, beyond exact "
-                         "float64 arithmetic; reduce a smaller instance")
+        raise InputError(
+            f"{reduction.name}: numbers up to {largest.bit_length()} bits exceed 2^52, beyond exact "
+            "float64 arithmetic; reduce a smaller instance"
+        )
 
 
 def relu_instance(reduction, problem, layers, target, lower, upper) -> Instance:
     """A two-layer integer-weight instance whose meta records the source problem."""
     weights = [np.asarray(W, dtype=np.float64) for W, _ in layers]
     biases = [np.asarray(b, dtype=np.float64) for _, b in layers]
-    largest = max(max(float(np.abs(W).sum(axis=1).max(initial=0)) + float(np.abs(b).max(initial=0))
-                      for W, b in zip(weights, biases)), float(np.max(np.abs(target), initial=0)))
+    largest = max(
+        max(
+            float(np.abs(W).sum(axis=1).max(initial=0)) + float(np.abs(b).max(initial=0))
+            for W, b in zip(weights, biases)
+        ),
+        float(np.max(np.abs(target), initial=0)),
+    )
     if largest >= EXACT_INT:
-        raise InputError(f"{reduction.name}: numbers up to {largest:.3g} exceed 2^52, beyond exact float64 "
-                         "arithmetic; reduce a smaller instance")
-    meta = {"generator": "reductions", "reduction": reduction.name, "path": reduction.path,
-            "source": problem_to_dict(problem), "integral_preimage": True,
-            "known_answer": problem.meta.get("known_answer", "unknown")}
+        raise InputError(
+            f"{reduction.name}: numbers up to {largest:.3g} exceed 2^52, beyond exact float64 "
+            "arithmetic; reduce a smaller instance"
+        )
+    meta = {
+        "generator": "reductions",
+        "reduction": reduction.name,
+        "path": reduction.path,
+        "source": problem_to_dict(problem),
+        "integral_preimage": True,
+        "known_answer": problem.meta.get("known_answer", "unknown"),
+    }
     return Instance(ReluNetwork(weights, biases, "relu"), np.asarray(target, np.float64), lower, upper, meta)
 
 

@@ -20,6 +20,7 @@ a vertex of the box and integral, which lets CP-SAT decide the instance exactly 
 This is the two-layer NP-hardness argument of Lei et al. (2019) in an explicit form: the first
 layer and the u-outputs encode "z is Boolean", the c-outputs encode the clauses.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -45,8 +46,9 @@ class SatToRelu(Reduction):
                 W2[n + j, abs(lit) - 1 + (0 if lit > 0 else n)] -= 1.0
         b2 = np.concatenate([np.zeros(n), np.ones(m)])
         target = np.concatenate([np.ones(n), np.zeros(m)])
-        return relu_instance(self, problem, [(W1, np.zeros(2 * n)), (W2, b2)], target,
-                             np.full(n, -1.0), np.full(n, 1.0))
+        return relu_instance(
+            self, problem, [(W1, np.zeros(2 * n)), (W2, b2)], target, np.full(n, -1.0), np.full(n, 1.0)
+        )
 
     def forward(self, problem: CNF, solution) -> np.ndarray:
         return np.where(np.asarray(solution, dtype=bool), 1.0, -1.0).reshape(problem.num_vars)

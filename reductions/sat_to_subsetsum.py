@@ -18,6 +18,7 @@ Forward map: assignment -> {t_v or f_v} plus the needed slacks. Backward map: ch
 -> x_v = [t_v chosen]. The numbers have n + m digits: they grow exponentially, which is the
 point of the construction (and why subset-sum is only weakly NP-hard).
 """
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,10 @@ def _layout(problem: CNF) -> tuple[int, list[int]]:
     B = _base(problem)
     digits = problem.num_vars + problem.num_clauses
     if digits * math.log10(B) > MAX_DECIMAL_DIGITS:
-        raise InputError(f"3sat->subset-sum: {digits} base-{B} digits make numbers of about "
-                         f"{int(digits * math.log10(B))} decimal digits, beyond the limit of {MAX_DECIMAL_DIGITS}")
+        raise InputError(
+            f"3sat->subset-sum: {digits} base-{B} digits make numbers of about "
+            f"{int(digits * math.log10(B))} decimal digits, beyond the limit of {MAX_DECIMAL_DIGITS}"
+        )
     return B, [B ** (digits - 1 - d) for d in range(digits)]
 
 

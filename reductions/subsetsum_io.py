@@ -10,6 +10,7 @@ Format (whitespace-separated; lines starting with ``c`` are comments)::
 All numbers are non-negative integers (arbitrary size). Malformed input raises a one-line
 InputError naming the line.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

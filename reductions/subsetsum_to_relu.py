@@ -16,6 +16,7 @@ Forward map: chosen items -> z_i = 1 if chosen else 0. Backward map: z -> chosen
 All weights are integers; the instance is refused when its numbers exceed exact float64 range
 (2^52), which the 3-SAT -> subset-sum chain reaches quickly: it is for small demonstrations.
 """
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,10 +1,11 @@
 """Instance files: planting, round trips, and every bad input giving a clear error."""
+
 import json
 
 import numpy as np
 import pytest
 
-from milpinv import Instance, InputError, ReluNetwork, plant_instance
+from milpinv import InputError, Instance, ReluNetwork, plant_instance
 from milpinv.files import write_npz
 
 
@@ -33,24 +34,28 @@ def test_noisy_instance_keeps_negative_targets(tmp_path):
 def _arrays(**override):
     net = ReluNetwork.random([3, 4], seed=0)
     arrays = net.to_arrays()
-    arrays.update(target=np.abs(np.ones(4)), latent_lower=-np.ones(3), latent_upper=np.ones(3),
-                  meta=np.array(json.dumps({})))
+    arrays.update(
+        target=np.abs(np.ones(4)), latent_lower=-np.ones(3), latent_upper=np.ones(3), meta=np.array(json.dumps({}))
+    )
     arrays.update(override)
     return {k: v for k, v in arrays.items() if v is not None}
 
 
-@pytest.mark.parametrize("override,needle", [
-    (dict(target=np.array([1.0, -0.5, 0.0, 1.0])), r"target\[1\].*negative.*no preimage"),
-    (dict(target=np.ones(5)), r"target: expected shape \(4,\)"),
-    (dict(target=np.array([1.0, np.nan, 0, 0])), "target: contains NaN"),
-    (dict(latent_lower=np.array([2.0, 0, 0])), r"latent_lower\[0\].*exceeds latent_upper\[0\]"),
-    (dict(latent_upper=np.ones(2)), "latent_upper: expected shape"),
-    (dict(W0=np.ones((4, 3, 1))), "W0: expected a 2-d"),
-    (dict(b0=None), "b0: missing"),
-    (dict(target=None), "missing 'target'"),
-    (dict(meta=np.array("{not json")), "meta: not valid JSON"),
-    (dict(W0=np.full((4, 3), np.inf)), "W0: contains NaN or inf"),
-])
+@pytest.mark.parametrize(
+    "override,needle",
+    [
+        ({"target": np.array([1.0, -0.5, 0.0, 1.0])}, r"target\[1\].*negative.*no preimage"),
+        ({"target": np.ones(5)}, r"target: expected shape \(4,\)"),
+        ({"target": np.array([1.0, np.nan, 0, 0])}, "target: contains NaN"),
+        ({"latent_lower": np.array([2.0, 0, 0])}, r"latent_lower\[0\].*exceeds latent_upper\[0\]"),
+        ({"latent_upper": np.ones(2)}, "latent_upper: expected shape"),
+        ({"W0": np.ones((4, 3, 1))}, "W0: expected a 2-d"),
+        ({"b0": None}, "b0: missing"),
+        ({"target": None}, "missing 'target'"),
+        ({"meta": np.array("{not json")}, "meta: not valid JSON"),
+        ({"W0": np.full((4, 3), np.inf)}, "W0: contains NaN or inf"),
+    ],
+)
 def test_bad_instance_files(tmp_path, override, needle):
     path = tmp_path / "bad.npz"
     write_npz(path, _arrays(**override))

@@ -1,4 +1,5 @@
 """ReluNetwork: forward pass, patterns, random model, file round trips, validation."""
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -51,15 +52,18 @@ def test_save_load_round_trip(tmp_path):
         assert np.array_equal(a, b)
 
 
-@pytest.mark.parametrize("weights,biases,needle", [
-    ([np.ones((3, 2)), np.ones((4, 5))], None, "W1"),
-    ([np.ones((3, 2))], [np.ones(4)], "b0"),
-    ([np.array([[1.0, np.nan]])], None, "NaN"),
-    ([np.array([[1.0, np.inf]])], None, "W0"),
-    ([], None, "at least one layer"),
-    ([np.ones(3)], None, "2-d"),
-    ([np.array([["a", "b"]])], None, "dtype"),
-])
+@pytest.mark.parametrize(
+    "weights,biases,needle",
+    [
+        ([np.ones((3, 2)), np.ones((4, 5))], None, "W1"),
+        ([np.ones((3, 2))], [np.ones(4)], "b0"),
+        ([np.array([[1.0, np.nan]])], None, "NaN"),
+        ([np.array([[1.0, np.inf]])], None, "W0"),
+        ([], None, "at least one layer"),
+        ([np.ones(3)], None, "2-d"),
+        ([np.array([["a", "b"]])], None, "dtype"),
+    ],
+)
 def test_bad_networks_name_the_field(weights, biases, needle):
     with pytest.raises(InputError, match=needle):
         ReluNetwork(weights, biases)

@@ -1,17 +1,19 @@
 """reductions generate: random 3-SAT / subset-sum instances, their reductions to inversion, and a
 manifest.json with the parameters, seeds and the independent solver's answers (a suite that
 ``milpinv bench`` runs directly)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
-from milpinv.cliutil import nonneg_float, positive_float, positive_int
-from milpinv.files import write_json
+from milpinv.cli.args import nonneg_float, positive_float, positive_int
+from milpinv.experiments.suites import Entry, known_answer_counts, write_suite
 
 from ..generators import planted_ksat, random_ksat, random_subsetsum
 from ..io import SUFFIX, write_problem
 from ..registry import get_reduction
-from ..verify import oracle
+from ..suites import reduced_entry
 
 
 def register(sub) -> None:
@@ -39,41 +41,48 @@ def _make(args, seed: int):
 
 def _params(args) -> dict:
     keys = ("n", "ratio", "k") if args.problem == "3sat" else ("n", "density")
-    return {"problem": args.problem, **{k: getattr(args, k) for k in keys},
-            "planted": args.planted, "count": args.count, "seed": args.seed, "via": args.via}
+    return {
+        "problem": args.problem,
+        **{k: getattr(args, k) for k in keys},
+        "planted": args.planted,
+        "count": args.count,
+        "seed": args.seed,
+        "via": args.via,
+    }
 
 
 def _command(args) -> str:
-    flags = [f"--{k} {v}" for k, v in _params(args).items()
-             if k != "problem" and v is not None and not isinstance(v, bool)]
+    flags = [
+        f"--{k} {v}" for k, v in _params(args).items() if k != "problem" and v is not None and not isinstance(v, bool)
+    ]
     flags += ["--planted"] if args.planted else []
     return f"reductions generate {args.problem} {' '.join(flags)} --out {Path(args.out).as_posix()}"
 
 
-def run(args) -> int:
-    from tqdm import tqdm
-
+def _entries(args, reduction) -> Iterator[Entry]:
+    """Each instance's source file is written beside its reduction (``source`` in the manifest)."""
     out = Path(args.out)
-    reduction = get_reduction(args.problem, "relu", via=args.via)
-    entries = []
-    for i in tqdm(range(args.count), desc=f"generate {args.problem}"):
+    for i in range(args.count):
         seed = args.seed + i
         problem = _make(args, seed)
-        answer = oracle(problem)
-        known = "feasible" if answer is not None else "infeasible"
         stem = f"{args.problem.replace('-', '')}_n{args.n}_s{seed}"
-        write_problem(problem, out / f"{stem}{SUFFIX[args.problem]}", comment=f"seed {seed}")
-        inst = reduction.reduce(problem)
-        inst.meta["known_answer"] = known
-        inst.save(out / f"{stem}.npz")
-        entries.append({"file": f"{stem}.npz", "source": f"{stem}{SUFFIX[args.problem]}", "norm": "exact",
-                        "known_answer": known, "params": {**problem.meta, "seed": seed}})
-    params = _params(args)
-    yes = sum(e["known_answer"] == "feasible" for e in entries)
-    manifest = {"suite": f"reductions-{args.problem}", "reduction": reduction.name, "params": params,
-                "command": _command(args), "count": len(entries), "instances": entries,
-                "oracle": "python-sat (CaDiCaL)" if args.problem == "3sat" else "dynamic programming / CP-SAT"}
-    write_json(out / "manifest.json", manifest)
-    print(f"wrote {len(entries)} {args.problem} instances ({yes} yes, {len(entries) - yes} no) "
-          f"and their {reduction.name} reductions to {out}")
+        source = f"{stem}{SUFFIX[args.problem]}"
+        write_problem(problem, out / source, comment=f"seed {seed}")
+        yield reduced_entry(problem, reduction, f"{stem}.npz", {**problem.meta, "seed": seed}, source=source)
+
+
+def run(args) -> int:
+    reduction = get_reduction(args.problem, "relu", via=args.via)
+    head = {
+        "suite": f"reductions-{args.problem}",
+        "reduction": reduction.name,
+        "params": _params(args),
+        "command": _command(args),
+    }
+    manifest = write_suite(args.out, _entries(args, reduction), head, progress=True, desc=f"generate {args.problem}")
+    counts = known_answer_counts(manifest)
+    print(
+        f"wrote {manifest['count']} {args.problem} instances ({counts.get('feasible', 0)} yes, "
+        f"{counts.get('infeasible', 0)} no) and their {reduction.name} reductions to {args.out}"
+    )
     return 0

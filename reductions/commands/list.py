@@ -1,4 +1,5 @@
 """reductions list: the registry of problems and reductions (a networkx graph)."""
+
 from __future__ import annotations
 
 import networkx as nx

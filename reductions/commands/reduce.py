@@ -1,4 +1,5 @@
 """reductions reduce: a 3-SAT (DIMACS) or subset-sum file to a ReLU inversion instance."""
+
 from __future__ import annotations
 
 from ..io import read_problem
@@ -8,8 +9,13 @@ from ..registry import PROBLEMS, get_reduction
 def register(sub) -> None:
     p = sub.add_parser("reduce", help="reduce a .cnf or .ss file to an inversion instance (.npz)")
     p.add_argument("file", help="DIMACS .cnf or subset-sum .ss file")
-    p.add_argument("--from", dest="source", choices=[k for k in PROBLEMS if k != "relu"], default=None,
-                   help="problem kind (default: from the extension)")
+    p.add_argument(
+        "--from",
+        dest="source",
+        choices=[k for k in PROBLEMS if k != "relu"],
+        default=None,
+        help="problem kind (default: from the extension)",
+    )
     p.add_argument("--to", default="relu", choices=["relu", "subset-sum"])
     p.add_argument("--via", default=None, choices=["subset-sum"], help="reduce through this problem")
     p.add_argument("--out", required=True, help="output file (.npz for relu, .ss for subset-sum)")
@@ -26,8 +32,10 @@ def run(args) -> int:
     if args.to == "relu":
         out.save(args.out)
         dims = "-".join(str(d) for d in out.network.dims)
-        print(f"{reduction.name}: wrote {args.out} (network {dims}, {out.network.nnz} nonzeros, "
-              f"latent box [{out.lower.min():g}, {out.upper.max():g}])")
+        print(
+            f"{reduction.name}: wrote {args.out} (network {dims}, {out.network.nnz} nonzeros, "
+            f"latent box [{out.lower.min():g}, {out.upper.max():g}])"
+        )
     else:
         write_problem(out, args.out, comment=f"{reduction.name} of {args.file}")
         print(f"{reduction.name}: wrote {args.out} ({out.n} numbers)")

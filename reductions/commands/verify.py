@@ -1,13 +1,14 @@
 """reductions verify: check reductions empirically on random instances (exit 1 on any disagreement)."""
+
 from __future__ import annotations
 
 import argparse
 
 import numpy as np
 
-from milpinv.backends import backend_names
-from milpinv.cliutil import positive_float, positive_int
+from milpinv.cli.args import positive_float, positive_int
 from milpinv.files import write_json
+from milpinv.solvers import BACKEND_NAMES
 
 from ..generators import random_ksat, random_subsetsum
 from ..registry import get_reduction
@@ -30,10 +31,14 @@ def register(sub) -> None:
     p = sub.add_parser("verify", help="check yes-instance <=> pre-image exists on random instances")
     p.add_argument("--problem", choices=list(PROBLEMS), default="3sat")
     p.add_argument("--trials", type=positive_int, default=20)
-    p.add_argument("--n-range", type=n_range, default=None,
-                   help="sizes A:B (default 3:12 for 3sat, 4:10 for subset-sum, 2:4 via subset-sum)")
+    p.add_argument(
+        "--n-range",
+        type=n_range,
+        default=None,
+        help="sizes A:B (default 3:12 for 3sat, 4:10 for subset-sum, 2:4 via subset-sum)",
+    )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--solver", default="highs", help=f"MILP backend: {', '.join(backend_names())}")
+    p.add_argument("--solver", default="highs", help=f"MILP backend: {', '.join(BACKEND_NAMES)}")
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per instance")
     p.add_argument("--json", default=None, help="also write every check to this JSON file")
     p.set_defaults(func=run)
@@ -41,9 +46,9 @@ def register(sub) -> None:
 
 def _instances(problem: str, trials: int, sizes: tuple[int, int], seed: int):
     rng = np.random.default_rng(seed)
-    for t in range(trials):
+    for _ in range(trials):
         n = int(rng.integers(sizes[0], sizes[1], endpoint=True))
-        s = int(rng.integers(2 ** 31))
+        s = int(rng.integers(2**31))
         if problem == "subset-sum":
             density = float(rng.choice([0.5, 0.75, 1.0, 1.5, 2.0]))
             yield f"ss_n{n}_d{density:g}_s{s}", random_subsetsum(n, density, seed=s)
@@ -57,8 +62,12 @@ def run(args) -> int:
     source, via = PROBLEMS[args.problem]
     sizes = args.n_range or {"3sat": (3, 12), "subset-sum": (4, 10), "3sat-via-subset-sum": (2, 4)}[args.problem]
     reduction = get_reduction(source, "relu", via=via)
-    checks = run_checks(_instances(args.problem, args.trials, sizes, args.seed), reduction,
-                        solver=args.solver, time_limit=args.time_limit)
+    checks = run_checks(
+        _instances(args.problem, args.trials, sizes, args.seed),
+        reduction,
+        solver=args.solver,
+        time_limit=args.time_limit,
+    )
     print(f"{reduction.name}: {len(checks)} random instances, n in {sizes[0]}..{sizes[1]}, solver {args.solver}")
     print(summary_table(checks))
     if args.json:

@@ -1,0 +1,1 @@
+"""Analyses of an instance beyond one answer: the pre-image set (:mod:`.preimage`)."""

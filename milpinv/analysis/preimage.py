@@ -1,0 +1,512 @@
+r"""Pre-image analysis: the set S = {z in box : G(z) = x}, its extent, pieces and shape.
+
+For every hidden activation pattern p, G is affine on the closed piece
+P_p = {z in box : a_{k,i}(z) >= 0 (i active in p), <= 0 (inactive)} and S is the finite union of
+the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
+
+* **coordinate ranges** ``min / max z_i over S``: 2 n exact MILPs (the big-M model of
+  :mod:`milpinv.formulations.bigm` with a cost on z_i). The reported interval is the solvers' proven
+  *bounds* (not the incumbents), so S lies inside it; S is a single point when every interval is
+  narrower than a tolerance.
+* **pieces**: the patterns p with S_p non-empty, by depth-first search over the unstable hidden
+  neurons (stable ones are fixed by sound bounds first). A node fixes some binaries of the big-M
+  model; its LP relaxation (observation rows included) prunes the subtree when infeasible. With
+  every binary fixed the big-M rows are exact (d = 1: h = a >= 0; d = 0: h = 0 >= a), so a feasible
+  leaf LP is a point of S_p.
+* **adjacency**: S_p and S_q meet iff the LP with both patterns (neurons where they differ forced to
+  a = 0) is feasible. S_p are closed and convex, so the connected components of S are exactly the
+  connected components of this intersection graph (a networkx graph).
+* **convexity**: *non-convex* when S has two or more components, or when two points of S (extreme
+  points of the pieces) have a midpoint whose float64 forward pass misses x by far more than the
+  tolerance (a witness); *convex* when one piece contains all the others (S = that S_p); otherwise
+  *unknown*.
+
+Every LP verdict here is a floating-point one with tolerance 1e-9: a piece that meets S only within
+that tolerance may be listed. Exponential in the number of unstable neurons: meant for small nets.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import TYPE_CHECKING
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..deadline import Deadline
+from ..errors import InputError
+from ..formulations.bigm import Formulation
+from ..methods.build import build_model
+from ..network import ReluNetwork
+from ..solvers import Solver, SolverOptions, get_solver
+from ..solvers.matrix import MatrixModel
+from ..status import Status
+from ..tolerance import tolerance
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: `milpinv` itself does not load it
+    import networkx as nx
+
+MAX_UNSTABLE = 30  # unstable hidden neurons allowed for piece enumeration (2^30 leaves at worst)
+MAX_PIECES = 10_000
+POINT_TOL = 1e-7  # relative: a coordinate range narrower than this (times scale) is a point
+
+
+@dataclass
+class Piece:
+    """One activation pattern whose piece meets the pre-image, with points of S_p."""
+
+    pattern: list[np.ndarray]  # one boolean mask per hidden layer
+    points: list[np.ndarray]  # points of S_p (extreme points along coordinate directions)
+
+    def label(self) -> str:
+        return "/".join("".join("1" if a else "0" for a in mask) for mask in self.pattern)
+
+
+class PreimageStatus(str, Enum):
+    """What is known of the set S: empty (proven), non-empty, or non-empty with pieces not all enumerated."""
+
+    EMPTY = "empty"
+    NONEMPTY = "nonempty"
+    LIMIT = "limit"
+
+    def __str__(self) -> str:
+        return self.value
+
+
+@dataclass
+class PreimageReport:
+    status: PreimageStatus
+    lower: np.ndarray | None = None  # proven coordinate bounds of S
+    upper: np.ndarray | None = None
+    single_point: bool | None = None
+    pieces: list[Piece] = field(default_factory=list)  # maximal pieces (none inside another)
+    patterns: list[str] | None = None  # labels of all patterns whose piece meets S
+    graph: nx.Graph | None = None
+    components: int | None = None
+    convex: str = "unknown"  # "yes", "no", "unknown"
+    convex_reason: str = ""
+    witness: dict | None = None
+    lps: int = 0
+    time_s: float = 0.0
+    message: str = ""
+
+    def to_dict(self) -> dict:
+        def arr(a):
+            return None if a is None else [float(v) for v in a]
+
+        return {
+            "status": self.status.value,
+            "lower": arr(self.lower),
+            "upper": arr(self.upper),
+            "single_point": self.single_point,
+            "patterns": self.patterns,
+            "pieces": [p.label() for p in self.pieces],
+            "points": [arr(p.points[0]) for p in self.pieces],
+            "edges": [[int(u), int(v)] for u, v in self.graph.edges] if self.graph is not None else None,
+            "components": self.components,
+            "convex": self.convex,
+            "convex_reason": self.convex_reason,
+            "witness": self.witness,
+            "lps": self.lps,
+            "time_s": self.time_s,
+            "message": self.message,
+        }
+
+
+class _Searcher:
+    """LPs over the big-M model with some binaries fixed."""
+
+    def __init__(self, form: Formulation, solver: Solver) -> None:
+        self.form = form
+        self.solver = solver
+        m = form.model
+        self.lp = replace(m, c=np.zeros(m.num_vars), integrality=np.zeros(m.num_vars, bool))
+        self.hidden = list(form.layers)  # exact norm: hidden layers only
+        self.cols = np.concatenate(
+            [np.arange(lv.d.start, lv.d.stop) for lv in self.hidden if lv.d is not None] or [np.zeros(0, int)]
+        ).astype(int)
+        self.lps = 0
+
+    def solve(self, fixed: np.ndarray, cost: np.ndarray | None = None, zero_h: np.ndarray | None = None):
+        """LP with binaries ``fixed`` (-1 free, 0, 1); ``zero_h``: binary positions forced to a = 0."""
+        lo, hi = self.lp.col_lower.copy(), self.lp.col_upper.copy()
+        set_ = fixed >= 0
+        lo[self.cols[set_]] = hi[self.cols[set_]] = fixed[set_]
+        if zero_h is not None and zero_h.any():
+            hcols = self.h_columns()[zero_h]
+            lo[self.cols[zero_h]] = hi[self.cols[zero_h]] = 1.0
+            hi[hcols] = 0.0
+        model = replace(self.lp, col_lower=lo, col_upper=hi, c=self.lp.c if cost is None else cost)
+        self.lps += 1
+        return self.solver.solve(model, SolverOptions())
+
+    def h_columns(self) -> np.ndarray:
+        """The h column of each binary, in binary order."""
+        out: list[int] = []
+        for lv in self.hidden:
+            if lv.d is None:
+                continue
+            pos = {int(i): j for j, i in enumerate(lv.kept)}
+            out.extend(lv.h.start + pos[int(i)] for i in lv.unstable)
+        return np.asarray(out, int)
+
+    def pattern(self, bits: np.ndarray) -> list[np.ndarray]:
+        """Full hidden pattern from the binaries (stable neurons from the bounds)."""
+        masks, j = [], 0
+        for k, lv in enumerate(self.hidden):
+            mask = np.zeros(self.form.network.dims[k + 1], bool)
+            mask[lv.kept] = True
+            if lv.d is not None:
+                n = lv.unstable.size
+                mask[lv.unstable] = bits[j : j + n] > 0.5
+                j += n
+            masks.append(mask)
+        return masks
+
+
+def coordinate_ranges(
+    form: Formulation, solver: str | Solver = "highs", time_limit: float | None = None
+) -> tuple[np.ndarray | None, np.ndarray | None, int]:
+    """Proven bounds on min / max z_i over the pre-image (2 n MILPs); (lower, upper, solves)."""
+    m: MatrixModel = form.model
+    solver = get_solver(solver)
+    zs = m.blocks["z"]
+    n = zs.stop - zs.start
+    lower, upper = np.empty(n), np.empty(n)
+    for i in range(n):
+        for sign, out_arr in ((1.0, lower), (-1.0, upper)):
+            c = np.zeros(m.num_vars)
+            c[zs.start + i] = sign
+            res = solver.solve(replace(m, c=c), SolverOptions(time_limit=time_limit))
+            if res.status == Status.INFEASIBLE:
+                return None, None, 2 * i + 1
+            if res.bound is None or res.status not in (Status.OPTIMAL, Status.TIME_LIMIT):
+                raise InputError(f"coordinate range of z{i}: the solver gave no bound ({res.status})")
+            out_arr[i] = sign * res.bound
+    return lower, upper, 2 * n
+
+
+def enumerate_pieces(
+    s: _Searcher, max_pieces: int = MAX_PIECES, deadline: Deadline | None = None
+) -> tuple[list[Piece], bool]:
+    """Depth-first search over the binaries; returns (pieces, complete)."""
+    nb = s.cols.size
+    pieces: list[Piece] = []
+    stack = [np.full(nb, -1.0)]
+    while stack:
+        fixed = stack.pop()
+        if len(pieces) >= max_pieces or (deadline is not None and deadline.expired()):
+            return pieces, False
+        out = s.solve(fixed)
+        if out.status != Status.OPTIMAL:
+            continue
+        free = np.flatnonzero(fixed < 0)
+        if free.size == 0:
+            pieces.append(Piece(s.pattern(fixed), [s.form.z_of(out.x)]))
+            continue
+        j = free[0]
+        for v in (0.0, 1.0):
+            child = fixed.copy()
+            child[j] = v
+            stack.append(child)
+    return pieces, True
+
+
+def _bits(s: _Searcher, piece: Piece) -> np.ndarray:
+    bits = []
+    for mask, lv in zip(piece.pattern, s.hidden):
+        if lv.d is not None:
+            bits.extend(mask[lv.unstable].astype(float))
+    return np.asarray(bits, float)
+
+
+def extreme_points(s: _Searcher, piece: Piece) -> None:
+    """Add the points of S_p minimising / maximising each coordinate."""
+    zs = s.form.model.blocks["z"]
+    bits = _bits(s, piece)
+    for i in range(zs.stop - zs.start):
+        for sign in (1.0, -1.0):
+            c = np.zeros(s.lp.num_vars)
+            c[zs.start + i] = sign
+            out = s.solve(bits, cost=c)
+            if out.status == Status.OPTIMAL:
+                piece.points.append(s.form.z_of(out.x))
+
+
+def adjacency(s: _Searcher, pieces: list[Piece]) -> nx.Graph:
+    """Graph on pieces, an edge where S_p and S_q intersect."""
+    import networkx as nx
+
+    g = nx.Graph()
+    for i, p in enumerate(pieces):
+        g.add_node(i, pattern=p.label(), point=" ".join(f"{float(v):.17g}" for v in p.points[0]))
+    bits = [_bits(s, p) for p in pieces]
+    for i in range(len(pieces)):
+        for j in range(i + 1, len(pieces)):
+            differ = bits[i] != bits[j]
+            fixed = np.where(differ, -1.0, bits[i])
+            if s.solve(fixed, zero_h=differ).status == Status.OPTIMAL:
+                g.add_edge(i, j)
+    return g
+
+
+def _contains(s: _Searcher, outer: Piece, inner: Piece) -> bool:
+    """S_inner ⊆ S_outer: every binary where they differ has a = 0 on all of S_inner (then the two
+    patterns give the same affine maps on S_inner, so it satisfies outer's rows too)."""
+    bo, bi = _bits(s, outer), _bits(s, inner)
+    for j in np.flatnonzero(bo != bi):
+        c, const = _preactivation_cost(s, int(j))
+        sign = -1.0 if bi[j] == 1.0 else 1.0  # active: a >= 0, need max a <= 0; inactive: need min a >= 0
+        out = s.solve(bi, cost=sign * c)
+        extreme = sign * out.objective + const if out.status == Status.OPTIMAL else None  # max a, or min a
+        if extreme is None or sign * extreme < -1e-9 * max(1.0, abs(const)):
+            return False
+    return True
+
+
+def _preactivation_cost(s: _Searcher, j: int) -> tuple[np.ndarray, float]:
+    """(c, b) with a = c . v + b for the neuron of binary ``j`` (v: the model's variables)."""
+    net = s.form.network
+    k, i = _neuron_of(s, j)
+    c = np.zeros(s.lp.num_vars)
+    if k == 0:
+        zs = s.form.model.blocks["z"]
+        c[zs] = net.weights[0][i]
+    else:
+        prev = s.hidden[k - 1]
+        c[prev.h] = net.weights[k][i, prev.kept]
+    return c, float(net.biases[k][i])
+
+
+def _neuron_of(s: _Searcher, j: int) -> tuple[int, int]:
+    """(layer, neuron) of binary ``j``."""
+    for k, lv in enumerate(s.hidden):
+        if lv.d is None:
+            continue
+        if j < lv.unstable.size:
+            return k, int(lv.unstable[j])
+        j -= lv.unstable.size
+    raise IndexError(j)
+
+
+def nonconvexity_witness(network: ReluNetwork, target: np.ndarray, pieces: list[Piece]) -> dict | None:
+    """Two points of S (from different pieces) whose midpoint misses x by > 1000 x the tolerance."""
+    tol = tolerance(target)
+    for a in range(len(pieces)):
+        for b in range(a + 1, len(pieces)):
+            for u in pieces[a].points:
+                for v in pieces[b].points:
+                    w = _witness(network, target, u, v, tol)
+                    if w is not None:
+                        return w
+    return None
+
+
+def _stack(models: list[MatrixModel]) -> tuple[MatrixModel, list[int]]:
+    """Block-diagonal union of models; returns it and each model's first column."""
+    starts = list(np.cumsum([0] + [m.num_vars for m in models])[:-1])
+    cat = np.concatenate
+    stacked = MatrixModel(
+        c=cat([m.c for m in models]),
+        A=sp.block_diag([m.A for m in models], format="csr"),
+        row_lower=cat([m.row_lower for m in models]),
+        row_upper=cat([m.row_upper for m in models]),
+        col_lower=cat([m.col_lower for m in models]),
+        col_upper=cat([m.col_upper for m in models]),
+        integrality=cat([m.integrality for m in models]),
+        name="midpoint",
+    )
+    return stacked, [int(v) for v in starts]
+
+
+def midpoint_test(
+    network: ReluNetwork,
+    target: np.ndarray,
+    form: Formulation,
+    lower,
+    upper,
+    solver: str | Solver = "highs",
+    time_limit: float | None = None,
+) -> tuple[str, dict | None]:
+    r"""Decide midpoint convexity by MILP: max over u, v in S of \pm (G((u+v)/2) - x)_i.
+
+    Three copies of the network (u and v constrained to the pre-image, w = (u + v)/2 free) and
+    2 m MILPs. All proven bounds <= tol: S is convex up to tol (closed + midpoint convex); an
+    incumbent missing x by more than 1000 tol is a witness. Returns (verdict, witness)."""
+    solver = get_solver(solver)
+    free, _ = build_model(network, target, norm="l1", lower=lower, upper=upper, bounds="interval")
+    model, (su, sv, sw) = _stack([form.model, form.model, free.model])
+    zs = form.model.blocks["z"]
+    n = zs.stop - zs.start
+    link = sp.hstack([sp.identity(n) * -0.5, sp.identity(n) * -0.5, sp.identity(n)], format="csr")
+    cols = np.concatenate(
+        [np.arange(n) + su + zs.start, np.arange(n) + sv + zs.start, np.arange(n) + sw + free.model.blocks["z"].start]
+    )
+    A = sp.vstack(
+        [
+            model.A,
+            sp.csr_matrix((link.tocoo().data, (link.tocoo().row, cols[link.tocoo().col])), shape=(n, model.num_vars)),
+        ],
+        format="csr",
+    )
+    model = replace(
+        model,
+        A=A,
+        row_lower=np.concatenate([model.row_lower, np.zeros(n)]),
+        row_upper=np.concatenate([model.row_upper, np.zeros(n)]),
+    )
+    tol = tolerance(target)
+    worst = 0.0
+    for i in range(target.shape[0]):
+        cost, const = _output_cost(network, free, sw, model.num_vars, i)
+        for sign in (1.0, -1.0):  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
+            out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=time_limit))
+            if out.status != Status.OPTIMAL or out.bound is None or out.x is None or out.objective is None:
+                return "unknown", None
+            shift = sign * (const - target[i])
+            if -out.objective + shift > 1000 * tol:
+                u = out.x[su + zs.start : su + zs.stop]
+                v = out.x[sv + zs.start : sv + zs.stop]
+                w = _witness(network, target, u, v, tol)
+                if w is not None:
+                    return "no", w
+            worst = max(worst, -out.bound + shift)
+    return ("yes" if worst <= tol else "unknown"), {"max_midpoint_miss_bound": worst}
+
+
+def _output_cost(
+    network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int
+) -> tuple[np.ndarray, float]:
+    """(c, b) with output y_i = c . v + b in the stacked model (free copy starting at ``start``)."""
+    c = np.zeros(num_vars)
+    if network.relu_output:
+        out = free.layers[-1]
+        where = np.flatnonzero(out.kept == i)
+        if where.size:
+            c[start + out.h.start + where[0]] = 1.0
+        return c, 0.0
+    if network.depth == 1:
+        zs = free.model.blocks["z"]
+        c[start + zs.start : start + zs.stop] = network.weights[0][i]
+    else:
+        last = free.layers[-1]
+        c[start + last.h.start : start + last.h.stop] = network.weights[-1][i, last.kept]
+    return c, float(network.biases[-1][i])
+
+
+def _witness(network: ReluNetwork, target: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> dict | None:
+    """Forward-pass check that u, v are pre-images and their midpoint is not."""
+    res = [float(np.abs(network.forward(p) - target).max(initial=0.0)) for p in (u, v)]
+    miss = float(np.abs(network.forward(0.5 * (u + v)) - target).max(initial=0.0))
+    if max(res) <= tol and miss > 1000 * tol:
+        return {"z1": u.tolist(), "z2": v.tolist(), "residuals": res, "midpoint_residual": miss}
+    return None
+
+
+def analyse_preimage(
+    network: ReluNetwork,
+    target,
+    lower,
+    upper,
+    *,
+    pieces: bool = True,
+    bounds: str = "lp",
+    max_pieces: int = MAX_PIECES,
+    max_unstable: int = MAX_UNSTABLE,
+    convexity: bool = True,
+    time_limit: float | None = None,
+    solver: str | Solver = "highs",
+) -> PreimageReport:
+    """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}."""
+    t0 = time.perf_counter()
+    target = np.asarray(target, float)
+    engine = get_solver(solver)
+    form, info = build_model(network, target, norm="exact", lower=lower, upper=upper, bounds=bounds, lp_solver=engine)
+    report = PreimageReport(status=PreimageStatus.NONEMPTY)
+    if info.get("infeasible"):
+        report.status, report.message = PreimageStatus.EMPTY, "bound tightening proved the pre-image empty"
+        report.time_s = time.perf_counter() - t0
+        return report
+    lo, hi, solves = coordinate_ranges(form, engine, time_limit)
+    report.lps = solves
+    if lo is None:
+        report.status, report.message = PreimageStatus.EMPTY, "the MILP proved the pre-image empty"
+        report.time_s = time.perf_counter() - t0
+        return report
+    scale = max(1.0, float(np.abs(np.concatenate([lower, upper])).max(initial=0.0)))
+    report.lower, report.upper = lo, hi
+    report.single_point = bool(np.all(hi - lo <= POINT_TOL * scale))
+    if pieces:
+        _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
+    if report.convex == "unknown" and report.single_point:
+        report.convex, report.convex_reason = "yes", "a single point"
+    if report.convex == "unknown" and convexity:
+        decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
+    report.time_s = time.perf_counter() - t0
+    return report
+
+
+def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:
+    """Drop every piece whose S_p lies inside another's (keeping one of equal ones)."""
+    keep: list[Piece] = []
+    for i, p in enumerate(pieces):
+        inside = any(_contains(s, q, p) and (not _contains(s, p, q) or j < i) for j, q in enumerate(pieces) if j != i)
+        if not inside:
+            keep.append(p)
+    return keep
+
+
+def _pieces(
+    report: PreimageReport, network, target, form, max_pieces, max_unstable, deadline: Deadline, solver: Solver
+) -> None:
+    import networkx as nx
+
+    s = _Searcher(form, solver)
+    if s.cols.size > max_unstable:
+        report.message = (
+            f"piece enumeration skipped: {s.cols.size} unstable hidden neurons after bound "
+            f"tightening, more than the limit {max_unstable}"
+        )
+        return
+    found, complete = enumerate_pieces(s, max_pieces, deadline)
+    report.patterns = [p.label() for p in found]
+    for p in found:
+        extreme_points(s, p)
+    report.pieces = maximal_pieces(s, found) if complete else found
+    report.graph = adjacency(s, report.pieces)
+    if not complete:
+        report.status = PreimageStatus.LIMIT
+        report.message = f"stopped after {len(found)} patterns (limit or time): counts are lower bounds"
+    report.components = nx.number_connected_components(report.graph) if found else 0
+    report.lps += s.lps
+    if complete and report.components > 1:
+        report.convex, report.convex_reason = "no", f"{report.components} connected components"
+        report.witness = nonconvexity_witness(network, target, report.pieces)
+    elif complete and len(report.pieces) == 1:
+        report.convex, report.convex_reason = "yes", "one maximal piece: S is a polyhedron"
+    else:
+        report.witness = nonconvexity_witness(network, target, report.pieces)
+        if report.witness is not None:
+            report.convex, report.convex_reason = "no", "the midpoint of two pre-image points is not a pre-image"
+
+
+def decide_convexity(report: PreimageReport, network, target, form, lower, upper, time_limit, solver: Solver) -> None:
+    """The midpoint MILP, when the pieces did not settle convexity."""
+    verdict, info = midpoint_test(network, target, form, lower, upper, solver, time_limit)
+    report.convex = verdict
+    if verdict == "no":
+        report.witness = info
+        report.convex_reason = "midpoint MILP: two pre-image points whose midpoint is not a pre-image"
+    elif verdict == "yes" and info is not None:
+        report.convex_reason = (
+            f"midpoint MILP: no midpoint of two pre-image points misses x by more than "
+            f"{info['max_midpoint_miss_bound']:.1e} (proven bound; tolerance {tolerance(target):.1e})"
+        )
+    else:
+        report.convex_reason = (
+            "midpoint MILP did not finish"
+            if info is None
+            else f"midpoint MILP bound {info['max_midpoint_miss_bound']:.1e} above the tolerance, no witness"
+        )

@@ -1,0 +1,1 @@
+"""The ``milpinv`` command line (:mod:`.main`); one module per subcommand."""

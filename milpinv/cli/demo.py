@@ -1,0 +1,28 @@
+"""milpinv demo: invert embedded default instances with several methods and compare."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..experiments.demo import SEED, run_demo
+
+
+def register(sub) -> None:
+    p = sub.add_parser("demo", help="the main job on an embedded default: compare inversion methods")
+    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    rows = run_demo(args.seed, stream=None if args.json else sys.stdout)
+    if args.json:
+        print(json.dumps(rows))
+    wrong = [r for r in rows if r["verdict"] == "WRONG"]
+    for r in wrong:
+        print(
+            f"WRONG ANSWER: {r['case']} {r['method']}: {r['status']} but the known answer is {r['known_answer']}",
+            file=sys.stderr,
+        )
+    return 1 if wrong else 0

@@ -1,0 +1,98 @@
+"""milpinv invert: invert one instance and print (or write) the verified result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..files import read_npy, write_json, write_npy
+from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
+from ..invert import METHOD_NAMES, invert
+from ..network import ReluNetwork
+from ..result import InversionResult
+from ..solvers import BACKEND_NAMES
+from ..status import exit_code
+from .args import positive_float, positive_int
+
+
+def register(sub) -> None:
+    p = sub.add_parser("invert", help="invert an instance: find z with G(z) = x, or prove none exists")
+    p.add_argument("instance", help="instance .npz (network + target + latent box), or an .onnx model with --target")
+    p.add_argument("--target", default=None, help="with an .onnx model: the observation x (.npy, .txt or .csv)")
+    p.add_argument(
+        "--box",
+        type=positive_float,
+        default=None,
+        help=f"with an .onnx model: latent box radius R, z in [-R, R]^n (default {DEFAULT_BOX:g})",
+    )
+    p.add_argument("--method", choices=METHOD_NAMES, default="auto")
+    p.add_argument("--norm", choices=NORMS, default="exact")
+    p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
+    p.add_argument("--solver", default=None, help=f"MILP backend: {', '.join(BACKEND_NAMES)}")
+    p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
+    p.add_argument("--threads", type=positive_int, default=None)
+    p.add_argument("--seed", type=int, default=None, help="seed for gd restarts")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON document")
+    p.add_argument("--out", default=None, help="write z to this .npy (or the JSON result if it ends in .json)")
+    p.set_defaults(func=run)
+
+
+def method_options(args) -> dict:
+    """Options that the chosen method understands, from the CLI flags that were given."""
+    opts = {}
+    if args.method in ("milp", "auto"):
+        opts.update(
+            {
+                k: v
+                for k, v in (("solver", args.solver), ("bounds", args.bounds), ("threads", args.threads))
+                if v is not None
+            }
+        )
+    if args.method == "gd" and args.seed is not None:
+        opts["seed"] = args.seed
+    return opts
+
+
+def load_problem(args) -> Instance:
+    """The instance file, or an Instance built from an ONNX model, a target file and a box radius."""
+    if Path(args.instance).suffix.lower() != ".onnx":
+        if args.target is not None or args.box is not None:
+            flag = "--target" if args.target is not None else "--box"
+            raise InputError(f"{flag}: only with an .onnx model; an instance file carries its own target and box")
+        return Instance.load(args.instance)
+    if args.target is None:
+        raise InputError(f"--target: required with an .onnx model ({args.instance})")
+    net = ReluNetwork.from_onnx(args.instance)
+    lower, upper = make_box(net, DEFAULT_BOX if args.box is None else args.box)
+    x = read_npy(args.target, "target")
+    if x.ndim == 2 and x.shape[0] == 1:  # a batch of one, as a runtime returns it
+        x = x[0]
+    meta = {"generator": "onnx", "model": str(args.instance), "target_file": str(args.target)}
+    if args.norm != "exact":
+        meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
+    return Instance(net, x, lower, upper, meta)
+
+
+def answer_z(result: InversionResult) -> np.ndarray | None:
+    """The z worth writing: one the float64 re-check accepted (exact norm: a pre-image within the
+    tolerance, even from a stopped run; l1 / linf: any z, its residual recomputed); an
+    incumbent that missed the tolerance is reported, not written as a pre-image."""
+    return result.z if result.verified else None
+
+
+def run(args) -> int:
+    inst = load_problem(args)
+    result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
+    # written atomically: an interrupt leaves the old file or none, never half of one
+    if args.out and args.out.endswith(".json"):
+        write_json(args.out, result.to_dict())
+    elif args.out and answer_z(result) is not None:
+        write_npy(args.out, result.z)
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        print(result.summary())
+    return exit_code(result.status)

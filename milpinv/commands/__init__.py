@@ -1,1 +1,0 @@
-"""One module per ``milpinv`` subcommand; each defines ``register(subparsers)``."""

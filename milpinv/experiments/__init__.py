@@ -1,0 +1,1 @@
+"""Experiments: benchmark suites, the runner behind `milpinv bench`, plots and the demo."""

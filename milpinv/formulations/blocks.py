@@ -1,0 +1,103 @@
+r"""Constraint blocks shared by every model, each written once.
+
+**Stability** of a neuron from sound bounds lo <= a <= hi on its pre-activation: always active
+(lo >= 0), always inactive (hi <= 0), otherwise unstable.
+
+**Observation rows** for output pre-activations a = W v + b observed through a relu as x (the
+exact norm; no binary is needed, the observation fixes the output pattern):
+
+    a_i = x_i   where x_i > band,        a_i <= band   where x_i <= band,
+
+matched within ``band`` (0 for a proof; a float solve of the layer above gets a band). For a
+linear output every row is an equality.
+
+**Error epigraph** for y = sum(terms) + const against x (l1 / linf):
+
+    l1:    e_i >= y_i - x_i,  e_i >= x_i - y_i,   minimise sum_i e_i
+    linf:  t   >= y_i - x_i,  t   >= x_i - y_i,   minimise t
+
+(the lower side may be kept on some rows only, as in the thresholded noisy LP).
+
+>>> stability([(np.array([-1.0, 0.5, -2.0]), np.array([1.0, 2.0, -0.1]))], 0)
+(array([False,  True, False]), array([False, False,  True]), array([ True, False, False]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..solvers.matrix import ModelBuilder
+
+Bounds = list[tuple[np.ndarray, np.ndarray]]
+Terms = list[tuple[slice, object]]
+
+
+def stability(bounds: Bounds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Masks (active, inactive, unstable) of layer k: lo >= 0, hi <= 0, and the rest."""
+    lo, hi = bounds[k]
+    inactive = hi <= 0
+    active = (lo >= 0) & ~inactive
+    return active, inactive, ~(active | inactive)
+
+
+def observed_active(x: np.ndarray, relu: bool, band: float = 0.0) -> np.ndarray:
+    """Rows whose observation is an equality: x_i > band under a relu, every row otherwise."""
+    return x > band if relu else np.ones(x.shape[0], dtype=bool)
+
+
+def observation_rows(
+    mb: ModelBuilder, cols: slice, W, b: np.ndarray, x: np.ndarray, relu: bool, band: float = 0.0
+) -> None:
+    """The observation rows of the module docstring over the variables ``cols``."""
+    on = observed_active(x, relu, band)
+    eq, le = np.flatnonzero(on), np.flatnonzero(~on)
+    if eq.size:
+        mb.add_rows("obs_eq", [(cols, W[eq])], x[eq] - b[eq] - band, x[eq] - b[eq] + band)
+    if le.size:
+        mb.add_rows("obs_le", [(cols, W[le])], -np.inf, -b[le] + band)
+
+
+def error_epigraph(
+    mb: ModelBuilder,
+    terms: Terms,
+    const: np.ndarray,
+    x: np.ndarray,
+    norm: str,
+    lower=0.0,
+    upper=np.inf,
+    two_sided: np.ndarray | None = None,
+) -> slice:
+    """Error variables (``e`` per row for l1, one ``t`` for linf, cost 1) bounding |y - x|;
+    ``lower`` / ``upper`` bound each row's error (for linf their max / min bound t);
+    ``two_sided`` keeps the lower side on those rows only. Returns the error variables."""
+    m = x.shape[0]
+    lo = np.broadcast_to(np.asarray(lower, float), (m,))
+    hi = np.broadcast_to(np.asarray(upper, float), (m,))
+    if norm == "l1":
+        e = mb.add_vars("e", m, lo, hi, cost=1.0)
+        col = sp.identity(m, format="csr")
+    else:
+        e = mb.add_vars("t", 1, float(lo.max(initial=0.0)), float(hi.max(initial=0.0)), cost=1.0)
+        col = sp.csr_matrix(np.ones((m, 1)))
+    mb.add_rows("err_hi", list(terms) + [(e, -col)], -np.inf, x - const)  # y - x <= e
+    if two_sided is None:
+        mb.add_rows("err_lo", list(terms) + [(e, col)], x - const, np.inf)  # y - x >= -e
+    elif two_sided.any():
+        rows = np.flatnonzero(two_sided)
+        low_terms = [(cols, _rows_of(mat, rows)) for cols, mat in terms]
+        mb.add_rows("err_lo", low_terms + [(e, col[rows])], x[rows] - const[rows], np.inf)
+    return e
+
+
+def _rows_of(mat, rows: np.ndarray):
+    return mat.tocsr()[rows] if sp.issparse(mat) else np.asarray(mat)[rows]
+
+
+def selector(indices: Sequence[int] | np.ndarray, width: int, positions: dict[int, int] | None = None) -> sp.csr_matrix:
+    """A 0/1 matrix picking ``indices`` (through ``positions`` if given) out of ``width`` columns."""
+    idx = np.asarray(indices, dtype=int)
+    cols = idx if positions is None else np.array([positions[int(i)] for i in idx], dtype=int)
+    return sp.csr_matrix((np.ones(idx.size), (np.arange(idx.size), cols)), shape=(idx.size, width))

@@ -1,0 +1,49 @@
+r"""The LPs of one layer y = relu(W h + b) (or y = W h + b), over h in [lower, upper]
+(Lei et al. 2019, Sections 3 and 4; the methods are in :mod:`milpinv.methods.lp`).
+
+Exact: the observation rows of :mod:`.blocks` (x = y),
+
+    W_A h + b_A = y_A  (A = {i : y_i > band}),     W_i h + b_i <= band  (i not in A),
+
+*is* the pre-image, so its infeasibility is a proof (with ``band = 0``).
+
+Noisy, with the rows ``active`` taken as active (y_i > tau for a threshold tau):
+
+    linf:  min t   s.t.  |W_i h + b_i - y_i| <= t  (i active),   W_i h + b_i - y_i <= t  (all i),
+                         t >= max(0, -min_i y_i)
+    l1:    min sum e_i  s.t. the same per row with e_i in place of t, e_i >= max(0, -y_i).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..solvers.matrix import MatrixModel, ModelBuilder
+from .blocks import error_epigraph, observation_rows
+
+
+def exact_layer_lp(W, b, y, relu: bool, lower, upper, band: float = 0.0) -> MatrixModel:
+    """The exact single-layer LP (a feasibility model: zero objective)."""
+    mb = ModelBuilder("layer")
+    h = mb.add_vars("h", W.shape[1], lower, upper)
+    observation_rows(mb, h, W, b, y, relu, band)
+    return mb.build()
+
+
+def slack_lp(W, b, y, active: np.ndarray, G: np.ndarray, g: np.ndarray, i: int, lower, upper) -> MatrixModel:
+    """min G_i h over the exact pre-image {W_A h + b_A = y_A, G h <= g}: can row i be strict?"""
+    mb = ModelBuilder("slack")
+    h = mb.add_vars("h", W.shape[1], lower, upper, cost=G[i])
+    if active.any():
+        mb.add_rows("active", [(h, W[active])], y[active] - b[active], y[active] - b[active])
+    mb.add_rows("ineq", [(h, G)], -np.inf, g)
+    return mb.build()
+
+
+def noisy_layer_lp(W, b, y, norm: str, active: np.ndarray, lower, upper, relu: bool) -> MatrixModel:
+    """The thresholded noisy LP of the module docstring (``relu=False``: plain l1/linf regression)."""
+    mb = ModelBuilder("noisy")
+    h = mb.add_vars("h", W.shape[1], lower, upper)
+    floor = np.maximum(0.0, -y) if relu else np.zeros(y.shape[0])
+    error_epigraph(mb, [(h, W)], b, y, norm, lower=floor, two_sided=active)
+    return mb.build()

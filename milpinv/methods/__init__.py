@@ -1,0 +1,1 @@
+"""The inversion methods (lp, layerwise, gd, milp) and the stages of the MILP pipeline."""

@@ -1,0 +1,92 @@
+"""The gradient-descent baseline: Adam on ||G(z) - x||^2, projected onto the latent box, with
+random restarts run as one batch. It is what users would otherwise do; it certifies nothing: a
+verified zero residual is a pre-image, anything else is a local minimum or a slow run."""
+
+from __future__ import annotations
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from ..deadline import Deadline
+from ..errors import InputError
+from ..result import InversionResult
+from ..status import Status
+from ..tolerance import tolerance
+
+
+def loss_and_grad(network, Z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-row ||G(z) - x||^2 and its gradient for a batch Z of shape (R, n0)."""
+    hs, masks = [Z], []
+    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
+        a = hs[-1] @ W.T + b
+        mask = a > 0 if network.applies_relu(k) else None
+        masks.append(mask)
+        hs.append(a * mask if mask is not None else a)
+    r = hs[-1] - x
+    g = 2.0 * r
+    for k in reversed(range(network.depth)):
+        if masks[k] is not None:
+            g = g * masks[k]
+        g = g @ network.weights[k]
+    return np.sum(r * r, axis=1), g
+
+
+def _adam(network, Z, x, tol, steps, lr, lower, upper, deadline: Deadline) -> tuple[np.ndarray, str, int]:
+    """Projected Adam on every row of Z until one row fits x within tol, the steps or the deadline."""
+    m, v = np.zeros_like(Z), np.zeros_like(Z)
+    beta1, beta2, eps = 0.9, 0.999, 1e-12
+    step = 0
+    for step in range(1, steps + 1):
+        loss, g = loss_and_grad(network, Z, x)
+        if np.sqrt(loss.min()) <= tol:
+            return Z, "converged", step
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        Z = np.clip(Z - lr * (m / (1 - beta1**step)) / (np.sqrt(v / (1 - beta2**step)) + eps), lower, upper)
+        if step % 50 == 0 and deadline.expired():
+            return Z, "time_limit", step
+    return Z, "steps", step
+
+
+def invert_gd(
+    network,
+    target,
+    *,
+    norm,
+    lower,
+    upper,
+    time_limit=None,
+    seed: int | None = 0,
+    steps: int = 3000,
+    lr: float = 0.05,
+    restarts: int = 8,
+) -> InversionResult:
+    """Method ``gd``: Adam with projection and restarts; returns the best z found."""
+    if steps < 1 or restarts < 1 or not lr > 0:
+        raise InputError("method gd: steps and restarts must be >= 1 and lr > 0")
+    rng = np.random.default_rng(None if seed is None else [seed, 0x6764])  # own stream, not plant's
+    x = np.asarray(target, dtype=np.float64)
+    tol = tolerance(x)
+    Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
+    deadline = Deadline(time_limit)
+    # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
+    # they spin (benchmarks/gd_blas_threads.py: 10-20x slower on a 60-360-2160 net under load).
+    with threadpool_limits(limits=1, user_api="blas"):
+        Z, stop, step = _adam(network, Z, x, tol, steps, lr, lower, upper, deadline)
+        loss, _ = loss_and_grad(network, Z, x)
+    best = Z[int(np.argmin(loss))]
+    info = {"iterations": step, "restarts": restarts, "stopped": stop, "seed": seed, "lr": lr}
+    if norm != "exact":
+        return InversionResult(Status.FEASIBLE, best, "gd", norm, solver=info)
+    resid = float(np.max(np.abs(network.forward(best) - x)))
+    if resid <= tol:
+        return InversionResult(Status.OPTIMAL, best, "gd", norm, objective=0.0, solver=info)
+    status = Status.TIME_LIMIT if stop == "time_limit" else Status.FAILED
+    return InversionResult(
+        status,
+        best,
+        "gd",
+        norm,
+        solver=info,
+        message=f"gradient descent stopped at residual {resid:.3g} (no certificate)",
+    )

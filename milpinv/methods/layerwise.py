@@ -1,0 +1,128 @@
+"""Layer-by-layer inversion (Lei et al. 2019, Section 3.2): invert the last layer first, then
+the one before, each by the single-layer LP of :mod:`milpinv.methods.lp`.
+
+Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0;
+the first layer's input is constrained to the latent box. For random expanding networks each
+layer's active rows have full column rank with high probability, the pre-image of every layer is
+a single point, and the answer is exact. Otherwise a layer may have many pre-images and the one
+the LP picks need not be reachable from below: layer-wise then *fails* and says which layer, and
+never returns an unverified z.
+
+Proofs: if the last layer's LP (with h >= 0) is infeasible, no z exists. An earlier layer's
+infeasibility is reported as ``failed``: its right-hand side is a floating-point solve of the
+layer above (matched within a band of INTERMEDIATE_TOL), so it proves nothing.
+
+With norm l1/linf the noisy LP runs at every layer (status ``feasible``); the output layer's LP
+value is a certified lower bound on the best residual (``bound``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..deadline import Deadline
+from ..result import InversionResult
+from ..solvers import Solver, get_solver
+from ..status import Status
+from ..tolerance import tolerance
+from .lp import solve_layer_exact, solve_layer_noisy
+from .polish import polish
+
+INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
+
+
+def invert_layerwise(
+    network, target, *, norm, lower, upper, time_limit=None, lp_solver: str | Solver = "highs"
+) -> InversionResult:
+    """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
+    deadline = Deadline(time_limit)
+    engine = get_solver(lp_solver)
+    y = np.asarray(target, dtype=np.float64)
+    layers: list[dict] = []
+    bound = None
+    for k in reversed(range(network.depth)):
+        W, b = network.weights[k], network.biases[k]
+        relu = network.applies_relu(k)
+        lo, hi = (lower, upper) if k == 0 else (np.zeros(W.shape[1]), np.full(W.shape[1], np.inf))
+        t0 = time.perf_counter()
+        if norm == "exact":
+            tol = tolerance(target) if k == network.depth - 1 else INTERMEDIATE_TOL * max(1.0, float(np.max(y)))
+            sol = solve_layer_exact(
+                W,
+                b,
+                y,
+                relu,
+                lo,
+                hi,
+                deadline.remaining(),
+                tol=tol,
+                band=0.0 if k == network.depth - 1 else tol,
+                solver=engine,
+            )
+        else:
+            sol = solve_layer_noisy(W, b, y, relu, norm, lo, hi, deadline.remaining(), solver=engine)
+        layers.append(
+            {
+                "layer": k,
+                "how": sol.how,
+                "status": sol.status,
+                "unique": sol.unique,
+                "lp_value": sol.value,
+                "time_s": time.perf_counter() - t0,
+            }
+        )
+        if sol.status != Status.OPTIMAL or sol.h is None:
+            return _stop(sol.status, k, network.depth, norm, layers)
+        if k == network.depth - 1 and norm != "exact":
+            bound = sol.value
+        y = sol.h
+    if norm == "exact":
+        return InversionResult(
+            Status.OPTIMAL,
+            y,
+            "layerwise",
+            norm,
+            objective=0.0,
+            solver={"layers": layers[::-1]},
+            message=_uniqueness_note(layers),
+        )
+    z = polish(network, target, y, norm, lower, upper, solver=engine)
+    return InversionResult(Status.FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
+
+
+def _uniqueness_note(layers: list[dict]) -> str:
+    """Name the layers whose LP pre-image was not shown to be a single point (z is then one of many)."""
+    loose = sorted(layer["layer"] for layer in layers if not layer["unique"])
+    if not loose:
+        return ""
+    return (
+        f"verified, but the LP of layer(s) {', '.join(map(str, loose))} did not prove its pre-image a single "
+        "point: z may be one of many pre-images"
+    )
+
+
+def _stop(status: Status, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
+    info = {"layers": layers[::-1]}
+    if status == Status.TIME_LIMIT:
+        return InversionResult(
+            Status.TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}", solver=info
+        )
+    if status == Status.INFEASIBLE and norm == "exact" and k == depth - 1:
+        return InversionResult(
+            Status.INFEASIBLE,
+            None,
+            "layerwise",
+            norm,
+            solver=info,
+            message="the output layer's LP (inputs >= 0) is infeasible",
+        )
+    if status == Status.INFEASIBLE:
+        msg = (
+            f"layer {k}: no input reaches the point computed for layer {k + 1}; layer-wise cannot "
+            "decide this instance (use method milp)"
+        )
+    else:
+        msg = f"layer {k}: LP solver status {status}"
+    return InversionResult(Status.FAILED, None, "layerwise", norm, message=msg, solver=info)

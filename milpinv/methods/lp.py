@@ -1,0 +1,233 @@
+"""Inverting one ReLU layer by linear programming (Lei et al. 2019, Sections 3 and 4): the
+methods around the LPs of :mod:`milpinv.formulations.layer_lp`.
+
+Exact: the LP *is* the pre-image, so its infeasibility is a proof. The pre-image is a single
+point iff the rows that are equalities on it (the active rows plus the implicit equalities among
+the inequalities) have rank n; otherwise its dimension is n minus that rank.
+
+Noisy, y = relu(W h + b) + e: the thresholded LP with threshold tau (rows y_i > tau active;
+tau = 0 is the paper's LP). Any h whose residual ||relu(W h + b) - y|| is at most tau has every
+row y_i > tau active, so it is feasible for the LP: the LP value is a *certified lower bound* on
+the best achievable residual as soon as tau is at least that optimum, which holds when tau is
+the residual of any h. Starting from the paper's LP (tau = 0, uncertified) and then setting tau
+to the best residual found, every later value is certified, and no certified value exceeds the
+planted noise norm ||e||. The returned h has a residual computed by a forward pass: the optimum
+lies between the two.
+
+For l1 the best residual is a sum over rows, far above any one row's error, so thresholding at it
+keeps almost no active rows; and the paper's LP fits every small positive y_i (noise on an inactive
+row, or an estimate from the layer above) as an active row, which wrecks the fit when such rows are
+many. So l1 first thresholds at the best h's largest row residual (uncertified: it only finds a
+better h), then at its l1 residual (certified).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.linalg as sla
+
+from ..errors import InputError
+from ..formulations.blocks import observed_active
+from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from ..result import InversionResult
+from ..solvers import Solver, SolverOptions, get_solver
+from ..status import Status
+from ..tolerance import residual_norm, tolerance
+from .polish import polish
+
+MAX_TAU_ROUNDS = 8
+
+
+@dataclass
+class LayerSolution:
+    """An input h for one layer, with the status of its LP (or least-squares solve)."""
+
+    status: Status
+    h: np.ndarray | None = None
+    value: float | None = None  # noisy: the certified lower bound on the layer residual
+    unique: bool | None = None
+    dimension: int | None = None
+    how: str = "lp"
+    info: dict = field(default_factory=dict)
+
+
+def _fast_path(W, b, y, relu, lower, upper, tol, band: float = 0.0) -> np.ndarray | None:
+    """Least squares on full-column-rank active rows, accepted only if every constraint verifies."""
+    active = observed_active(y, relu, band)
+    inactive = ~active
+    A = W[active]
+    if A.shape[0] < A.shape[1]:
+        return None
+    q, r = np.linalg.qr(A)
+    diag = np.abs(np.diag(r))
+    if diag.size == 0 or diag.min() <= 1e-10 * max(1.0, diag.max()):
+        return None
+    h = sla.solve_triangular(r, q.T @ (y[active] - b[active]))
+    ok = (
+        np.all(np.abs(A @ h + b[active] - y[active]) <= tol)
+        and np.all(W[inactive] @ h + b[inactive] <= tol)
+        and np.all(h >= lower - tol)
+        and np.all(h <= upper + tol)
+    )
+    return np.clip(h, lower, upper) if ok else None
+
+
+def preimage_dimension(W, b, y, relu, lower, upper, tol: float = 1e-7, solver: str | Solver = "highs") -> int:
+    """Dimension of the exact single-layer pre-image (assumed non-empty).
+
+    Equality rows are the active rows plus the implicit equalities: inequality rows (and box
+    sides) that no point of the pre-image satisfies strictly, found by one LP per candidate."""
+    active = observed_active(y, relu)
+    inactive = ~active
+    n = W.shape[1]
+    G = np.vstack([W[inactive], np.eye(n), -np.eye(n)])
+    g = np.concatenate([-b[inactive], upper, -lower])
+    finite = np.isfinite(g)
+    G, g = G[finite], g[finite]
+    engine = get_solver(solver)
+    tight = [i for i in range(G.shape[0]) if not _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, engine)]
+    E = np.vstack([W[active]] + [G[tight]]) if (active.any() or tight) else np.zeros((0, n))
+    rank = int(np.linalg.matrix_rank(E, tol=1e-9 * max(1.0, np.abs(E).max(initial=0.0)))) if E.size else 0
+    return n - rank
+
+
+def _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, solver: Solver) -> bool:
+    """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i)."""
+    out = solver.solve(slack_lp(W, b, y, active, G, g, i, lower, upper), SolverOptions())
+    return out.status == Status.OPTIMAL and out.objective < g[i] - tol
+
+
+def solve_layer_exact(
+    W,
+    b,
+    y,
+    relu: bool,
+    lower,
+    upper,
+    time_limit=None,
+    tol=1e-7,
+    need_dimension: bool = False,
+    band: float = 0.0,
+    solver: str | Solver = "highs",
+) -> LayerSolution:
+    """Find h in [lower, upper] with relu(W h + b) = y (or W h + b = y): fast path, else the LP.
+
+    ``band`` > 0 (intermediate layers, whose y is itself a float solve) treats y_i <= band as 0
+    and matches the others within band."""
+    h = _fast_path(W, b, y, relu, lower, upper, tol, band)
+    if h is not None:
+        return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
+    engine = get_solver(solver)
+    out = engine.solve(exact_layer_lp(W, b, y, relu, lower, upper, band), SolverOptions(time_limit=time_limit))
+    if out.status != Status.OPTIMAL:
+        return LayerSolution(out.status, None, how="lp", info=out.details())
+    sol = LayerSolution(Status.OPTIMAL, out.x, how="lp", info=out.details())
+    active = observed_active(y, relu, band)
+    rank = np.linalg.matrix_rank(W[active]) if active.any() else 0
+    if rank == W.shape[1]:
+        sol.unique, sol.dimension = True, 0
+    elif need_dimension:
+        sol.dimension = preimage_dimension(W, b, y, relu, lower, upper, tol, engine)
+        sol.unique = sol.dimension == 0
+    else:
+        sol.unique = False  # rank-deficient equalities: unique only through implicit equalities
+    return sol
+
+
+def solve_layer_noisy(
+    W, b, y, relu: bool, norm: str, lower, upper, time_limit=None, solver: str | Solver = "highs"
+) -> LayerSolution:
+    """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
+    ``value``, the best certified lower bound on the layer's optimal residual."""
+    engine = get_solver(solver)
+    if not relu:  # a linear layer: the LP is the exact l1/linf regression
+        sol = _noisy_lp(W, b, y, norm, np.ones(y.shape[0], bool), lower, upper, time_limit, False, engine)
+        if sol.status == Status.OPTIMAL:
+            sol.info["residual"] = sol.value
+        return sol
+    best: LayerSolution | None = None
+    bound, tau, first = 0.0, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
+    keys = ["peak", "residual"] if norm == "l1" else ["residual"]
+    for _ in range(len(keys) * MAX_TAU_ROUNDS):
+        sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, True, engine)
+        if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
+            break
+        if best is not None and tau >= best.info["residual"]:
+            bound = max(bound, sol.value)  # tau is at least the residual of some h: certified
+        r = np.maximum(W @ sol.h + b, 0.0) - y
+        sol.info["peak"] = float(np.abs(r).max())
+        sol.info["residual"] = float(np.abs(r).sum()) if norm == "l1" else sol.info["peak"]
+        if best is None or sol.info["residual"] < best.info["residual"]:
+            best = sol
+        new_tau = best.info[keys[0]]
+        if not first and new_tau >= tau * (1 - 1e-9):  # this threshold has stopped decreasing
+            keys.pop(0)
+            if not keys:
+                break
+            new_tau = best.info[keys[0]]
+        tau, first = new_tau, False
+    if best is None:
+        return sol
+    best.value = bound
+    best.info["tau"] = tau
+    return best
+
+
+def _noisy_lp(W, b, y, norm, active, lower, upper, time_limit, relu: bool, solver: Solver) -> LayerSolution:
+    out = solver.solve(noisy_layer_lp(W, b, y, norm, active, lower, upper, relu), SolverOptions(time_limit=time_limit))
+    if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
+        return LayerSolution(out.status, info=out.details())
+    return LayerSolution(Status.OPTIMAL, out.x[: W.shape[1]], value=float(out.objective), how="lp", info=out.details())
+
+
+def invert_single_layer(
+    network, target, *, norm, lower, upper, time_limit=None, lp_solver: str | Solver = "highs"
+) -> InversionResult:
+    """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
+    if network.depth != 1:
+        raise InputError(
+            f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
+        )
+    W, b = network.weights[0], network.biases[0]
+    relu = network.relu_output
+    if norm == "exact":
+        sol = solve_layer_exact(
+            W, b, target, relu, lower, upper, time_limit, tol=tolerance(target), need_dimension=True, solver=lp_solver
+        )
+        status: Status = (
+            sol.status if sol.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.TIME_LIMIT) else Status.FAILED
+        )
+        res = InversionResult(
+            status,
+            sol.h,
+            "lp",
+            norm,
+            objective=0.0 if sol.h is not None else None,
+            solver={"preimage": {"unique": sol.unique, "dimension": sol.dimension}, "how": sol.how, **sol.info},
+        )
+        if status == Status.FAILED:
+            res.message = f"LP solver status {sol.status}"
+        return res
+    sol = solve_layer_noisy(W, b, target, relu, norm, lower, upper, time_limit, solver=lp_solver)
+    if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
+        return InversionResult(
+            Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,
+            None,
+            "lp",
+            norm,
+            message=f"noisy LP status {sol.status}",
+        )
+    sol.h = polish(network, target, sol.h, norm, lower, upper, solver=lp_solver)
+    resid = residual_norm(network, target, sol.h, norm)
+    verdict = Status.OPTIMAL if resid - sol.value <= tolerance(target) else Status.FEASIBLE  # bound meets residual
+    return InversionResult(
+        verdict,
+        sol.h,
+        "lp",
+        norm,
+        bound=sol.value,
+        gap=resid - sol.value,
+        solver={"lp_value": sol.value, "tau": sol.info.get("tau"), "how": "lp"},
+    )

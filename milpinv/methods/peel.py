@@ -1,0 +1,50 @@
+"""The peeling presolve of the MILP: while the last layer's pre-image over h >= 0 is one point
+(its active rows have full column rank, as in expanding layers), replace the target by that
+point and drop the layer. The reduced target is a floating-point solve, so a proof of
+infeasibility is only ever taken from the full model (:mod:`milpinv.methods.milp`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..network import ReluNetwork
+from ..status import Status
+from .lp import solve_layer_exact
+
+PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
+
+
+@dataclass
+class Peeled:
+    network: ReluNetwork
+    target: np.ndarray
+    layers: int  # how many layers were removed
+
+
+def peel(network: ReluNetwork, target, norm: str) -> Peeled:
+    """The exact presolve of the module docstring (the exact norm only)."""
+    peeled, y = 0, np.asarray(target, float)
+    if norm != "exact":
+        return Peeled(network, y, 0)
+    while network.depth > 1:
+        k = network.depth - 1
+        W, b = network.weights[k], network.biases[k]
+        band = PEEL_TOL * max(1.0, float(np.max(np.abs(y), initial=0.0)))
+        sol = solve_layer_exact(
+            W,
+            b,
+            y,
+            network.applies_relu(k),
+            np.zeros(W.shape[1]),
+            np.full(W.shape[1], np.inf),
+            tol=band,
+            band=band if peeled else 0.0,
+        )
+        if sol.status != Status.OPTIMAL or sol.how != "lstsq" or sol.h is None:
+            break
+        y = np.where(sol.h > band, sol.h, 0.0)
+        network = ReluNetwork(network.weights[:k], network.biases[:k], "relu")
+        peeled += 1
+    return Peeled(network, y, peeled)

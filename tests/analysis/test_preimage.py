@@ -1,0 +1,148 @@
+"""Pre-image analysis: the paper's non-convex example, pieces against brute force, convexity
+verdicts checked by forward passes, the CLI."""
+
+import itertools
+import json
+
+import networkx as nx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milpinv import Instance, ReluNetwork, plant_instance
+from milpinv.analysis.preimage import analyse_preimage, midpoint_test
+from milpinv.cli.main import main
+from milpinv.formulations.pieces import piece_model
+from milpinv.methods.build import build_model
+from milpinv.solvers import solve
+from milpinv.tolerance import tolerance
+
+ABS = ReluNetwork([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)])  # |z|
+W_DIAMOND = np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+
+
+def diamond(offset: float) -> ReluNetwork:
+    """relu(|z1| + |z2| + offset)."""
+    return ReluNetwork([W_DIAMOND, np.ones((1, 4))], [np.zeros(4), np.array([offset])])
+
+
+def box(n, r=2.0):
+    return -r * np.ones(n), r * np.ones(n)
+
+
+def test_paper_example_two_points():
+    """relu(relu(z) + relu(-z)) = |z| = 1: pre-image {-1, 1}, not convex, two components."""
+    rep = analyse_preimage(ABS, np.array([1.0]), *box(1))
+    assert rep.status == "nonempty" and not rep.single_point
+    assert rep.lower[0] == pytest.approx(-1.0, abs=1e-7) and rep.upper[0] == pytest.approx(1.0, abs=1e-7)
+    assert sorted(rep.patterns) == ["01", "10"]
+    assert rep.components == 2 and rep.graph.number_of_edges() == 0
+    assert rep.convex == "no"
+    w = rep.witness
+    assert sorted([w["z1"][0], w["z2"][0]]) == pytest.approx([-1.0, 1.0])
+    assert ABS.forward(0.5 * (np.array(w["z1"]) + np.array(w["z2"])))[0] == pytest.approx(0.0)
+
+
+def test_diamond_boundary_is_a_cycle_of_four_segments():
+    rep = analyse_preimage(diamond(0.0), np.array([1.0]), *box(2))
+    assert len(rep.pieces) == 4 and rep.components == 1
+    assert nx.is_isomorphic(rep.graph, nx.cycle_graph(4))
+    assert rep.convex == "no"
+    assert len(rep.patterns) > 4  # degenerate patterns (a neuron at 0) are found, then absorbed
+
+
+def test_midpoint_milp_decides_both_ways():
+    net = diamond(0.0)
+    form, _ = build_model(net, np.array([1.0]), lower=box(2)[0], upper=box(2)[1], bounds="lp")
+    verdict, w = midpoint_test(net, np.array([1.0]), form, *box(2))
+    assert verdict == "no"
+    mid = 0.5 * (np.array(w["z1"]) + np.array(w["z2"]))
+    assert max(w["residuals"]) <= 1e-6 and abs(net.forward(mid)[0] - 1.0) > 1e-3
+    # relu(|z1| + |z2| - 1) = 0: the filled diamond, convex
+    filled = analyse_preimage(diamond(-1.0), np.array([0.0]), *box(2), pieces=False)
+    assert filled.convex == "yes"
+    assert filled.lower == pytest.approx([-1, -1], abs=1e-7) and filled.upper == pytest.approx([1, 1], abs=1e-7)
+
+
+@pytest.mark.parametrize("dims", [[3, 15, 60], [4, 16, 32, 64]])
+def test_expanding_planted_instance_is_a_single_point(dims):
+    """Expansion >= 4 with random weights: unique with high probability (the paper); at 3-9-27
+    seed 3 the pre-image is a segment of width 0.07, which the analysis reports."""
+    inst = plant_instance(ReluNetwork.random(dims, seed=3), seed=4)
+    rep = analyse_preimage(inst.network, inst.target, inst.lower, inst.upper)
+    assert rep.single_point and rep.convex == "yes" and rep.components == 1
+    z = inst.planted_z
+    assert np.all(rep.lower <= z + 1e-7) and np.all(z <= rep.upper + 1e-7)
+    assert np.abs(rep.pieces[0].points[0] - z).max() < 1e-6
+
+
+def test_empty_preimage():
+    # |z| = 3 has no solution in [-2, 2]
+    rep = analyse_preimage(ABS, np.array([3.0]), *box(1))
+    assert rep.status == "empty" and not rep.pieces
+
+
+def brute_patterns(net: ReluNetwork, x, lower, upper) -> set[str]:
+    """Labels of every hidden pattern whose piece meets the pre-image, one LP each."""
+    widths = net.dims[1:-1]
+    found = set()
+    for bits in itertools.product([False, True], repeat=sum(widths)):
+        pattern, i = [], 0
+        for w in widths:
+            pattern.append(np.array(bits[i : i + w]))
+            i += w
+        pattern.append(x > 0)
+        if solve(piece_model(net, pattern, x, "exact", lower, upper), "highs").status == "optimal":
+            found.add("/".join("".join("1" if b else "0" for b in m) for m in pattern[:-1]))
+    return found
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 10**6), st.sampled_from([[2, 3, 2], [2, 3, 3, 2], [3, 4, 3], [1, 3, 3, 1]]))
+def test_pieces_match_brute_force_and_verdicts_hold(seed, dims):
+    net = ReluNetwork.random(dims, seed=seed, bias_scale=0.5)
+    rng = np.random.default_rng(seed)
+    lower, upper = box(dims[0], 1.5)
+    z0 = rng.uniform(-1.5, 1.5, dims[0])
+    x = net.forward(z0)
+    rep = analyse_preimage(net, x, lower, upper)
+    assert set(rep.patterns) == brute_patterns(net, x, lower, upper)
+    assert np.all(rep.lower <= z0 + 1e-7) and np.all(z0 <= rep.upper + 1e-7)
+    tol = tolerance(x)
+    points = [p for piece in rep.pieces for p in piece.points]
+    for p in points:
+        assert np.abs(net.forward(p) - x).max() <= tol
+        assert np.all(p >= rep.lower - 1e-7) and np.all(p <= rep.upper + 1e-7)
+    if rep.convex == "yes":  # every midpoint of pre-image points is a pre-image
+        for u, v in itertools.combinations(points, 2):
+            assert np.abs(net.forward(0.5 * (u + v)) - x).max() <= 1e3 * tol
+    if rep.convex == "no" and rep.witness and "z1" in rep.witness:
+        w = rep.witness
+        assert np.abs(net.forward(0.5 * (np.array(w["z1"]) + np.array(w["z2"]))) - x).max() > 1e3 * tol
+    if rep.single_point:
+        assert rep.convex == "yes" and len(rep.pieces) == 1
+
+
+def test_unstable_limit_is_reported():
+    inst = plant_instance(ReluNetwork.random([6, 8, 8, 8], seed=0), seed=1)
+    rep = analyse_preimage(inst.network, inst.target, inst.lower, inst.upper, max_unstable=2, convexity=False)
+    assert not rep.pieces and "unstable" in rep.message
+
+
+def test_cli_text_json_and_graph(tmp_path, capsys):
+    path = tmp_path / "abs.npz"
+    Instance(ABS, np.array([1.0]), *box(1)).save(path)
+    graph = tmp_path / "g.graphml"
+    assert main(["preimage", str(path), "--graph", str(graph)]) == 0
+    out = capsys.readouterr().out
+    assert "connected components: 2" in out and "convex: no" in out
+    g = nx.read_graphml(graph)
+    assert g.number_of_nodes() == 2 and g.number_of_edges() == 0
+    assert main(["preimage", str(path), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["components"] == 2 and doc["convex"] == "no" and doc["single_point"] is False
+    bad = tmp_path / "empty.npz"
+    bad.write_bytes(b"")
+    assert main(["preimage", str(bad)]) == 2
+    assert "error" in capsys.readouterr().err

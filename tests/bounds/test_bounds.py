@@ -1,0 +1,31 @@
+"""Sound bounds: interval arithmetic covers every point of the box; OBBT never cuts off a pre-image."""
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milpinv import ReluNetwork
+from milpinv.bounds.interval import interval_bounds
+from milpinv.bounds.obbt import tighten_bounds
+
+
+@settings(max_examples=30)
+@given(st.integers(0, 10**6), st.sampled_from([[3, 6, 6, 4], [2, 5, 5, 5, 3], [4, 8, 3]]))
+def test_bounds_are_sound(seed, dims):
+    """Every point of the box lies within the interval bounds; every pre-image within OBBT bounds."""
+    net = ReluNetwork.random(dims, seed=seed, bias_scale=0.5)
+    rng = np.random.default_rng(seed)
+    lower, upper = -np.ones(dims[0]), np.ones(dims[0])
+    z0 = rng.uniform(-1, 1, dims[0])
+    x = net.forward(z0)
+    ib = interval_bounds(net, lower, upper)
+    tb, report = tighten_bounds(net, lower, upper, ib, x, "exact", passes=2)
+    assert not report.infeasible
+    zs = np.vstack([z0, rng.uniform(-1, 1, (200, dims[0]))])
+    for i, z in enumerate(zs):
+        for k, a in enumerate(net.pre_activations(z)):
+            assert np.all(a >= ib[k][0]) and np.all(a <= ib[k][1])
+            if i == 0 and k < net.depth - 1:  # z0 is a pre-image of x
+                assert np.all(a >= tb[k][0]) and np.all(a <= tb[k][1])
+    for k in range(net.depth - 1):
+        assert np.all(tb[k][0] >= ib[k][0] - 1e-9) and np.all(tb[k][1] <= ib[k][1] + 1e-9)

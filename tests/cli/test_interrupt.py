@@ -1,0 +1,149 @@
+"""Time limits and Ctrl-C: the best verified solution so far, never a corrupted result file.
+
+HiGHS solves in its own thread (milpinv.solvers.highs): SIGINT cancels the search, the
+incumbent and bound stay readable, and the result is ``time_limit`` with the message
+"interrupted (Ctrl-C)". Output files are written atomically.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from milpinv import Instance, ReluNetwork, invert, plant_instance
+from milpinv.status import TIME_LIMIT
+
+
+def hard_l1_instance() -> Instance:
+    """A noisy non-expanding 8-20-20-20 net: HiGHS needs far more than a minute to close the l1 gap."""
+    return plant_instance(ReluNetwork.random([8, 20, 20, 20], seed=1, bias_scale=0.3), seed=2, noise=0.3)
+
+
+def assert_verified_incumbent(res, inst: Instance) -> None:
+    assert res.z is not None and np.all(res.z >= inst.lower) and np.all(res.z <= inst.upper)
+    r = inst.network.forward(res.z) - inst.target
+    assert res.objective == pytest.approx(np.abs(r).sum(), rel=1e-12)
+    assert res.bound is not None and res.bound <= res.objective + 1e-9
+
+
+def test_time_limit_returns_a_verified_incumbent_and_a_bound():
+    inst = hard_l1_instance()
+    res = invert(inst, method="milp", norm="l1", time_limit=2.0, threads=1)
+    assert res.status == TIME_LIMIT
+    assert_verified_incumbent(res, inst)
+    assert res.gap is not None and res.gap > 0
+
+
+def test_ctrl_c_during_a_highs_solve_keeps_the_verified_incumbent():
+    inst = hard_l1_instance()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever a C library left behind
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        t0 = time.perf_counter()
+        res = invert(
+            inst, method="milp", norm="l1", heuristic=False, warm_start=np.zeros(8), time_limit=120, threads=1
+        )  # any z is an l1 incumbent: there is one to keep from the start
+        elapsed = time.perf_counter() - t0
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
+    assert res.status == TIME_LIMIT and "interrupted" in res.message, res.summary()
+    assert elapsed < 60  # stopped by the interrupt, not by the time limit
+    assert_verified_incumbent(res, inst)
+
+
+def test_ctrl_c_still_works_after_a_cpsat_solve():
+    """CP-SAT installs its own SIGINT handler and used to leave SIG_DFL behind: a later Ctrl-C
+    killed the process with no cleanup. Checked in a subprocess, which that would kill."""
+    code = (
+        "import os, signal, time, numpy as np\n"
+        "from milpinv import Instance, ReluNetwork, invert\n"
+        "net = ReluNetwork([np.ones((2, 2))], [np.zeros(2)])\n"
+        "inst = Instance(net, np.ones(2), -3 * np.ones(2), 3 * np.ones(2), {})\n"
+        "print(invert(inst, method='milp', solver='cpsat', heuristic=False).status)\n"
+        "try:\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('KeyboardInterrupt')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.split() == ["optimal", "KeyboardInterrupt"], out
+
+
+def _startup_seconds() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "milpinv", "--version"], check=True, capture_output=True)
+    return time.perf_counter() - t0
+
+
+@pytest.mark.parametrize("out_name", ["result.json", "z.npy"])
+def test_ctrl_c_on_the_cli_writes_a_complete_file(tmp_path, out_name):
+    """SIGINT to ``milpinv invert --out`` mid-solve: exit 3, a complete verified file; an existing
+    file is replaced whole or not at all."""
+    inst = hard_l1_instance()
+    inst.save(tmp_path / "hard.npz")
+    out = tmp_path / out_name
+    out.write_text("previous run")
+    wait = 2 * _startup_seconds() + 3.0  # imports, then the heuristic's 1.5 s budget, then HiGHS
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "milpinv",
+            "invert",
+            str(tmp_path / "hard.npz"),
+            "--method",
+            "milp",
+            "--norm",
+            "l1",
+            "--threads",
+            "1",
+            "--time-limit",
+            "300",
+            "--json",
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(wait)
+    assert proc.poll() is None, "the solve ended before the interrupt"
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 3, (proc.returncode, stderr)
+    assert "Traceback" not in stderr
+    res = json.loads(stdout)
+    assert res["status"] == "time_limit" and "interrupted" in res["message"]
+    z = np.array(res["z"])
+    r = inst.network.forward(z) - inst.target
+    assert res["objective"] == pytest.approx(np.abs(r).sum(), rel=1e-12)
+    if out_name.endswith(".json"):
+        assert json.loads(out.read_text()) == res
+    else:
+        assert np.array_equal(np.load(out), z)
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
+
+
+def test_an_unverified_incumbent_is_not_written_as_a_pre_image():
+    from milpinv.cli.invert import answer_z
+    from milpinv.methods.certify import check_result
+    from milpinv.result import InversionResult
+
+    net = ReluNetwork.random([2, 5], seed=0, bias_scale=0.5)
+    x, lo, hi = net.forward(np.array([0.5, -0.5])), -np.ones(2), np.ones(2)
+    near = check_result(InversionResult(TIME_LIMIT, np.array([0.5, -0.49]), "milp"), net, x, lo, hi)
+    assert near.status == TIME_LIMIT and near.z is not None and answer_z(near) is None
+    exact = check_result(InversionResult(TIME_LIMIT, np.array([0.5, -0.5]), "milp"), net, x, lo, hi)
+    assert np.array_equal(answer_z(exact), [0.5, -0.5])
+    l1 = check_result(InversionResult(TIME_LIMIT, np.array([0.5, -0.49]), "milp", norm="l1"), net, x, lo, hi)
+    assert answer_z(l1) is not None  # an l1 incumbent is an answer with its true residual

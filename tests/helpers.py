@@ -1,0 +1,32 @@
+"""Shared oracles of the tests: brute force over activation patterns."""
+
+import itertools
+
+import numpy as np
+
+from milpinv import ReluNetwork
+from milpinv.formulations.pieces import piece_model
+from milpinv.solvers import solve
+
+
+def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
+    """min ||G(z) - x|| over the box by one LP per activation pattern (closed pieces cover the box);
+    exact norm: 0.0 if some piece meets the pre-image, else None."""
+    widths = [net.dims[k + 1] for k in range(net.depth)]
+    free = [k for k in range(net.depth) if net.applies_relu(k) and not (norm == "exact" and k == net.depth - 1)]
+    best = None
+    for bits in itertools.product([False, True], repeat=sum(widths[k] for k in free)):
+        pattern, i = [], 0
+        for k, w in enumerate(widths):
+            if k in free:
+                pattern.append(np.array(bits[i : i + w]))
+                i += w
+            elif net.applies_relu(k):  # exact norm, relu output: the pattern is x > 0
+                pattern.append(np.asarray(x) > 0)
+            else:
+                pattern.append(np.ones(w, bool))
+        out = solve(piece_model(net, pattern, x, norm, lower, upper), "highs")
+        if out.status == "optimal":
+            value = 0.0 if norm == "exact" else out.objective
+            best = value if best is None else min(best, value)
+    return best

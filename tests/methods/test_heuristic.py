@@ -1,0 +1,24 @@
+"""The gradient-descent + piece-walk heuristic of the MILP claims only verified pre-images."""
+
+import numpy as np
+
+from milpinv import ReluNetwork, plant_instance
+from milpinv.bounds.interval import interval_bounds
+from milpinv.methods.heuristic import heuristic
+from milpinv.status import OPTIMAL
+from milpinv.tolerance import tolerance
+
+
+def test_heuristic_claims_only_verified_preimages():
+    solved = 0
+    for seed in range(4):
+        net = ReluNetwork.random([6, 12, 12, 6], seed=seed)
+        inst = plant_instance(net, seed=seed)
+        r = heuristic(net, inst.target, "exact", inst.lower, inst.upper, 1.0)
+        if r.status == OPTIMAL:
+            assert np.max(np.abs(net.forward(r.z) - inst.target)) <= tolerance(inst.target)
+            solved += 1
+        far = inst.target + 1e3  # above every output the box can reach:
+        assert np.all(interval_bounds(net, inst.lower, inst.upper)[-1][1] < far)
+        assert heuristic(net, far, "exact", inst.lower, inst.upper, 0.2).status != OPTIMAL
+    assert solved >= 2, "the heuristic should invert some small planted instances"

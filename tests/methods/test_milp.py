@@ -1,0 +1,87 @@
+"""The exact MILP against brute force over activation patterns, its infeasibility proofs and
+time limits."""
+
+import numpy as np
+import pytest
+from helpers import brute_force
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milpinv import Instance, ReluNetwork, invert, plant_instance
+from milpinv.tolerance import tolerance
+
+
+@st.composite
+def tiny_problems(draw):
+    dims = [draw(st.integers(1, 3))] + [draw(st.integers(1, 3)) for _ in range(draw(st.integers(2, 3)))]
+    seed = draw(st.integers(0, 10**6))
+    net = ReluNetwork.random(dims, seed=seed, bias_scale=draw(st.sampled_from([0.0, 0.5, 1.0])))
+    rng = np.random.default_rng(seed)
+    kind = draw(st.sampled_from(["planted", "random"]))
+    x = net.forward(rng.uniform(-2, 2, dims[0])) if kind == "planted" else np.abs(rng.normal(size=dims[-1]))
+    x[rng.random(dims[-1]) < 0.2] = 0.0
+    return net, x
+
+
+@settings(max_examples=40)
+@given(tiny_problems(), st.sampled_from(["exact", "l1", "linf"]))
+def test_milp_matches_brute_force(problem, norm):
+    net, x = problem
+    lower, upper = np.full(net.input_dim, -2.0), np.full(net.input_dim, 2.0)
+    truth = brute_force(net, x, norm, lower, upper)
+    for bounds in ("interval", "lp"):
+        r = invert(net, x, method="milp", norm=norm, box=(lower, upper), bounds=bounds, heuristic=False)
+        if norm == "exact":
+            assert r.status == ("optimal" if truth is not None else "infeasible"), (truth, r.summary())
+            if truth is not None:
+                assert r.residual_linf <= tolerance(x)
+        else:
+            assert r.status == "optimal", r.summary()
+            assert r.objective == pytest.approx(truth, abs=1e-6 * max(1.0, truth)), (truth, r.summary())
+
+
+@pytest.mark.parametrize("dims", [[8, 16, 16, 16], [10, 20, 20, 20, 20], [12, 24, 24, 12], [10, 30, 30, 60]])
+def test_milp_inverts_non_expanding_nets(dims):
+    """Harder seeds (e.g. 10-20-20-20-20 seed 1, ~30k nodes) are in benchmarks/, not here."""
+    for seed in (0,):
+        inst = plant_instance(ReluNetwork.random(dims, seed=seed), seed=seed + 1)
+        r = invert(inst, method="milp", time_limit=120)
+        assert r.status == "optimal", r.summary()
+        assert r.residual_linf <= tolerance(inst.target)
+
+
+def test_infeasible_is_proven_and_box_matters():
+    net = ReluNetwork.random([3, 5, 5, 6], seed=4, bias_scale=0.3)
+    z = np.array([2.5, -2.5, 2.0])
+    inst = Instance(net, net.forward(z), -np.ones(3), np.ones(3))  # the planted z is outside this box
+    truth = brute_force(net, inst.target, "exact", inst.lower, inst.upper)
+    r = invert(inst, method="milp")
+    assert r.status == ("infeasible" if truth is None else "optimal")
+    wide = invert(Instance(net, inst.target, -3 * np.ones(3), 3 * np.ones(3)), method="milp")
+    assert wide.status == "optimal" and wide.residual_linf <= tolerance(inst.target)
+
+
+def test_time_limit_reports_incumbent_and_bound():
+    inst = plant_instance(ReluNetwork.random([20, 60, 60, 120], seed=1), seed=2, noise=0.05)
+    r = invert(inst, method="milp", norm="l1", time_limit=1.0, heuristic=True)
+    assert r.status in ("time_limit", "optimal")
+    if r.status == "time_limit":
+        assert r.bound is not None and r.z is not None and r.gap is not None
+        assert r.bound <= r.objective + 1e-9
+        assert r.objective == pytest.approx(np.abs(inst.network.forward(r.z) - inst.target).sum())
+
+
+def test_integral_instance_never_accepts_a_rounding_residual():
+    """Large integer targets: a z off by 2.5 on a 4e6 target is not a pre-image (relative
+    tolerance would say it is); the lattice check rejects it."""
+    from reductions.generators import random_ksat
+    from reductions.registry import get_reduction
+
+    red = get_reduction("3sat", "relu", via="subset-sum")
+    for s in range(3):
+        cnf = random_ksat(3, 2.0, seed=s)
+        inst = red.reduce(cnf)
+        r = invert(inst, method="milp")
+        assert r.status in ("optimal", "infeasible")
+        if r.status == "optimal":
+            assert r.residual_linf == 0.0 and cnf.satisfied_by(red.backward(cnf, r.z))

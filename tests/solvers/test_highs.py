@@ -1,0 +1,110 @@
+"""The HiGHS matrix driver against scipy's own HiGHS-based solvers (milp/linprog), and the numpy
+hand-over to HiGHS transfers the model exactly."""
+
+import numpy as np
+import pytest
+import scipy.optimize as so
+import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from milpinv.errors import InputError
+from milpinv.solvers import get_solver, solve
+from milpinv.solvers.highs import new_highs, pass_model
+from milpinv.solvers.matrix import ModelBuilder
+
+
+def _random_mip(seed: int, n: int, m: int, integer: bool):
+    rng = np.random.default_rng(seed)
+    b = ModelBuilder("t")
+    x = b.add_vars("x", n, -5, 5, integer=integer, cost=rng.normal(size=n))
+    A = rng.integers(-3, 4, size=(m, n)).astype(float)
+    b.add_rows("c", [(x, A)], -np.inf, rng.integers(0, 10, size=m))
+    return b.build()
+
+
+@given(st.integers(0, 10_000), st.integers(1, 6), st.integers(1, 6), st.booleans())
+def test_highs_agrees_with_scipy(seed, n, m, integer):
+    model = _random_mip(seed, n, m, integer)
+    out = solve(model, "highs")
+    ref = so.milp(
+        model.c,
+        constraints=so.LinearConstraint(model.A, model.row_lower, model.row_upper),
+        bounds=so.Bounds(model.col_lower, model.col_upper),
+        integrality=model.integrality.astype(int),
+    )
+    assert out.status == "optimal" and ref.status == 0
+    assert out.objective == pytest.approx(ref.fun, abs=1e-7)
+    assert np.all(model.A @ out.x <= model.row_upper + 1e-7)
+
+
+def test_infeasible_is_proven():
+    b = ModelBuilder()
+    x = b.add_vars("x", 2, 0, 1, integer=True)
+    b.add_rows("sum", [(x, np.ones((1, 2)))], 3, np.inf)
+    out = solve(b.build())
+    assert out.status == "infeasible" and out.x is None
+
+
+def test_unbounded_lp():
+    b = ModelBuilder()
+    b.add_vars("x", 1, -np.inf, np.inf, cost=1.0)
+    out = solve(b.build())
+    assert out.status == "failed" and out.raw_status == "Unbounded"  # milpinv's models are never unbounded
+
+
+def test_builder_blocks_and_sparse_input():
+    b = ModelBuilder()
+    x = b.add_vars("x", 3, 0, 1)
+    y = b.add_vars("y", 2, 0, 1, integer=True)
+    b.add_rows("r", [(x, sp.eye(3, format="csr")[:2]), (y, -np.eye(2))], 0, 0)
+    m = b.build()
+    assert m.stats() == {"vars": 5, "rows": 2, "binaries": 2, "nnz": 4}
+    assert m.var_names()[3] == "y_0" and m.row_names()[1] == "r_1"
+    assert np.array_equal(m.value(np.arange(5.0), "y"), [3.0, 4.0])
+
+
+def test_unknown_backend():
+    with pytest.raises(InputError, match="unknown backend"):
+        get_solver("gurobi-direct")
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 2**31 - 1))
+def test_pass_model_transfers_the_model_exactly(n, m, seed):
+    rng = np.random.default_rng(seed)
+    mb = ModelBuilder()
+    base = rng.normal(size=n)
+    v = mb.add_vars(
+        "v",
+        n,
+        np.where(rng.random(n) < 0.3, -np.inf, base),
+        np.where(rng.random(n) < 0.3, np.inf, base + rng.random(n)),
+        cost=rng.normal(size=n),
+    )
+    d = mb.add_vars("d", 2, 0.0, 1.0, integer=True)
+    A = sp.random(m, n, density=0.5, random_state=rng.integers(2**31), format="csr")
+    rbase = rng.normal(size=m)
+    mb.add_rows(
+        "r",
+        [(v, A), (d, rng.normal(size=(m, 2)))],
+        np.where(rng.random(m) < 0.5, -np.inf, rbase),
+        np.where(rng.random(m) < 0.3, np.inf, rbase + rng.random(m)),
+    )
+    model = mb.build()
+    h = new_highs()
+    pass_model(h, model)
+    lp = h.getLp()
+    inf = lambda a: np.nan_to_num(a, posinf=1e300, neginf=-1e300)  # noqa: E731
+    np.testing.assert_array_equal(np.asarray(lp.col_cost_), model.c)
+    for got, want in (
+        (lp.col_lower_, model.col_lower),
+        (lp.col_upper_, model.col_upper),
+        (lp.row_lower_, model.row_lower),
+        (lp.row_upper_, model.row_upper),
+    ):
+        np.testing.assert_array_equal(inf(np.asarray(got)), inf(want))
+    a = lp.a_matrix_
+    got = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=model.A.shape)
+    assert (got != model.A).nnz == 0
+    assert [int(t) for t in lp.integrality_] == [int(f) for f in model.integrality]
