@@ -16,7 +16,7 @@ import numpy as np
 from .deadline import Deadline
 from .errors import InputError
 from .instance import NORMS, Instance, check_target, make_box
-from .methods.certify import check_result
+from .methods.certify import acceptance, check_result
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.lp import invert_single_layer
@@ -32,7 +32,7 @@ METHODS: dict[str, Callable[..., InversionResult]] = {
     "milp": invert_milp,
 }
 METHOD_NAMES = tuple(METHODS) + ("auto",)
-FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit"}
+FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit", "accept"}
 
 
 def method_options(method: str) -> set[str]:
@@ -50,28 +50,25 @@ def invert(
     time_limit: float | None = None,
     **options,
 ) -> InversionResult:
-    """Find z in the latent box with G(z) = target (``norm="exact"``) or minimising
-    ||G(z) - target|| in ``"l1"`` or ``"linf"``.
+    """Find z in the latent box with G(z) = target (``norm="exact"``: within the tolerance of
+    :mod:`milpinv.tolerance`) or minimising ||G(z) - target|| in ``"l1"`` or ``"linf"``.
 
     ``network`` may be an :class:`Instance` (then target and box come from it).
     ``box``: None (default [-3, 3]^n), a radius, or (lower, upper).
     ``method``: ``auto`` (layer-wise LP, verified, else the exact MILP), ``layerwise``,
-    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method; an instance whose
-    meta says ``integral_preimage`` passes that on to the MILP (every pre-image is integral).
+    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method.
 
     >>> import milpinv
     >>> net = milpinv.ReluNetwork.random([4, 12, 36], seed=0)
     >>> inst = milpinv.plant_instance(net, seed=1)
     >>> r = invert(inst, method="milp")
-    >>> r.status, r.residual_linf < 1e-9
-    (<Status.OPTIMAL: 'optimal'>, True)
+    >>> print(r.status, r.residual_linf < 1e-9)
+    optimal True
     """
     if isinstance(network, Instance):
         inst = network
         network, target = inst.network, inst.target if target is None else target
         box = (inst.lower, inst.upper) if box is None else box
-        if inst.meta.get("integral_preimage"):
-            options.setdefault("integral_preimage", True)
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
     if norm not in NORMS:
@@ -83,37 +80,40 @@ def invert(
     if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"time_limit: must be a positive number of seconds, got {time_limit}")
     x = check_target(network, target, allow_negative=norm != "exact")
-    integral = bool(options.get("integral_preimage")) and norm == "exact"
-    if method not in ("milp", "auto"):
-        options.pop("integral_preimage", None)
     unknown = sorted(set(options) - method_options(method))
     if unknown:
         raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
     lower, upper = make_box(network, box)
     t0 = time.perf_counter()
+    accept = acceptance(network, x, norm, lower, upper)
+    problem = (network, x, norm, lower, upper, accept)
     if method == "auto":
-        result = _auto(network, x, norm, lower, upper, time_limit, options, integral)
+        result = _auto(problem, time_limit, options)
     else:
-        result = _run(method, network, x, norm, lower, upper, time_limit, options, integral)
+        result = _run(method, problem, time_limit, options)
     result.time_s = time.perf_counter() - t0
     return result
 
 
-def _run(method, network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
-    result = METHODS[method](network, x, norm=norm, lower=lower, upper=upper, time_limit=time_limit, **options)
-    return check_result(result, network, x, lower, upper, integral=integral)
+Question = tuple  # (network, target, norm, lower, upper, acceptance)
 
 
-def _auto(network, x, norm, lower, upper, time_limit, options, integral=False) -> InversionResult:
+def _run(method: str, problem: Question, time_limit, options) -> InversionResult:
+    network, x, norm, lower, upper, accept = problem
+    result = METHODS[method](
+        network, x, norm=norm, lower=lower, upper=upper, accept=accept, time_limit=time_limit, **options
+    )
+    return check_result(result, network, x, lower, upper, accept)
+
+
+def _auto(problem: Question, time_limit, options) -> InversionResult:
     """Layer-wise LP first (polynomial); if it gives no verified optimum, the exact MILP."""
     deadline = Deadline(time_limit)
-    first = _run("layerwise", network, x, norm, lower, upper, time_limit, {}, integral)
+    first = _run("layerwise", problem, time_limit, {})
     if first.status == Status.OPTIMAL:
         first.method = "auto:layerwise"
         return first
-    second = _run(
-        "milp", network, x, norm, lower, upper, deadline.remaining(), {"warm_start": first.z, **options}, integral
-    )
+    second = _run("milp", problem, deadline.remaining(), {"warm_start": first.z, **options})
     second.method = "auto:milp"
     second.solver["layerwise"] = {"status": first.status, "message": first.message}
     return second

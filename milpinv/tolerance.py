@@ -1,22 +1,31 @@
-"""When G(z) "equals" x: the one tolerance rule, and residuals from a float64 forward pass.
+"""When G(z) "equals" x: the one acceptance rule, and residuals from a float64 forward pass.
 
-A z is accepted as a pre-image of x when ``max_i |G(z)_i - x_i| <= tolerance(x)``, with
-``tolerance(x) = 1e-6 * max(1, max_i |x_i|)``. Where every pre-image is integral (integer
-weights and target, the reductions' instances) the check is made on the lattice instead, to
-:data:`INTEGRAL_TOL` (a relative tolerance would accept an integer miss on large targets).
+With the exact norm the question every method answers is: is there a z in the box with
+``max_i |G(z)_i - x_i| <= tol``? (an ``infeasible`` proves there is none, an ``optimal`` shows
+one). ``tol = 1e-6 * max(1, max_i |x_i|)`` (:func:`tolerance`), except on the lattice: where
+every pre-image is proven integral (integer weights, biases, target and box, and the one-input
+outputs of :mod:`milpinv.bounds.integrality` force every coordinate onto integers, as in the
+reductions) the question is exact, ``tol = 0``, and a z is accepted only as a lattice point whose
+residual, computed in integer arithmetic, is exactly 0 (a relative tolerance would accept an
+integer miss on large targets).
 
 >>> tolerance(np.array([0.5, -0.2])), tolerance(np.array([4e6]))
 (1e-06, 4.0)
+>>> from milpinv.network import ReluNetwork
+>>> net = ReluNetwork([[[2.0]]], [[1.0]])                      # G(z) = relu(2 z + 1)
+>>> Acceptance(0.0, lattice=True).check(net, np.array([3.0]), np.array([0.9999]), -np.ones(1), np.ones(1))
+(array([1.]), 0.0, True)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 REL_TOL = 1e-6
-INTEGRAL_TOL = 1e-9  # residual tolerance when every pre-image is integral (see methods.certify)
+EXACT_INT = 2.0**52  # below this every integer sum and product of the forward pass is exact in float64
 
 
 def tolerance(target: np.ndarray, rel: float = REL_TOL) -> float:
@@ -40,3 +49,45 @@ def residual_norm(network: Any, target: np.ndarray, z: np.ndarray, norm: str) ->
     """||G(z) - x|| in ``norm``; the exact norm is measured in linf."""
     l1, linf = residuals(network, target, z)
     return l1 if norm == "l1" else linf
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """The exact norm's acceptance rule for one instance (see the module docstring)."""
+
+    tol: float
+    lattice: bool = False
+
+    def check(
+        self, network: Any, target: np.ndarray, z: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> tuple[np.ndarray, float, bool]:
+        """(z, its residual max |G(z) - x|, accepted); on the lattice z is rounded first."""
+        z = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
+        if not self.lattice:
+            linf = residuals(network, target, z)[1]
+            return z, linf, linf <= self.tol
+        zr = np.clip(np.round(z), np.ceil(lower), np.floor(upper))
+        miss = lattice_residual(network, target, zr)
+        return zr, miss, miss == 0.0
+
+
+def lattice_residual(network: Any, target: np.ndarray, z: np.ndarray) -> float:
+    """max |G(z) - x| for integer z, weights and target, exact: in float64 while every value stays
+    below 2^52 (where float64 integer arithmetic is exact), in Python integers beyond."""
+    h = np.asarray(z, dtype=np.float64)
+    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
+        scale = float(np.max(abs(W) @ np.abs(h) + np.abs(b), initial=0.0))
+        if not scale < EXACT_INT:
+            return _python_int_residual(network, target, z)
+        h = W @ h + b
+        h = np.maximum(h, 0.0) if network.applies_relu(k) else h
+    return float(np.max(np.abs(h - target), initial=0.0))
+
+
+def _python_int_residual(network: Any, target: np.ndarray, z: np.ndarray) -> float:
+    h = [int(v) for v in z]
+    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
+        dense = np.asarray(W.todense()) if hasattr(W, "todense") else np.asarray(W)
+        rows = [sum(int(w) * v for w, v in zip(row, h) if w) + int(bias) for row, bias in zip(dense, b)]
+        h = [max(v, 0) for v in rows] if network.applies_relu(k) else rows
+    return float(max((abs(v - int(t)) for v, t in zip(h, target)), default=0))

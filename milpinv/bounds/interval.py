@@ -4,12 +4,13 @@ With W+ = max(W, 0), W- = min(W, 0) and input bounds [l, u]:
 
     lo = W+ l + W- u + b,      hi = W+ u + W- l + b,      then h = relu(a) in [relu(lo), relu(hi)].
 
-Each bound is pushed outward by a relative 1e-9 to absorb floating-point rounding.
+Each bound is pushed outward by a rigorous bound on the rounding error of its float64 evaluation
+(gamma_n (|W| max(|l|, |u|) + |b|), see :mod:`.safe`), so the intervals hold over the reals.
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[1.0, -1.0]]], [[0.5]])
 >>> [(float(lo[0]), float(hi[0])) for lo, hi in interval_bounds(net, np.zeros(2), np.ones(2))]
-[(-0.5000000015, 1.5000000025)]
+[(-0.5000000000000011, 1.500000000000001)]
 """
 
 from __future__ import annotations
@@ -18,20 +19,16 @@ from typing import Any
 
 import numpy as np
 
-ROUNDING = 1e-9  # relative outward step for interval arithmetic
+from .safe import gamma
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
 
 
-def outward(lo: np.ndarray, hi: np.ndarray, rel: float) -> tuple[np.ndarray, np.ndarray]:
-    """Widen [lo, hi] by ``rel`` relative to each end's magnitude (at least ``rel``)."""
-    return lo - rel * (1.0 + np.abs(lo)), hi + rel * (1.0 + np.abs(hi))
-
-
-def interval_step(W: np.ndarray, b: np.ndarray, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on W h + b for h in [l, u], pushed outward for rounding."""
+def interval_step(W, b: np.ndarray, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on W h + b for h in [l, u], pushed outward by the rounding error of their evaluation."""
     Wp, Wm = np.maximum(W, 0.0), np.minimum(W, 0.0)
-    return outward(Wp @ l + Wm @ u + b, Wp @ u + Wm @ l + b, ROUNDING)
+    err = gamma(W.shape[1]) * (abs(W) @ np.maximum(np.abs(l), np.abs(u)) + np.abs(b))
+    return Wp @ l + Wm @ u + b - err, Wp @ u + Wm @ l + b + err
 
 
 def activation_range(network: Any, k: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -2,11 +2,13 @@
 
 Minimise and maximise each unstable neuron's pre-activation over the LP relaxation of
 :mod:`milpinv.formulations.relaxation` (observation rows included for the exact norm): they
-shrink the bounds of the layers below, often making neurons stable. A bound read off a solver is
-moved outward by a margin covering its tolerances before use, and is only ever intersected with
-the previous bound, so no true solution is cut off. An infeasible relaxation proves that no
-pre-image exists. The solver is a parameter; each layer's LPs share one session (HiGHS keeps
-its basis between them).
+shrink the bounds of the layers below, often making neurons stable. A bound is taken from the LP's
+dual multipliers by :func:`~milpinv.bounds.safe.safe_bound` (valid in exact arithmetic, whatever
+the solver got wrong) and is only ever intersected with the previous bound, so no true solution
+is cut off; an LP without multipliers tightens nothing. An infeasible relaxation proves that no
+pre-image exists only with a Farkas certificate that passes :func:`~milpinv.bounds.safe.farkas`.
+The solver is a parameter; each layer's LPs share one session (HiGHS keeps its basis between
+them).
 """
 
 from __future__ import annotations
@@ -23,8 +25,8 @@ from ..formulations.relaxation import relaxation
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
 from .interval import Bounds, propagate
+from .safe import UNIT, Certifier
 
-LP_MARGIN = 1e-6  # relative outward step for solver-derived bounds
 LP_TOL = 1e-9  # feasibility tolerance of the bound LPs
 
 
@@ -46,8 +48,10 @@ def tighten_bounds(
     passes: int = 1,
     deadline: Deadline | None = None,
     solver: str | Solver = "highs",
+    band: float | np.ndarray = 0.0,
 ) -> tuple[Bounds, TightenReport]:
-    """OBBT over the hidden layers, layer by layer, ``passes`` times; returns new bounds and a report."""
+    """OBBT over the hidden layers, layer by layer, ``passes`` times; returns new bounds and a report.
+    ``band``: the exact norm's observation band (:mod:`milpinv.tolerance`)."""
     bounds = [(lo.copy(), hi.copy()) for lo, hi in bounds]
     report = TightenReport()
     deadline = deadline or Deadline(None)
@@ -61,7 +65,7 @@ def tighten_bounds(
             if deadline.expired():
                 report.stopped_early = True
                 break
-            if not _tighten_layer(network, lower, upper, bounds, k, target, norm, report, deadline, engine):
+            if not _tighten_layer(network, lower, upper, bounds, k, (target, norm, band), report, deadline, engine):
                 report.infeasible = True
                 break
         if report.infeasible:
@@ -70,36 +74,39 @@ def tighten_bounds(
     return bounds, report
 
 
-def _tighten_layer(network, lower, upper, bounds, k, target, norm, report, deadline: Deadline, solver: Solver) -> bool:
-    """Tighten the unstable neurons of layer k in place; False when the relaxation is infeasible."""
+def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline: Deadline, solver: Solver) -> bool:
+    """Tighten the unstable neurons of layer k in place; False when the relaxation is proven infeasible."""
     _, _, unstable = stability(bounds, k)
     if not unstable.any():
         return True
-    model, blocks = relaxation(network, lower, upper, bounds, target, norm)
-    session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL))
+    model, blocks = relaxation(network, lower, upper, bounds, *observed)
+    session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False))
+    cert = Certifier(model)
     src = blocks[k]  # a_k = W_k (vars of block k) + b_k
     cols = np.arange(src.start, src.stop, dtype=np.int32)
     W, b = network.weights[k], network.biases[k]
     lo, hi = bounds[k]
-    upper_src = np.where(np.isfinite(model.col_upper[src]), model.col_upper[src], 0.0)
-    scale = 1.0 + np.maximum(np.abs(model.col_lower[src]), np.abs(upper_src))
     for i in np.flatnonzero(unstable):
-        margin = LP_MARGIN * (1.0 + np.abs(W[i]) @ scale)
         for sense in (1.0, -1.0):
             if deadline.expired():
                 report.stopped_early = True
                 return True
             out = session.minimize(cols, sense * W[i])
             report.lps += 1
-            if out.status == Status.INFEASIBLE:
+            if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
                 return False
-            if out.status != Status.OPTIMAL or out.objective is None:
+            least = cert.bound(cols, sense * W[i], out)  # min sense * W_i v, proven
+            if least is None:
                 continue
-            value = sense * out.objective + b[i]
             if sense > 0:
-                lo[i] = max(lo[i], value - margin)
+                lo[i] = max(lo[i], add_down(least, b[i]))
             else:
-                hi[i] = min(hi[i], value + margin)
+                hi[i] = min(hi[i], -add_down(least, -b[i]))
     bounds[k] = (lo, np.maximum(hi, lo))
     propagate(network, bounds, k)
     return True
+
+
+def add_down(a: float, b: float) -> float:
+    """A float at most a + b (the rounding of the sum pushed down)."""
+    return (a + b) - 2.0 * UNIT * (abs(a) + abs(b))

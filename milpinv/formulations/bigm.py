@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from ..network import ReluNetwork
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import Bounds, error_epigraph, observation_rows, selector, stability
+from .blocks import Bounds, error_epigraph, loosen, observation_rows, selector, stability
 
 
 @dataclass
@@ -51,6 +51,7 @@ class Formulation:
     network: ReluNetwork
     model: MatrixModel
     norm: str
+    bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
     layers: list[LayerVars] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
 
@@ -98,20 +99,28 @@ def _relu_block(mb: ModelBuilder, name: str, prev: slice, W, b, lo, hi, active, 
         sel = selector(unst, kept.size, pos)
         d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
         mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
+        rhs = loosen(b[unst], b[unst] - lo[unst], np.abs(b[unst]) + np.abs(lo[unst]))[1]
         mb.add_rows(
             f"bigm_lo{name}",
             [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(lo[unst]))],  # h <= a - lo(1-d)
             -np.inf,
-            b[unst] - lo[unst],
+            rhs,
         )
         mb.add_rows(f"bigm_hi{name}", [(h, sel), (d, -sp.diags(hi[unst]))], -np.inf, 0.0)  # h <= hi d
     return LayerVars(kept, unst, h, d)
 
 
 def build_formulation(
-    network: ReluNetwork, target: np.ndarray, norm: str, lower: np.ndarray, upper: np.ndarray, bounds: Bounds
+    network: ReluNetwork,
+    target: np.ndarray,
+    norm: str,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    bounds: Bounds,
+    band: float | np.ndarray = 0.0,
 ) -> Formulation:
-    """The big-M model of the module docstring from precomputed sound ``bounds``."""
+    """The big-M model of the module docstring from precomputed sound ``bounds``; the exact norm
+    observes x within ``band`` (per output row, or one number)."""
     mb = ModelBuilder(f"milpinv-{norm}")
     prev = mb.add_vars("z", network.input_dim, lower, upper)
     prev_kept = np.arange(network.input_dim)
@@ -129,7 +138,7 @@ def build_formulation(
     W, b = sp.csr_matrix(network.weights[-1][:, prev_kept]), network.biases[-1]
     x = np.asarray(target, float)
     if norm == "exact":
-        observation_rows(mb, prev, W, b, x, network.relu_output)
+        observation_rows(mb, prev, W, b, x, network.relu_output, band)
     else:
         y_const, y_terms = _output_values(mb, network, prev, W, b, bounds, layers, counts)
         lo, hi = bounds[-1]
@@ -137,7 +146,7 @@ def build_formulation(
             lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
         emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         error_epigraph(mb, y_terms, y_const, x, norm, upper=emax)
-    return Formulation(network, mb.build(), norm, layers, counts)
+    return Formulation(network, mb.build(), norm, bounds, layers, counts)
 
 
 def _output_values(mb, network, prev, W, b, bounds, layers, counts):

@@ -4,12 +4,12 @@ r"""Constraint blocks shared by every model, each written once.
 (lo >= 0), always inactive (hi <= 0), otherwise unstable.
 
 **Observation rows** for output pre-activations a = W v + b observed through a relu as x (the
-exact norm; no binary is needed, the observation fixes the output pattern):
+exact norm; no binary is needed, the observation fixes the output pattern), within a band (the
+tolerance of :mod:`milpinv.tolerance`, 0 on the lattice): |relu(a_i) - x_i| <= band, that is
 
-    a_i = x_i   where x_i > band,        a_i <= band   where x_i <= band,
+    x_i - band <= a_i <= x_i + band   where x_i > band,        a_i <= x_i + band   elsewhere.
 
-matched within ``band`` (0 for a proof; a float solve of the layer above gets a band). For a
-linear output every row is an equality.
+For a linear output every row is the two-sided one.
 
 **Error epigraph** for y = sum(terms) + const against x (l1 / linf):
 
@@ -33,6 +33,14 @@ from ..solvers.matrix import ModelBuilder
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
 Terms = list[tuple[slice, object]]
+ROUND = 4.0 * 2.0**-53  # a few unit roundoffs: the error of a right-hand side computed from two or three numbers
+
+
+def loosen(lower: np.ndarray, upper: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row bounds computed in float64 from numbers of size ``magnitude``, pushed outward by their
+    rounding error, so that the row never cuts off a point it holds in exact arithmetic."""
+    err = ROUND * magnitude + np.finfo(float).tiny
+    return lower - err, upper + err
 
 
 def stability(bounds: Bounds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -43,21 +51,23 @@ def stability(bounds: Bounds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return active, inactive, ~(active | inactive)
 
 
-def observed_active(x: np.ndarray, relu: bool, band: float = 0.0) -> np.ndarray:
+def observed_active(x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0) -> np.ndarray:
     """Rows whose observation is an equality: x_i > band under a relu, every row otherwise."""
     return x > band if relu else np.ones(x.shape[0], dtype=bool)
 
 
 def observation_rows(
-    mb: ModelBuilder, cols: slice, W, b: np.ndarray, x: np.ndarray, relu: bool, band: float = 0.0
+    mb: ModelBuilder, cols: slice, W, b: np.ndarray, x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0
 ) -> None:
     """The observation rows of the module docstring over the variables ``cols``."""
+    band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
     on = observed_active(x, relu, band)
     eq, le = np.flatnonzero(on), np.flatnonzero(~on)
+    lo, hi = loosen(x - b - band, x - b + band, np.abs(x) + np.abs(b) + band)
     if eq.size:
-        mb.add_rows("obs_eq", [(cols, W[eq])], x[eq] - b[eq] - band, x[eq] - b[eq] + band)
+        mb.add_rows("obs_eq", [(cols, W[eq])], lo[eq], hi[eq])
     if le.size:
-        mb.add_rows("obs_le", [(cols, W[le])], -np.inf, -b[le] + band)
+        mb.add_rows("obs_le", [(cols, W[le])], -np.inf, hi[le])
 
 
 def error_epigraph(
@@ -82,13 +92,14 @@ def error_epigraph(
     else:
         e = mb.add_vars("t", 1, float(lo.max(initial=0.0)), float(hi.max(initial=0.0)), cost=1.0)
         col = sp.csr_matrix(np.ones((m, 1)))
-    mb.add_rows("err_hi", list(terms) + [(e, -col)], -np.inf, x - const)  # y - x <= e
+    slack = loosen(x - const, x - const, np.abs(x) + np.abs(const))
+    mb.add_rows("err_hi", list(terms) + [(e, -col)], -np.inf, slack[1])  # y - x <= e
     if two_sided is None:
-        mb.add_rows("err_lo", list(terms) + [(e, col)], x - const, np.inf)  # y - x >= -e
+        mb.add_rows("err_lo", list(terms) + [(e, col)], slack[0], np.inf)  # y - x >= -e
     elif two_sided.any():
         rows = np.flatnonzero(two_sided)
         low_terms = [(cols, _rows_of(mat, rows)) for cols, mat in terms]
-        mb.add_rows("err_lo", low_terms + [(e, col[rows])], x[rows] - const[rows], np.inf)
+        mb.add_rows("err_lo", low_terms + [(e, col[rows])], slack[0][rows], np.inf)
     return e
 
 

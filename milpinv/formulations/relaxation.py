@@ -16,11 +16,17 @@ from typing import Any
 import numpy as np
 
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import Bounds, observation_rows, stability
+from .blocks import Bounds, loosen, observation_rows, stability
 
 
 def relaxation(
-    network: Any, lower: np.ndarray, upper: np.ndarray, bounds: Bounds, target=None, norm: str = "exact"
+    network: Any,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    bounds: Bounds,
+    target=None,
+    norm: str = "exact",
+    band: float | np.ndarray = 0.0,
 ) -> tuple[MatrixModel, list[slice]]:
     """The relaxation model and the variable block of each layer's input (z, h_0, h_1, ...)."""
     mb = ModelBuilder("relaxation")
@@ -37,12 +43,14 @@ def relaxation(
         if unstable.any():
             idx = np.flatnonzero(unstable)
             mb.add_rows(f"ge{k}", [(h, eye[idx]), (prev, -W[idx])], b[idx], np.inf)  # h >= a
-            s = hi[idx] / (hi[idx] - lo[idx])  # h <= s (a - lo)
-            mb.add_rows(f"tri{k}", [(h, eye[idx]), (prev, -s[:, None] * W[idx])], -np.inf, s * (b[idx] - lo[idx]))
+            s = hi[idx] / (hi[idx] - lo[idx])  # h <= s (a - lo), pushed outward by its rounding error
+            reach = np.abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
+            rhs = loosen(s, s * (b[idx] - lo[idx]), 2.0 * s * (reach + np.abs(b[idx]) + np.abs(lo[idx])))[1]
+            mb.add_rows(f"tri{k}", [(h, eye[idx]), (prev, -s[:, None] * W[idx])], -np.inf, rhs)
         prev = h
         blocks.append(h)
     if target is not None and norm == "exact":
         observation_rows(
-            mb, prev, network.weights[-1], network.biases[-1], np.asarray(target, float), network.relu_output
+            mb, prev, network.weights[-1], network.biases[-1], np.asarray(target, float), network.relu_output, band
         )
     return mb.build(), blocks

@@ -17,7 +17,7 @@ from ..network import ReluNetwork
 from ..solvers import Solver
 
 BOUND_MODES = ("interval", "lp")
-LATTICE_SLACK = 1e-6  # float slop allowed before rounding bounds to integers (lattice models)
+OBBT_SHARE = 0.5  # bound tightening may use at most this share of the time left
 
 
 def build_model(
@@ -32,25 +32,30 @@ def build_model(
     deadline: Deadline | None = None,
     lattice: bool = False,
     lp_solver: str | Solver = "highs",
+    band: float | np.ndarray = 0.0,
 ) -> tuple[Formulation, dict]:
     """Bounds then the big-M model; returns the formulation and bound statistics.
-    With ``bounds="lp"`` a proven-infeasible relaxation gives ``info["infeasible"] = True``.
+
+    ``bounds="lp"``: OBBT (a relaxation proven infeasible gives ``info["infeasible"] = True``).
     ``lattice``: the model is solved over integer points only (CP-SAT on an integer network), so
-    bounds are rounded to the integers that integer pre-activations can reach."""
+    bounds are rounded to the integers that integer pre-activations can reach. ``band``: the exact
+    norm's tolerance band (0: the exact pre-image)."""
     if bounds not in BOUND_MODES:
         raise InputError(f"bounds: expected one of {BOUND_MODES}, got {bounds!r}")
     t0 = time.perf_counter()
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": bounds, "infeasible": False}
     if bounds == "lp":
+        left = None if deadline is None else deadline.remaining()
+        budget = Deadline(None if left is None else OBBT_SHARE * left)
         b, report = tighten_bounds(
-            network, lower, upper, b, target, norm, passes=obbt_passes, deadline=deadline, solver=lp_solver
+            network, lower, upper, b, target, norm, passes=obbt_passes, deadline=budget, solver=lp_solver, band=band
         )
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
     if lattice:
-        b = [(np.ceil(lo - LATTICE_SLACK), np.floor(hi + LATTICE_SLACK)) for lo, hi in b]
+        b = [(np.ceil(lo), np.floor(hi)) for lo, hi in b]
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, target, norm, lower, upper, b)
+    form = build_formulation(network, target, norm, lower, upper, b, band)
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

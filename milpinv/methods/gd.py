@@ -11,7 +11,7 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..result import InversionResult
 from ..status import Status
-from ..tolerance import tolerance
+from ..tolerance import Acceptance, tolerance
 
 
 def loss_and_grad(network, Z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,18 +55,21 @@ def invert_gd(
     norm,
     lower,
     upper,
+    accept: Acceptance | None = None,
     time_limit=None,
     seed: int | None = 0,
     steps: int = 3000,
     lr: float = 0.05,
     restarts: int = 8,
 ) -> InversionResult:
-    """Method ``gd``: Adam with projection and restarts; returns the best z found."""
+    """Method ``gd``: Adam with projection and restarts; returns the best z found (with the exact
+    norm ``optimal`` when ``accept`` takes it as a pre-image)."""
     if steps < 1 or restarts < 1 or not lr > 0:
         raise InputError("method gd: steps and restarts must be >= 1 and lr > 0")
     rng = np.random.default_rng(None if seed is None else [seed, 0x6764])  # own stream, not plant's
     x = np.asarray(target, dtype=np.float64)
-    tol = tolerance(x)
+    accept = accept or Acceptance(tolerance(x))
+    tol = max(accept.tol, 1e-12 * max(1.0, float(np.max(np.abs(x), initial=0.0))))  # stop rule: descent is float
     Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
     deadline = Deadline(time_limit)
     # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
@@ -78,8 +81,8 @@ def invert_gd(
     info = {"iterations": step, "restarts": restarts, "stopped": stop, "seed": seed, "lr": lr}
     if norm != "exact":
         return InversionResult(Status.FEASIBLE, best, "gd", norm, solver=info)
-    resid = float(np.max(np.abs(network.forward(best) - x)))
-    if resid <= tol:
+    best, resid, ok = accept.check(network, x, best, lower, upper)
+    if ok:
         return InversionResult(Status.OPTIMAL, best, "gd", norm, objective=0.0, solver=info)
     status = Status.TIME_LIMIT if stop == "time_limit" else Status.FAILED
     return InversionResult(

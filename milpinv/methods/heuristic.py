@@ -1,7 +1,11 @@
 """The primal heuristic of the MILP: rounds of batched projected gradient descent (new restarts
 each round). With the exact norm the best z of a round walks its linear pieces (:func:`polish`
-in linf, one LP a step), which turns a near miss into an exact pre-image; the first verified
-one ends the search. Otherwise the z of smallest residual is returned (a warm start)."""
+in linf, one LP a step), which turns a near miss into an exact pre-image; the first accepted
+one ends the search. Otherwise the z of smallest residual is returned (a warm start).
+
+Its budget is a count of iterations (:data:`ROUNDS` rounds of :data:`RESTARTS` descents of
+:data:`STEPS` steps), not a clock: the same instance takes the same path on any machine. Only a
+time limit given by the user caps it, at :data:`SHARE` of that limit."""
 
 from __future__ import annotations
 
@@ -10,17 +14,19 @@ import numpy as np
 from ..deadline import Deadline
 from ..result import InversionResult
 from ..status import Status
+from ..tolerance import Acceptance
 from .certify import check_result
 from .gd import invert_gd
 from .polish import polish
 
-BUDGET = 1.5  # seconds of gradient descent + piece walks before the MILP (at most)
-SHARE = 0.25  # ... and at most this share of the time limit
+SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
 
 
-def heuristic(network, target, norm: str, lower, upper, budget: float) -> InversionResult:
-    """Up to :data:`ROUNDS` rounds within ``budget`` seconds (see the module docstring)."""
+def heuristic(
+    network, target, norm: str, lower, upper, accept: Acceptance, budget: float | None = None
+) -> InversionResult:
+    """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring)."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
     best = None
@@ -33,6 +39,7 @@ def heuristic(network, target, norm: str, lower, upper, budget: float) -> Invers
             norm=norm,
             lower=lower,
             upper=upper,
+            accept=accept,
             time_limit=deadline.remaining(),
             seed=rnd,
             steps=STEPS,
@@ -48,6 +55,7 @@ def heuristic(network, target, norm: str, lower, upper, budget: float) -> Invers
                 x,
                 lower,
                 upper,
+                accept,
             )
         if found.status == Status.OPTIMAL:
             found.solver["rounds"] = rnd + 1

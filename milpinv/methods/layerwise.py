@@ -26,17 +26,26 @@ from ..deadline import Deadline
 from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
-from ..tolerance import tolerance
-from .lp import solve_layer_exact, solve_layer_noisy
+from ..tolerance import Acceptance, tolerance
+from .lp import solve_layer_exact, solve_layer_noisy, solve_output_layer
 from .polish import polish
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 
 
 def invert_layerwise(
-    network, target, *, norm, lower, upper, time_limit=None, lp_solver: str | Solver = "highs"
+    network,
+    target,
+    *,
+    norm,
+    lower,
+    upper,
+    accept: Acceptance | None = None,
+    time_limit=None,
+    lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
+    accept = accept or Acceptance(tolerance(np.asarray(target, float)))
     deadline = Deadline(time_limit)
     engine = get_solver(lp_solver)
     y = np.asarray(target, dtype=np.float64)
@@ -47,20 +56,11 @@ def invert_layerwise(
         relu = network.applies_relu(k)
         lo, hi = (lower, upper) if k == 0 else (np.zeros(W.shape[1]), np.full(W.shape[1], np.inf))
         t0 = time.perf_counter()
-        if norm == "exact":
-            tol = tolerance(target) if k == network.depth - 1 else INTERMEDIATE_TOL * max(1.0, float(np.max(y)))
-            sol = solve_layer_exact(
-                W,
-                b,
-                y,
-                relu,
-                lo,
-                hi,
-                deadline.remaining(),
-                tol=tol,
-                band=0.0 if k == network.depth - 1 else tol,
-                solver=engine,
-            )
+        if norm == "exact" and k == network.depth - 1:
+            sol = solve_output_layer(W, b, y, relu, lo, hi, accept, deadline.remaining(), solver=engine)
+        elif norm == "exact":
+            band = INTERMEDIATE_TOL * max(1.0, float(np.max(y)))
+            sol = solve_layer_exact(W, b, y, relu, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
         else:
             sol = solve_layer_noisy(W, b, y, relu, norm, lo, hi, deadline.remaining(), solver=engine)
         layers.append(

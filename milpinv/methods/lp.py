@@ -28,13 +28,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as sla
 
+from ..bounds.safe import Certifier
 from ..errors import InputError
 from ..formulations.blocks import observed_active
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import residual_norm, tolerance
+from ..tolerance import Acceptance, residual_norm, tolerance
 from .polish import polish
 
 MAX_TAU_ROUNDS = 8
@@ -112,15 +113,21 @@ def solve_layer_exact(
     band: float = 0.0,
     solver: str | Solver = "highs",
 ) -> LayerSolution:
-    """Find h in [lower, upper] with relu(W h + b) = y (or W h + b = y): fast path, else the LP.
+    """Find h in [lower, upper] with relu(W h + b) within ``band`` of y (or W h + b): fast path, else
+    the LP, whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
+    (otherwise the status is ``failed``).
 
-    ``band`` > 0 (intermediate layers, whose y is itself a float solve) treats y_i <= band as 0
-    and matches the others within band."""
+    ``band``: the tolerance band of the output layer (:mod:`milpinv.tolerance`), or for an
+    intermediate layer, whose y is itself a float solve, the band within which y is matched."""
     h = _fast_path(W, b, y, relu, lower, upper, tol, band)
     if h is not None:
         return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
     engine = get_solver(solver)
-    out = engine.solve(exact_layer_lp(W, b, y, relu, lower, upper, band), SolverOptions(time_limit=time_limit))
+    model = exact_layer_lp(W, b, y, relu, lower, upper, band)
+    out = engine.solve(model, SolverOptions(time_limit=time_limit, presolve=False))
+    if out.status == Status.INFEASIBLE and not Certifier(model).infeasible(out.ray):
+        info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
+        return LayerSolution(Status.FAILED, None, how="lp", info=info)
     if out.status != Status.OPTIMAL:
         return LayerSolution(out.status, None, how="lp", info=out.details())
     sol = LayerSolution(Status.OPTIMAL, out.x, how="lp", info=out.details())
@@ -133,6 +140,41 @@ def solve_layer_exact(
         sol.unique = sol.dimension == 0
     else:
         sol.unique = False  # rank-deficient equalities: unique only through implicit equalities
+    return sol
+
+
+def solve_output_layer(
+    W,
+    b,
+    y,
+    relu: bool,
+    lower,
+    upper,
+    accept: Acceptance,
+    time_limit=None,
+    need_dimension: bool = False,
+    solver: str | Solver = "highs",
+) -> LayerSolution:
+    """The observed layer: the exact pre-image first (the point the layers below can best reach),
+    and only where it is empty the tolerance band, whose emptiness is the proof of infeasibility."""
+    tol = max(accept.tol, 1e-12)
+    sol = solve_layer_exact(
+        W, b, y, relu, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
+    )
+    if sol.status == Status.INFEASIBLE and accept.tol > 0:
+        sol = solve_layer_exact(
+            W,
+            b,
+            y,
+            relu,
+            lower,
+            upper,
+            time_limit,
+            tol=tol,
+            need_dimension=need_dimension,
+            band=accept.tol,
+            solver=solver,
+        )
     return sol
 
 
@@ -183,7 +225,15 @@ def _noisy_lp(W, b, y, norm, active, lower, upper, time_limit, relu: bool, solve
 
 
 def invert_single_layer(
-    network, target, *, norm, lower, upper, time_limit=None, lp_solver: str | Solver = "highs"
+    network,
+    target,
+    *,
+    norm,
+    lower,
+    upper,
+    accept: Acceptance | None = None,
+    time_limit=None,
+    lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
     if network.depth != 1:
@@ -193,8 +243,9 @@ def invert_single_layer(
     W, b = network.weights[0], network.biases[0]
     relu = network.relu_output
     if norm == "exact":
-        sol = solve_layer_exact(
-            W, b, target, relu, lower, upper, time_limit, tol=tolerance(target), need_dimension=True, solver=lp_solver
+        accept = accept or Acceptance(tolerance(target))
+        sol = solve_output_layer(
+            W, b, target, relu, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver
         )
         status: Status = (
             sol.status if sol.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.TIME_LIMIT) else Status.FAILED

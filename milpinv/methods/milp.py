@@ -1,16 +1,22 @@
-"""Method ``milp``: exact inversion of any depth by the big-M formulation, to proven optimality.
+"""Method ``milp``: exact inversion of any depth, to a certified verdict.
 
 A pipeline of named stages, one clock for all of them:
 
-1. **heuristic** (:mod:`.heuristic`): gradient descent and piece walks; with the exact norm a
-   verified pre-image ends the search (objective 0 meets the bound 0), otherwise it warm-starts;
-2. **peel** (:mod:`.peel`): drop output layers whose pre-image is a single point;
-3. **bounds** and **build** (:mod:`.build`): sound bounds, then the big-M model;
-4. **solve** (:mod:`.solve`): the chosen engine, a returned z polished on its piece;
-5. **certify** (:mod:`.certify`): an "infeasible" stands only as the checks there allow.
+1. **engine** (:func:`choose_engine`): ``auto`` takes CP-SAT where every pre-image is proven
+   integral (exact integer arithmetic, whatever the size of the numbers) and otherwise milpinv's
+   own branch and bound (:mod:`milpinv.engine.bab`); any named backend may be asked for;
+2. **heuristic** (:mod:`.heuristic`): gradient descent and piece walks; with the exact norm an
+   accepted pre-image ends the search, otherwise it warm-starts;
+3. **peel** (:mod:`.peel`): drop output layers whose pre-image is a single point;
+4. **rescale** (:mod:`.rescale`): every row to a power-of-two scale, exactly;
+5. **bounds** and **build** (:mod:`.build`): sound bounds, then the big-M model;
+6. **solve** (:mod:`.solve`): the chosen engine;
+7. **certify** (:mod:`.certify`): a floating-point backend's ``infeasible`` or l1 / linf optimum
+   stands only once the branch and bound re-proves it; a lattice engine's only as far as
+   integrality is proven; a verdict about a peeled model is re-decided on the full one.
 
-Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent,
-the best bound and the gap. Every z is re-checked by :func:`milpinv.invert`.
+Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent, the
+certified bound and the gap. Every z is re-checked by :func:`milpinv.invert`.
 """
 
 from __future__ import annotations
@@ -18,16 +24,22 @@ from __future__ import annotations
 import numpy as np
 
 from ..deadline import Deadline
+from ..errors import InputError
 from ..network import ReluNetwork
 from ..result import InversionResult
-from ..solvers import Solver, SolverOptions, get_solver
+from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
+from ..tolerance import Acceptance, tolerance
 from .build import build_model
-from .certify import certify_infeasible, check_result, magnitude
-from .heuristic import BUDGET, SHARE, heuristic
+from .certify import certify, check_result, integer_data
+from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
 from .polish import polish
+from .rescale import rescale
 from .solve import Engine, Problem, solve_model
+
+ENGINE_NAMES = ("auto", "bab") + BACKEND_NAMES
+DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 
 
 def invert_milp(
@@ -37,96 +49,109 @@ def invert_milp(
     norm: str,
     lower,
     upper,
+    accept: Acceptance | None = None,
     time_limit: float | None = None,
-    solver: str | Solver = "highs",
+    solver: str | Solver = "auto",
     bounds: str = "interval",
     obbt_passes: int = 1,
     threads: int | None = None,
     mip_gap: float = 1e-9,
     warm_start=None,
-    integral_preimage: bool = False,
     heuristic: bool = True,
     peeling: bool = True,
     verbose: bool = False,
 ) -> InversionResult:
-    """Solve the big-M model of ``network`` for ``target`` with the named backend.
+    """Decide the instance by the stages of the module docstring.
 
-    ``heuristic``: first try the heuristic stage; ``peeling``: the exact presolve;
-    ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds); ``integral_preimage``:
-    every pre-image is known to be integral (a lattice verdict is then a real one)."""
-    problem = Problem(network, np.asarray(target, float), norm, lower, upper, integral_preimage)
-    backend = get_solver(solver)
-    engine = Engine(
-        backend,
-        SolverOptions(mip_gap=mip_gap, threads=threads, verbose=verbose),
-        Deadline(time_limit),
-        get_solver("highs"),
-    )
+    ``solver``: ``auto`` (default), ``bab`` (milpinv's branch and bound) or a backend of
+    :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
+    ``heuristic`` / ``peeling``: the stages of the same names."""
+    x = np.asarray(target, float)
+    problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
+    options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
+    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
     if heuristic and warm_start is None:
         found = heuristic_stage(problem, engine)
         if found.status == Status.OPTIMAL and norm == "exact":
             return found
         warm_start = found.z
-    keep = Peeled(network, problem.target, 0)
-    reduced = peel(network, problem.target, norm) if peeling and not backend.lattice else keep
+    keep = Peeled(network, x, 0)
+    reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
     return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start)
 
 
+def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
+    """The engine for ``solver`` (None: milpinv's branch and bound)."""
+    if solver == "auto":
+        return get_solver("cpsat") if problem.accept.lattice else None
+    if solver == "bab":
+        return None
+    engine = get_solver(solver)
+    if engine.lattice and not integer_data(problem.network, problem.target, problem.lower, problem.upper):
+        raise InputError(
+            f"solver {engine.name}: decides integer-weight instances only (integer weights, biases, "
+            "target and box); use solver auto, bab, highs or ortools-scip"
+        )
+    return engine
+
+
 def heuristic_stage(problem: Problem, engine: Engine) -> InversionResult:
-    """The heuristic within its share of the clock; a verified pre-image comes back polished."""
+    """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished."""
     p = problem
-    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, engine.deadline.share(BUDGET, SHARE))
-    if p.integral_preimage:  # accept only a lattice point that matches the target exactly
-        found = check_result(found, p.network, p.target, p.lower, p.upper, integral=True)
+    budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
+    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget)
     if found.status == Status.OPTIMAL and p.norm == "exact" and found.z is not None:
-        found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
+        if not p.accept.lattice:
+            found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
+        found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
-        found.solver = {
-            "backend": engine.solver.name,
-            "solved_by": "heuristic (projected gradient descent)",
-            **found.solver,
-        }
+        found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
     return found
 
 
 def solve_stages(
     problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start
 ) -> InversionResult:
-    """Bounds, build, solve and certify the (possibly peeled) model."""
-    sub = Problem(
-        reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.integral_preimage
-    )
+    """Rescale, bounds, build, solve and certify the (possibly peeled) model."""
+    sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
+    scaled = rescale(sub.network, sub.target, sub.norm) if not engine.lattice else None
+    net, x = (scaled.network, scaled.target) if scaled is not None else (sub.network, sub.target)
+    band = problem.accept.tol * (scaled.row_scale if scaled is not None else 1.0)
     form, info = build_model(
-        sub.network,
-        sub.target,
+        net,
+        x,
         norm=sub.norm,
         lower=sub.lower,
         upper=sub.upper,
         bounds=bounds,
         obbt_passes=obbt_passes,
         deadline=engine.deadline,
-        lattice=engine.solver.lattice,
+        lattice=engine.lattice,
         lp_solver=engine.lp_solver,
+        band=band,
     )
     engine.details = {
-        "backend": engine.solver.name,
+        "engine": engine.name,
         **info,
         **form.stats(),
-        "magnitude": magnitude(form.model),
         "peeled_layers": reduced.layers,
+        **(scaled.report() if scaled is not None else {}),
     }
     if info["infeasible"]:
-        return InversionResult(
+        result = InversionResult(
             Status.INFEASIBLE,
             None,
             "milp",
             problem.norm,
             solver=dict(engine.details),
-            message="the LP relaxation with the observation constraints is infeasible",
+            message="the LP relaxation with the observation rows is infeasible "
+            "(Farkas certificate checked in exact arithmetic)",
         )
-    result = solve_model(form, sub, engine, warm_start)
+        result.solver["certified_by"] = "bound tightening"
+    else:
+        result = solve_model(form, sub, engine, warm_start)
 
     def solve_full() -> InversionResult:
         return solve_stages(problem, Peeled(problem.network, problem.target, 0), engine, bounds, obbt_passes, None)
 
-    return certify_infeasible(result, form.model, form, sub, engine, reduced.layers, solve_full)
+    return certify(result, form, sub, engine, reduced.layers, solve_full)

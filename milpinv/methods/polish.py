@@ -1,11 +1,14 @@
 """Polish: walk from a z to the best point of its linear piece, re-read the pattern there and
 repeat; the residual never increases (:func:`~milpinv.formulations.pieces.piece_model`, one LP
-a step). The MILP, layer-wise noisy inversion and the heuristic use it."""
+a step, in linf for the exact norm). The MILP, layer-wise noisy inversion and the heuristic use
+it. A polish never fails: a model the LP solver refuses (numbers beyond its range) ends the walk
+where it stands."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..errors import SolverError
 from ..formulations.pieces import pattern_of, piece_model
 from ..network import ReluNetwork
 from ..solvers import Solver, SolverOptions, get_solver
@@ -25,11 +28,15 @@ def polish(
 ) -> np.ndarray:
     """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
     engine = get_solver(solver)
-    measure = "linf" if norm == "exact" else norm
+    measure = "linf" if norm == "exact" else norm  # the exact norm: the point of the piece nearest x
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
-        out = engine.solve(piece_model(network, pattern_of(network, best), target, norm, lower, upper), SolverOptions())
+        try:
+            model = piece_model(network, pattern_of(network, best), target, measure, lower, upper)
+            out = engine.solve(model, SolverOptions())
+        except SolverError:
+            break
         if out.status != Status.OPTIMAL or out.x is None:  # HiGHS may call an LP optimal without a primal point
             break
         cand = np.clip(out.x[: network.input_dim], lower, upper)

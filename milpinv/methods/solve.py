@@ -1,7 +1,8 @@
-"""The solve stage of the MILP: hand a built model to an engine and read its outcome as an
-inversion result (a returned z is polished on its linear piece, so that it satisfies the piece's
-equalities to LP precision rather than big-M precision). What the result may claim is decided
-afterwards, by :mod:`milpinv.methods.certify`."""
+"""The solve stage of the MILP: a built model to an inversion result, by milpinv's branch and
+bound (:mod:`milpinv.engine.bab`, every pruning certified) or by a MILP backend
+(:mod:`milpinv.solvers`). A backend's z is polished on its linear piece, so that it satisfies the
+piece's equalities to LP precision rather than big-M precision; what a backend's result may claim
+is decided afterwards, by :mod:`milpinv.methods.certify`."""
 
 from __future__ import annotations
 
@@ -10,12 +11,17 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..deadline import Deadline
+from ..engine.bab import search
+from ..errors import SolverError
 from ..formulations.bigm import Formulation
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
 from ..status import Status
+from ..tolerance import Acceptance, residual_norm
 from .polish import polish
+
+NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polished before it is judged
 
 
 @dataclass
@@ -27,22 +33,53 @@ class Problem:
     norm: str
     lower: np.ndarray
     upper: np.ndarray
-    integral_preimage: bool = False
+    accept: Acceptance
 
 
 @dataclass
 class Engine:
-    """The solver and its options for one run, with the run's deadline and the LP solver that
-    polishes (a lattice engine cannot)."""
+    """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the run's
+    deadline, and the LP solver that polishes."""
 
-    solver: Solver
+    solver: Solver | None
     options: SolverOptions
     deadline: Deadline
     lp_solver: Solver
     details: dict = field(default_factory=dict)
 
+    @property
+    def name(self) -> str:
+        return "bab" if self.solver is None else self.solver.name
+
+    @property
+    def lattice(self) -> bool:
+        return self.solver is not None and self.solver.lattice
+
     def remaining_options(self) -> SolverOptions:
         return replace(self.options, time_limit=self.deadline.remaining())
+
+
+def candidate_judge(problem: Problem, lp_solver: Solver):
+    """z -> (accepted, residual, z judged) by a float64 forward pass of the original network; an
+    exact-norm near miss is polished on its piece first."""
+    p = problem
+
+    def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
+        z = np.clip(z, p.lower, p.upper)
+        if p.norm != "exact":
+            return True, residual_norm(p.network, p.target, z, p.norm), z
+        z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
+        if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
+            z, miss, ok = p.accept.check(
+                p.network,
+                p.target,
+                polish(p.network, p.target, z, "exact", p.lower, p.upper, solver=lp_solver),
+                p.lower,
+                p.upper,
+            )
+        return ok, miss, z
+
+    return judge
 
 
 def solve_model(
@@ -53,22 +90,14 @@ def solve_model(
     solver: Solver | None = None,
     options: SolverOptions | None = None,
 ) -> InversionResult:
-    """Solve ``form`` (with ``engine``'s solver unless another is given) and read the result."""
-    solver = solver or engine.solver
+    """Solve ``form`` with the engine (or the ``solver`` given) and read the result."""
+    solver = solver if solver is not None else engine.solver
+    if solver is None:
+        return search_model(form, problem, engine, warm_start)
     start = None if warm_start is None else form.complete(warm_start, problem.target)
     out = solver.solve(form.model, options or engine.remaining_options(), start)
     details = {**engine.details, **out.details(), "engine_status": out.status}
     if out.status == Status.INFEASIBLE:
-        if solver.lattice and not problem.integral_preimage:
-            return InversionResult(
-                Status.FAILED,
-                None,
-                "milp",
-                problem.norm,
-                solver=details,
-                message=f"{out.raw_status}: no pre-image on the lattice, which proves nothing "
-                "over the reals unless every pre-image is integral",
-            )
         return InversionResult(Status.INFEASIBLE, None, "milp", problem.norm, solver=details, message=out.raw_status)
     if out.status not in (Status.OPTIMAL, Status.TIME_LIMIT):
         return InversionResult(
@@ -79,17 +108,7 @@ def solve_model(
             solver=details,
             message=f"solver status {out.status} ({out.raw_status})",
         )
-    z = None
-    if out.x is not None:
-        z = polish(
-            problem.network,
-            problem.target,
-            form.z_of(out.x),
-            problem.norm,
-            problem.lower,
-            problem.upper,
-            solver=engine.lp_solver,
-        )
+    z = None if out.x is None else _polished(form.z_of(out.x), problem, engine, solver)
     exact = problem.norm == "exact"
     objective = None if out.objective is None else (0.0 if exact else float(out.objective))
     status = Status.OPTIMAL if out.status == Status.OPTIMAL else Status.TIME_LIMIT
@@ -103,4 +122,59 @@ def solve_model(
         gap=out.gap,
         solver=details,
         message="" if status == Status.OPTIMAL else out.raw_status,
+    )
+
+
+def _polished(z: np.ndarray, problem: Problem, engine: Engine, solver: Solver) -> np.ndarray:
+    """A lattice engine's point is exact already; a float engine's is polished on its piece."""
+    if solver.lattice:
+        return z
+    p = problem
+    return polish(p.network, p.target, z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
+
+
+def search_model(form: Formulation, problem: Problem, engine: Engine, incumbent_z=None) -> InversionResult:
+    """milpinv's branch and bound on ``form``; an l1 / linf ``incumbent_z`` prunes from the start."""
+    judge = candidate_judge(problem, engine.lp_solver)
+    incumbent = None
+    if incumbent_z is not None and problem.norm != "exact":
+        _, value, z = judge(np.asarray(incumbent_z, float))
+        incumbent = (z, value)
+    try:
+        s = search(form, form.bounds, judge, engine.deadline, engine.options, incumbent)
+    except SolverError as exc:
+        return InversionResult(
+            Status.FAILED, None, "milp", problem.norm, solver=dict(engine.details), message=f"branch and bound: {exc}"
+        )
+    details = {
+        **engine.details,
+        "nodes": s.nodes,
+        "lps": s.lps,
+        "uncertified": s.uncertified,
+        "engine_status": s.status,
+    }
+    if problem.norm == "exact":  # a pre-image meets the bound 0, an infeasibility proof has no objective
+        objective = bound = gap = 0.0 if s.z is not None else None
+        return InversionResult(
+            s.status,
+            s.z,
+            "milp",
+            problem.norm,
+            objective=objective,
+            bound=bound,
+            gap=gap,
+            solver=details,
+            message=s.message,
+        )
+    gap = None if s.bound is None or s.objective is None else abs(s.objective - s.bound) / max(1e-10, abs(s.objective))
+    return InversionResult(
+        s.status,
+        s.z,
+        "milp",
+        problem.norm,
+        objective=s.objective,
+        bound=s.bound,
+        gap=gap,
+        solver=details,
+        message=s.message,
     )

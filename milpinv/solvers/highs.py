@@ -18,7 +18,9 @@ from .outcome import Outcome, SolverOptions
 
 DEFAULT_TOL = 1e-9  # primal, dual and integrality feasibility tolerance unless asked otherwise
 DEFAULT_GAP = 1e-9
+DEFAULT_THREADS = 1  # reproducible solves; HiGHS's MILP search depends on its thread count
 _BANNER_SHOWN = False
+_THREADS = [0]  # the thread count of HiGHS's process-wide scheduler (0: not made yet)
 
 
 @contextlib.contextmanager
@@ -102,8 +104,7 @@ def highs_options(options: SolverOptions) -> dict:
     }
     if options.time_limit is not None:
         opts["time_limit"] = float(max(options.time_limit, 1e-3))
-    if options.threads:
-        opts["threads"] = int(options.threads)
+    opts["threads"] = int(options.threads or DEFAULT_THREADS)
     if options.presolve is not None:
         opts["presolve"] = "on" if options.presolve else "off"
     return opts
@@ -114,10 +115,22 @@ def configured_highs(options: SolverOptions):
     import highspy
 
     h = new_highs(options.verbose)
-    for key, val in highs_options(options).items():
+    opts = highs_options(options)
+    use_threads(opts["threads"])
+    for key, val in opts.items():
         if h.setOptionValue(key, val) == highspy.HighsStatus.kError:
             raise SolverError(f"HiGHS rejected option {key}={val!r}")
     return h
+
+
+def use_threads(threads: int) -> None:
+    """HiGHS keeps one thread pool per process and refuses a Highs object asking for another
+    thread count once the pool exists: make a new pool when the count changes."""
+    import highspy
+
+    if _THREADS[0] and _THREADS[0] != threads:
+        highspy.Highs.resetGlobalScheduler(True)
+    _THREADS[0] = threads
 
 
 class HighsSolver(Solver):
@@ -165,6 +178,44 @@ class HighsSession(LPSession):
         return _read_outcome(self.h, self.model)
 
 
+class HighsLP:
+    """One LP held by HiGHS across many solves: bounds and coefficients change in place and each
+    solve starts from the previous basis (dual simplex). The branch and bound's node LPs."""
+
+    def __init__(self, model: MatrixModel, options: SolverOptions) -> None:
+        self.model = model
+        self.h = configured_highs(replace(options, presolve=False))
+        pass_model(self.h, model)
+
+    def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        if len(cols):
+            self.h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32), _finite(lower), _finite(upper))
+
+    def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        for i, lo, hi in zip(rows, _finite(lower), _finite(upper)):
+            self.h.changeRowBounds(int(i), float(lo), float(hi))
+
+    def set_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+        for i, j, v in zip(rows, cols, values):
+            self.h.changeCoeff(int(i), int(j), float(v))
+
+    def solve(self, time_limit: float | None = None) -> Outcome:
+        import highspy
+
+        if time_limit is not None:
+            self.h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
+        if self.h.run() == highspy.HighsStatus.kError:
+            raise SolverError(f"HiGHS failed on the LP {self.model.name!r}")
+        return _read_outcome(self.h, self.model)
+
+
+def _finite(v: np.ndarray) -> np.ndarray:
+    import highspy
+
+    inf = highspy.kHighsInf
+    return np.ascontiguousarray(np.nan_to_num(np.asarray(v, dtype=np.float64), neginf=-inf, posinf=inf))
+
+
 def _run_interruptible(h) -> bool:
     """Solve in HiGHS's own thread so that Ctrl-C cancels the search cleanly (the incumbent
     and bound stay readable) instead of killing the process. Returns True when interrupted."""
@@ -197,12 +248,15 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
     gap = float(info.mip_gap) if is_mip and has_sol and np.isfinite(info.mip_gap) else None
     nodes = int(info.mip_node_count) if is_mip else None
     iters = int(info.simplex_iteration_count)
+    duals = ray = None
     if ms == S.kOptimal:
         status = Status.OPTIMAL
         if not is_mip:
             bound, gap = obj, 0.0
+            duals = _row_duals(h)
     elif ms == S.kInfeasible:
         status, x, obj = Status.INFEASIBLE, None, None
+        ray = None if is_mip else _dual_ray(h)
     elif ms == S.kUnbounded:
         status = Status.FAILED
     elif ms == S.kUnboundedOrInfeasible:
@@ -222,7 +276,20 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
         iterations=iters,
         solver="highs",
         raw_status=raw,
+        duals=duals,
+        ray=ray,
     )
+
+
+def _row_duals(h) -> np.ndarray | None:
+    sol = h.getSolution()
+    return np.array(sol.row_dual, dtype=np.float64) if sol.dual_valid else None
+
+
+def _dual_ray(h) -> np.ndarray | None:
+    """A Farkas ray of an infeasible LP (None when presolve found the infeasibility without one)."""
+    _, has_ray, values = h.getDualRay()
+    return np.asarray(values, dtype=np.float64) if has_ray else None
 
 
 def _resolve_unbounded_or_infeasible(model: MatrixModel) -> Status:

@@ -127,6 +127,14 @@ class ModelBuilder:
         self.num_rows += m
         return sl
 
+    def lower_of(self, cols: slice) -> np.ndarray:
+        """The lower bounds of the variables ``cols`` added so far."""
+        return np.concatenate(self._lo)[cols]
+
+    def upper_of(self, cols: slice) -> np.ndarray:
+        """The upper bounds of the variables ``cols`` added so far."""
+        return np.concatenate(self._hi)[cols]
+
     def build(self) -> MatrixModel:
         def cat(parts: list[np.ndarray], dtype=float) -> np.ndarray:
             return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)

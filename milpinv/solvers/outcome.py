@@ -49,6 +49,8 @@ class Outcome:
     time_s: float = 0.0
     solver: str = ""
     raw_status: str = ""
+    duals: np.ndarray | None = None  # LPs: row multipliers of the optimum, for a safe bound
+    ray: np.ndarray | None = None  # infeasible LPs: a Farkas ray (row multipliers)
 
     def details(self) -> dict:
         return {

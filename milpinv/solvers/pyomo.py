@@ -19,6 +19,7 @@ from ..errors import InputError, SolverError
 from ..files import atomic_write
 from ..status import Status
 from .base import Solver
+from .highs import DEFAULT_THREADS, use_threads
 from .matrix import MatrixModel
 from .outcome import Outcome, SolverOptions
 
@@ -152,13 +153,10 @@ def _set_options(opt, name: str, time_limit, mip_gap, threads) -> None:
         if hasattr(cfg, "mip_gap"):
             cfg.mip_gap = float(mip_gap)
         cfg.load_solution = False
-        if threads and name == "appsi_highs":
-            import highspy
-
-            # HiGHS keeps one thread pool per process and refuses a different thread count once it
-            # exists (an earlier bound-tightening or heuristic solve made it): start a new pool.
-            highspy.Highs.resetGlobalScheduler(True)
-            opt.highs_options = {"threads": int(threads)}
+        if name == "appsi_highs":
+            count = int(threads or DEFAULT_THREADS)
+            use_threads(count)  # one HiGHS thread pool per process: milpinv's solves share it
+            opt.highs_options = {"threads": count}
         return
     names = {
         "gurobi": ("TimeLimit", "MIPGap", "Threads"),
