@@ -97,19 +97,30 @@ def check_npy_header(fh, available: int, what: str) -> None:
         )
 
 
+NPY_MAGIC = b"\x93NUMPY"
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _magic(p: Path) -> bytes:
+    with open(p, "rb") as fh:
+        return fh.read(6)
+
+
 def read_npz(path: str | Path) -> dict[str, np.ndarray]:
-    """Load every array of an .npz file."""
+    """Load every array of an .npz file (a zip archive of .npy arrays)."""
     p = check_readable(path, "an .npz archive")
+    magic = _magic(p)
+    if magic.startswith(NPY_MAGIC):
+        raise InputError(f"{p}: holds a single array (.npy format), expected an .npz archive of W0, b0, ...")
+    if not magic.startswith(ZIP_MAGIC):
+        raise InputError(f"{p}: not an .npz archive (a zip file of .npy arrays, as numpy.savez writes)")
     try:
-        if zipfile.is_zipfile(p):
-            with zipfile.ZipFile(p) as zf:
-                for info in zf.infolist():
-                    if info.filename.endswith(".npy"):
-                        with zf.open(info) as fh:
-                            check_npy_header(fh, info.file_size, f"{p}: '{info.filename[:-4]}'")
+        with zipfile.ZipFile(p) as zf:
+            for info in zf.infolist():
+                if info.filename.endswith(".npy"):
+                    with zf.open(info) as fh:
+                        check_npy_header(fh, info.file_size, f"{p}: '{info.filename[:-4]}'")
         with np.load(p, allow_pickle=False) as data:
-            if not isinstance(data, np.lib.npyio.NpzFile):
-                raise InputError(f"{p}: holds a single array, expected an .npz archive of W0, b0, ...")
             return {k: data[k] for k in data.files}
     except InputError:
         raise
@@ -123,23 +134,29 @@ def read_npz(path: str | Path) -> dict[str, np.ndarray]:
         ValueError,
         KeyError,
         AttributeError,
-    ) as exc:  # corrupt, encrypted or unsupported-compression members too
+        TypeError,
+    ) as exc:  # corrupt, encrypted or unsupported-compression members
         raise InputError(f"{p}: not a readable .npz archive ({type(exc).__name__}: {exc})") from None
 
 
 def read_npy(path: str | Path, name: str = "array") -> np.ndarray:
-    """Load a .npy (or a text file of numbers) as an array."""
+    """Load a .npy (or a text file of numbers: .txt, .csv) as an array."""
     p = check_readable(path, f"a .npy file for {name}")
+    magic = _magic(p)
+    if magic.startswith(ZIP_MAGIC):
+        raise InputError(f"{p}: is an .npz archive; {name} is read from one array (.npy, .txt or .csv)")
     try:
         with warnings.catch_warnings():  # e.g. "loadtxt: input contained no data": the caller checks shapes
             warnings.simplefilter("ignore")
-            if p.suffix in (".txt", ".csv"):
+            if p.suffix in (".txt", ".csv") and not magic.startswith(NPY_MAGIC):
                 return np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None, ndmin=1)
+            if not magic.startswith(NPY_MAGIC):
+                raise InputError(f"{p}: not a .npy file (numpy.save format); name text files .txt or .csv")
             with open(p, "rb") as fh:
-                if fh.read(6) == b"\x93NUMPY":
-                    fh.seek(0)
-                    check_npy_header(fh, p.stat().st_size, f"{p}")
+                check_npy_header(fh, p.stat().st_size, f"{p}")
                 fh.seek(0)
                 return np.load(fh, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as exc:
+    except InputError:
+        raise
+    except (ValueError, OSError, EOFError, TypeError) as exc:
         raise InputError(f"{p}: not a readable array for {name} ({type(exc).__name__}: {exc})") from None

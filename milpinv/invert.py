@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .bounds.interval import interval_bounds
 from .deadline import Deadline
 from .errors import InputError
 from .instance import NORMS, Instance, check_target, make_box
@@ -84,6 +85,7 @@ def invert(
     if unknown:
         raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
     lower, upper = make_box(network, box)
+    check_range(network, lower, upper)
     t0 = time.perf_counter()
     accept = acceptance(network, x, norm, lower, upper)
     problem = (network, x, norm, lower, upper, accept)
@@ -96,6 +98,18 @@ def invert(
 
 
 Question = tuple  # (network, target, norm, lower, upper, acceptance)
+
+
+def check_range(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray) -> None:
+    """Refuse a network whose values on the latent box overflow float64 (no method can compute them)."""
+    with np.errstate(all="ignore"):
+        bounds = interval_bounds(network, lower, upper)
+    for k, (lo, hi) in enumerate(bounds):
+        if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+            raise InputError(
+                f"network: layer {k}'s values overflow float64 on the latent box "
+                f"(weights up to {max(float(np.max(np.abs(w))) for w in network.weights):.3g})"
+            )
 
 
 def _run(method: str, problem: Question, time_limit, options) -> InversionResult:

@@ -15,7 +15,7 @@ def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
         raise InputError(f"{name}: cannot be read as an array ({exc})") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+    if arr.dtype == object or arr.dtype == bool or not np.issubdtype(arr.dtype, np.number):
         raise InputError(f"{name}: expected numbers, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise InputError(f"{name}: complex values are not supported")

@@ -11,6 +11,7 @@ from milpinv.errors import InputError
 from milpinv.files import atomic_write, check_readable
 
 from .problems import CNF
+from .text import parse_int
 
 
 def parse_dimacs(text: str, source: str = "<string>") -> CNF:
@@ -35,7 +36,7 @@ def parse_dimacs(text: str, source: str = "<string>") -> CNF:
             raise InputError(f"{source}:{lineno}: clause before the 'p cnf' header")
         for tok in line.split():
             try:
-                lit = int(tok)
+                lit = parse_int(tok)
             except ValueError:
                 raise InputError(f"{source}:{lineno}: {tok[:40]!r} is not an integer literal") from None
             if abs(lit) > header[0]:
@@ -61,7 +62,7 @@ def _parse_header(line: str, source: str, lineno: int) -> tuple[int, int]:
     if len(parts) != 4 or parts[0] != "p" or parts[1] != "cnf":
         raise InputError(f"{source}:{lineno}: malformed header {line[:80]!r}, expected 'p cnf VARIABLES CLAUSES'")
     try:
-        nv, nc = int(parts[2]), int(parts[3])
+        nv, nc = parse_int(parts[2]), parse_int(parts[3])
     except ValueError:
         raise InputError(f"{source}:{lineno}: header counts must be integers, got {line[:80]!r}") from None
     if nv < 0 or nc < 0:

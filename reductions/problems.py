@@ -19,7 +19,7 @@ class CNF:
     def __post_init__(self) -> None:
         if self.num_vars < 0:
             raise InputError(f"num_vars: must be >= 0, got {self.num_vars}")
-        clauses = tuple(tuple(int(l) for l in c) for c in self.clauses)
+        clauses = tuple(tuple(_integer(l, f"clause {i + 1}: literal") for l in c) for i, c in enumerate(self.clauses))
         object.__setattr__(self, "clauses", clauses)
         for i, clause in enumerate(clauses):
             if not clause:
@@ -48,9 +48,9 @@ class SubsetSum:
     meta: dict = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
-        weights = tuple(int(w) for w in self.weights)
+        weights = tuple(_integer(w, "weight") for w in self.weights)
         object.__setattr__(self, "weights", weights)
-        object.__setattr__(self, "target", int(self.target))
+        object.__setattr__(self, "target", _integer(self.target, "target"))
         if any(w < 0 for w in weights):
             raise InputError("weights: subset-sum weights must be non-negative integers")
         if self.target < 0:
@@ -64,6 +64,17 @@ class SubsetSum:
         if len(chosen) != self.n:
             raise InputError(f"selection: expected {self.n} values, got {len(chosen)}")
         return sum(w for w, c in zip(self.weights, chosen) if c) == self.target
+
+
+def _integer(value, what: str) -> int:
+    """An integer (an integral float is taken, 1.7 is not, nor a bool)."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(f"{what} {value!r} is not an integer") from None
+    if isinstance(value, bool) or number != value:
+        raise InputError(f"{what} {value!r} is not an integer")
+    return number
 
 
 def problem_kind(problem) -> str:

@@ -15,7 +15,10 @@ EXACT_INT = 2**52  # float64 represents every integer below this exactly
 
 
 def check_dense(reduction, *shapes: tuple[int, int]) -> None:
-    """Refuse, before allocating them, dense weight matrices beyond MAX_ENTRIES entries."""
+    """Refuse an empty latent, and, before allocating them, dense weight matrices beyond
+    MAX_ENTRIES entries."""
+    if any(0 in shape for shape in shapes):
+        raise InputError(f"{reduction.name}: the problem has no variables, and an inversion instance needs a latent")
     for rows, cols in shapes:
         if rows * cols > MAX_ENTRIES:
             raise InputError(

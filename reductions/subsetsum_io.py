@@ -19,6 +19,7 @@ from milpinv.errors import InputError
 from milpinv.files import atomic_write, check_readable
 
 from .problems import SubsetSum
+from .text import parse_int
 
 MAX_DIGITS = 4000  # Python refuses int <-> str conversions above 4300 digits by default
 
@@ -27,7 +28,7 @@ def _int(tok: str, source: str, lineno: int, what: str) -> int:
     if len(tok) > MAX_DIGITS and tok.isdigit():
         raise InputError(f"{source}:{lineno}: {what} has {len(tok)} digits, beyond the limit of {MAX_DIGITS}")
     try:
-        value = int(tok)
+        value = parse_int(tok)
     except ValueError:
         raise InputError(f"{source}:{lineno}: {what} {tok[:40]!r} is not an integer") from None
     if value < 0:

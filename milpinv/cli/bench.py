@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from ..experiments.plots import plot_results
-from ..experiments.runner import format_summary, make_tasks, run_bench, summarize, write_csv
+from ..experiments.runner import CRASH, format_summary, make_tasks, run_bench, summarize, write_csv
 from .args import positive_float, positive_int
 
 
@@ -30,11 +30,9 @@ def run(args) -> int:
     if args.plot:
         plot_results(rows, args.plot, title=os.path.basename(os.path.normpath(args.suite)))
     print(format_summary(summarize(rows)))
-    wrong = [r for r in rows if r["verdict"] == "WRONG"]
-    for r in wrong:
-        print(
-            f"WRONG: {r['instance']} {r['method']}: status {r['status']} contradicts known answer "
-            f"{r['known_answer']} {r.get('message') or ''}"
-        )
+    bad = [r for r in rows if r["verdict"] in ("WRONG", CRASH)]
+    for r in bad:
+        what = "contradicts known answer " + r["known_answer"] if r["verdict"] == "WRONG" else "crashed"
+        print(f"{r['verdict']}: {r['instance']} {r['method']}: status {r['status']} {what} {r.get('message') or ''}")
     print(f"wrote {args.out}" + (f" and {args.plot}" if args.plot else ""))
-    return 1 if wrong else 0
+    return 1 if bad else 0

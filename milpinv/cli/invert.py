@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,9 +12,9 @@ from ..errors import InputError
 from ..files import read_npy, write_json, write_npy
 from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
 from ..invert import METHOD_NAMES, invert
+from ..methods.milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..result import InversionResult
-from ..solvers import BACKEND_NAMES
 from ..status import exit_code
 from .args import positive_float, positive_int
 
@@ -31,7 +32,7 @@ def register(sub) -> None:
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
     p.add_argument("--norm", choices=NORMS, default="exact")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
-    p.add_argument("--solver", default=None, help=f"MILP backend: {', '.join(BACKEND_NAMES)}")
+    p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
     p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--seed", type=int, default=None, help="seed for gd restarts")
@@ -91,6 +92,9 @@ def run(args) -> int:
         write_json(args.out, result.to_dict())
     elif args.out and answer_z(result) is not None:
         write_npy(args.out, result.z)
+    elif args.out and Path(args.out).is_file():  # an earlier run's z must not pass for this run's answer
+        Path(args.out).unlink()
+        print(f"note: no z to write; removed the earlier {args.out}", file=sys.stderr)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:

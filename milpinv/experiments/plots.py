@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write
+from .runner import CRASH
 
 PANELS = (("ratio", "clause/variable ratio"), ("density", "subset-sum density"))
 
@@ -26,7 +27,7 @@ def median_curve(rows: list[dict], key: str) -> dict[str, tuple[list, list, list
     groups: dict[str, dict] = defaultdict(lambda: defaultdict(list))
     for r in rows:
         x = _param(r, key)
-        if x is not None and r.get("time_s") not in (None, "") and r["verdict"] != "WRONG":
+        if x is not None and r.get("time_s") not in (None, "") and r["verdict"] not in ("WRONG", CRASH):
             groups[r["method"]][float(x)].append((float(r["time_s"]), r["verdict"] == "ok"))
     return {
         m: (

@@ -35,6 +35,7 @@ from ..invert import METHOD_NAMES, invert, method_options
 from ..status import Status
 from ..tolerance import tolerance
 
+CRASH = "ERROR"  # the verdict of a run that raised: reported and counted, never taken for a non-answer
 DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 CSV_FIELDS = (
     "instance",
@@ -203,7 +204,7 @@ def run_task(task: Task) -> dict:
         )
     except Exception as exc:  # a crash is a result too: it is reported, not hidden
         row.update(
-            status="error", verdict="unsolved", time_s=time.perf_counter() - t0, message=f"{type(exc).__name__}: {exc}"
+            status="error", verdict=CRASH, time_s=time.perf_counter() - t0, message=f"{type(exc).__name__}: {exc}"
         )
         return row
     scale = float(np.max(np.abs(inst.target))) if inst.target.size else 0.0
@@ -297,6 +298,7 @@ def summarize(rows: list[dict]) -> list[dict]:
                 "runs": len(mine),
                 "solved": len(solved),
                 "wrong": sum(r["verdict"] == "WRONG" for r in mine),
+                "errors": sum(r["verdict"] == CRASH for r in mine),
                 "median_s": float(np.median(times)) if times else None,
                 "max_s": max(times) if times else None,
             }
@@ -305,9 +307,11 @@ def summarize(rows: list[dict]) -> list[dict]:
 
 
 def format_summary(summary: list[dict]) -> str:
-    lines = [f"{'method':<10} {'runs':>5} {'solved':>7} {'WRONG':>6} {'median s':>9} {'max s':>8}"]
+    lines = [f"{'method':<10} {'runs':>5} {'solved':>7} {'WRONG':>6} {'ERROR':>6} {'median s':>9} {'max s':>8}"]
     for s in summary:
         med = "-" if s["median_s"] is None else f"{s['median_s']:.3f}"
         mx = "-" if s["max_s"] is None else f"{s['max_s']:.3f}"
-        lines.append(f"{s['method']:<10} {s['runs']:>5} {s['solved']:>7} {s['wrong']:>6} {med:>9} {mx:>8}")
+        lines.append(
+            f"{s['method']:<10} {s['runs']:>5} {s['solved']:>7} {s['wrong']:>6} {s['errors']:>6} {med:>9} {mx:>8}"
+        )
     return "\n".join(lines)

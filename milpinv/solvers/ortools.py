@@ -61,8 +61,27 @@ class ScipSolver(Solver):
         if options.presolve is not None:
             params.SetIntegerParam(params.PRESOLVE, params.PRESOLVE_ON if options.presolve else params.PRESOLVE_OFF)
         t0 = time.perf_counter()
-        code = solver.Solve(params)
-        return _scip_outcome(solver, model, xs, obj, code, time.perf_counter() - t0)
+        code, interrupted = _solve_interruptible(solver, params)
+        outcome = _scip_outcome(solver, model, xs, obj, code, time.perf_counter() - t0)
+        if interrupted:
+            outcome.status, outcome.raw_status = Status.TIME_LIMIT, "interrupted (Ctrl-C)"
+        return outcome
+
+
+def _solve_interruptible(solver, params) -> tuple[int, bool]:
+    """SCIP solves in a thread of its own (pywraplp releases the GIL) so that Ctrl-C in the main
+    thread can stop it through ``InterruptSolve`` and keep its incumbent."""
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("code", solver.Solve(params)), daemon=True)
+    worker.start()
+    interrupted = False
+    while worker.is_alive():
+        try:
+            worker.join(0.1)
+        except KeyboardInterrupt:
+            interrupted = True
+            solver.InterruptSolve()
+    return box["code"], interrupted
 
 
 def _scip_model(solver, model: MatrixModel):

@@ -49,6 +49,9 @@ def to_pyomo(model: MatrixModel):
         lo, hi = bnd(model.row_lower[i]), bnd(model.row_upper[i])
         if lo is None and hi is None:
             return pyo.Constraint.Skip
+        if sl.start == sl.stop:  # no coefficients: the row holds or fails by its bounds alone
+            holds = (lo is None or lo <= 0) and (hi is None or hi >= 0)
+            return pyo.Constraint.Skip if holds else pyo.Constraint.Infeasible
         if lo is not None and lo == hi:
             return expr == lo
         return (lo, expr, hi)
@@ -117,7 +120,9 @@ class PyomoSolver(Solver):
             opt, name, options.time_limit, 1e-9 if options.mip_gap is None else options.mip_gap, options.threads
         )
         t0 = time.perf_counter()
-        kwargs = {"tee": options.verbose, "load_solutions": False}
+        kwargs: dict = {"tee": options.verbose, "load_solutions": False}
+        if name.startswith("appsi_"):  # the legacy solve() sets the time limit from its own argument
+            kwargs["timelimit"] = options.time_limit
         if warm_start is not None and name in ("gurobi", "cplex", "cbc", "gurobi_direct", "cplex_direct"):
             kwargs["warmstart"] = True
         try:

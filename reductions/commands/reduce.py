@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from milpinv.errors import InputError
+
 from ..io import read_problem
 from ..registry import PROBLEMS, get_reduction
 
@@ -28,7 +30,10 @@ def run(args) -> int:
     kind = guess_kind(args.file, args.source)
     problem = read_problem(args.file, kind)
     reduction = get_reduction(kind, args.to, via=args.via)
-    out = reduction.reduce(problem)
+    try:
+        out = reduction.reduce(problem)
+    except InputError as exc:
+        raise InputError(f"{args.file}: {exc}") from None
     if args.to == "relu":
         out.save(args.out)
         dims = "-".join(str(d) for d in out.network.dims)

@@ -7,7 +7,7 @@ import json
 from milpinv.cli.args import positive_float
 from milpinv.instance import Instance
 from milpinv.invert import METHOD_NAMES, invert
-from milpinv.solvers import BACKEND_NAMES
+from milpinv.methods.milp import ENGINE_NAMES
 from milpinv.status import Status, exit_code
 
 from ..problems import CNF
@@ -18,7 +18,7 @@ def register(sub) -> None:
     p = sub.add_parser("solve", help="solve a reduced instance and map the answer back")
     p.add_argument("instance", help="instance .npz written by `reductions reduce` or `generate`")
     p.add_argument("--method", choices=METHOD_NAMES, default="milp")
-    p.add_argument("--solver", default="highs", help=f"MILP backend: {', '.join(BACKEND_NAMES)}")
+    p.add_argument("--solver", default="auto", help=f"MILP backend: {', '.join(ENGINE_NAMES)}")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=run)

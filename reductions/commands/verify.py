@@ -8,7 +8,7 @@ import numpy as np
 
 from milpinv.cli.args import positive_float, positive_int
 from milpinv.files import write_json
-from milpinv.solvers import BACKEND_NAMES
+from milpinv.methods.milp import ENGINE_NAMES
 
 from ..generators import random_ksat, random_subsetsum
 from ..registry import get_reduction
@@ -38,7 +38,7 @@ def register(sub) -> None:
         help="sizes A:B (default 3:12 for 3sat, 4:10 for subset-sum, 2:4 via subset-sum)",
     )
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--solver", default="highs", help=f"MILP backend: {', '.join(BACKEND_NAMES)}")
+    p.add_argument("--solver", default="auto", help=f"MILP backend: {', '.join(ENGINE_NAMES)}")
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per instance")
     p.add_argument("--json", default=None, help="also write every check to this JSON file")
     p.set_defaults(func=run)
