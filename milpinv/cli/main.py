@@ -39,7 +39,10 @@ def build_parser(
 
 def run_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     """Parse and dispatch; every MilpinvError or OSError becomes one line and exit 2."""
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help, --version, or a usage error already printed on one line
+        return int(exc.code or 0)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_BAD_INPUT

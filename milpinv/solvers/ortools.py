@@ -62,8 +62,11 @@ class ScipSolver(Solver):
             params.SetIntegerParam(params.PRESOLVE, params.PRESOLVE_ON if options.presolve else params.PRESOLVE_OFF)
         t0 = time.perf_counter()
         code, interrupted = _solve_interruptible(solver, params)
-        outcome = _scip_outcome(solver, model, xs, obj, code, time.perf_counter() - t0)
-        if interrupted:
+        elapsed = time.perf_counter() - t0
+        outcome = _scip_outcome(solver, model, xs, obj, code, elapsed)
+        # SCIP catches SIGINT itself and stops early: a stop well before the time limit is the user's
+        early = options.time_limit is None or elapsed < 0.9 * options.time_limit
+        if interrupted or (outcome.status == Status.TIME_LIMIT and early):
             outcome.status, outcome.raw_status = Status.TIME_LIMIT, "interrupted (Ctrl-C)"
         return outcome
 

@@ -1,8 +1,9 @@
 """Time limits and Ctrl-C: the best verified solution so far, never a corrupted result file.
 
-HiGHS solves in its own thread (milpinv.solvers.highs): SIGINT cancels the search, the
-incumbent and bound stay readable, and the result is ``time_limit`` with the message
-"interrupted (Ctrl-C)". Output files are written atomically.
+Each engine stops on SIGINT and keeps its incumbent and bound: the branch and bound between two
+nodes, HiGHS and SCIP in threads of their own (cancelled / interrupted from the main thread).
+The result is ``time_limit`` with the message "interrupted (Ctrl-C)". Output files are written
+atomically.
 """
 
 import json
@@ -40,7 +41,8 @@ def test_time_limit_returns_a_verified_incumbent_and_a_bound():
     assert res.gap is not None and res.gap > 0
 
 
-def test_ctrl_c_during_a_highs_solve_keeps_the_verified_incumbent():
+@pytest.mark.parametrize("solver", ["bab", "highs", "ortools-scip"])
+def test_ctrl_c_during_a_solve_keeps_the_verified_incumbent(solver):
     inst = hard_l1_instance()
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # whatever a C library left behind
     timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
@@ -48,7 +50,14 @@ def test_ctrl_c_during_a_highs_solve_keeps_the_verified_incumbent():
     try:
         t0 = time.perf_counter()
         res = invert(
-            inst, method="milp", norm="l1", heuristic=False, warm_start=np.zeros(8), time_limit=120, threads=1
+            inst,
+            method="milp",
+            norm="l1",
+            solver=solver,
+            heuristic=False,
+            warm_start=np.zeros(8),
+            time_limit=120,
+            threads=1,
         )  # any z is an l1 incumbent: there is one to keep from the start
         elapsed = time.perf_counter() - t0
     finally:
@@ -57,6 +66,23 @@ def test_ctrl_c_during_a_highs_solve_keeps_the_verified_incumbent():
     assert res.status == TIME_LIMIT and "interrupted" in res.message, res.summary()
     assert elapsed < 60  # stopped by the interrupt, not by the time limit
     assert_verified_incumbent(res, inst)
+
+
+@pytest.mark.parametrize("solver", ["pyomo:appsi_highs", "ortools-scip", "highs", "bab"])
+def test_a_time_limit_is_kept(solver):
+    """pyomo:appsi_highs ran 591 s for 5 s (Pyomo's legacy solve() reset the limit)."""
+    t0 = time.perf_counter()
+    res = invert(hard_l1_instance(), method="milp", norm="l1", solver=solver, heuristic=False, time_limit=2.0)
+    assert res.status in (TIME_LIMIT, "feasible"), res.summary()
+    assert time.perf_counter() - t0 < 30  # the limit and its certification, with room for a loaded machine
+
+
+def test_bound_tightening_keeps_to_its_share_of_the_time_limit():
+    inst = plant_instance(ReluNetwork.random([20, 60, 60, 120], seed=0), seed=1, noise=0.05)
+    t0 = time.perf_counter()
+    res = invert(inst, method="milp", norm="l1", bounds="lp", heuristic=False, time_limit=3.0)
+    assert res.solver.get("obbt_stopped_early") in (True, False)
+    assert time.perf_counter() - t0 < 30, res.summary()
 
 
 def test_ctrl_c_still_works_after_a_cpsat_solve():
