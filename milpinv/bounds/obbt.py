@@ -3,10 +3,10 @@
 Minimise and maximise each unstable neuron's pre-activation over the LP relaxation of
 :mod:`milpinv.formulations.relaxation` (observation rows included for the exact norm): they
 shrink the bounds of the layers below, often making neurons stable. A bound is taken from the LP's
-dual multipliers by :func:`~milpinv.bounds.safe.safe_bound` (valid in exact arithmetic, whatever
+dual multipliers by :meth:`~milpinv.bounds.safe.SafeLP.bound` (valid in exact arithmetic, whatever
 the solver got wrong) and is only ever intersected with the previous bound, so no true solution
 is cut off; an LP without multipliers tightens nothing. An infeasible relaxation proves that no
-pre-image exists only with a Farkas certificate that passes :func:`~milpinv.bounds.safe.farkas`.
+pre-image exists only with a Farkas certificate that passes :meth:`~milpinv.bounds.safe.SafeLP.infeasible`.
 The solver is a parameter; each layer's LPs share one session (HiGHS keeps its basis between
 them).
 """
@@ -25,7 +25,7 @@ from ..formulations.relaxation import relaxation
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
 from .interval import Bounds, propagate
-from .safe import UNIT, Certifier
+from .safe import UNIT, SafeLP
 
 LP_TOL = 1e-9  # feasibility tolerance of the bound LPs
 
@@ -81,7 +81,7 @@ def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline:
         return True
     model, blocks = relaxation(network, lower, upper, bounds, *observed)
     session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False))
-    cert = Certifier(model)
+    cert = SafeLP.of(model)
     src = blocks[k]  # a_k = W_k (vars of block k) + b_k
     cols = np.arange(src.start, src.stop, dtype=np.int32)
     W, b = network.weights[k], network.biases[k]
@@ -95,7 +95,7 @@ def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline:
             report.lps += 1
             if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
                 return False
-            least = cert.bound(cols, sense * W[i], out)  # min sense * W_i v, proven
+            least = cert.bound_of(cols, sense * W[i], out)  # min sense * W_i v, proven
             if least is None:
                 continue
             if sense > 0:

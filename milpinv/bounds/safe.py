@@ -15,8 +15,9 @@ product of length k, u = 2^-53), so it holds over the reals. With c = 0, a bound
 LP infeasible (y is a Farkas certificate, e.g. the dual ray of an infeasible LP).
 
 >>> import scipy.sparse as sp
->>> A = sp.csc_matrix(np.array([[1.0, 1.0]]))       # x1 + x2 >= 3 over [0, 1]^2 is infeasible
->>> farkas(A, np.array([3.0]), np.array([np.inf]), np.zeros(2), np.ones(2), np.array([1.0])) > 0
+>>> lp = SafeLP(sp.csc_matrix(np.array([[1.0, 1.0]])), np.zeros(2), np.array([3.0]), np.array([np.inf]),
+...             np.zeros(2), np.ones(2))            # x1 + x2 >= 3 over [0, 1]^2 is infeasible
+>>> lp.infeasible(np.array([1.0]))
 True
 """
 
@@ -44,82 +45,86 @@ def _usable(y: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> np.n
     return np.where(((y > 0) & ~np.isfinite(row_lower)) | ((y < 0) & ~np.isfinite(row_upper)), 0.0, y)
 
 
-def safe_bound(
-    A: sp.csc_matrix,
-    c: np.ndarray,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    y: np.ndarray,
-) -> float:
-    """A lower bound, valid in exact arithmetic, on min c^T v over the LP (``A`` in CSC form), from
-    the row multipliers ``y``; ``-inf`` when a reduced cost meets an infinite column bound."""
-    y = _usable(np.asarray(y, dtype=np.float64), row_lower, row_upper)
-    r = c - A.T @ y
-    rho = np.where(y > 0, y * np.where(y > 0, row_lower, 0.0), y * np.where(y < 0, row_upper, 0.0))
-    lo_side = np.where(r > 0, col_lower, col_upper)
-    if np.any((r != 0) & ~np.isfinite(lo_side)):
-        return -np.inf
-    mu = np.where(r != 0, r * np.where(np.isfinite(lo_side), lo_side, 0.0), 0.0)
-    value = float(rho.sum() + mu.sum())
-    if not np.isfinite(value):
-        return -np.inf
-    return float(value - rounding_error(A, c, y, col_lower, col_upper, rho, mu))
+class SafeLP:
+    """An LP's data, ``min c^T v, L <= A v <= U, l <= v <= u``, for safe bounds and Farkas checks.
 
+    Bounds (``row_lower`` ... ``col_upper``) are plain arrays a caller may change in place, and
+    coefficients change through :meth:`set_entries`, so that the data stays the LP a solver holds."""
 
-def rounding_error(
-    A: sp.csc_matrix,
-    c: np.ndarray,
-    y: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    rho: np.ndarray,
-    mu: np.ndarray,
-) -> float:
-    """An upper bound on |float64 evaluation - exact value| of the bound of :func:`safe_bound`."""
-    counts = np.diff(A.indptr) + 1  # terms in each r_j = c_j - (A^T y)_j
-    r_err = gamma(counts) * (np.abs(c) + abs(A).T @ np.abs(y))  # |fl(r_j) - r_j|
-    width = np.maximum(np.abs(col_lower), np.abs(col_upper))
-    width = np.where(np.isfinite(width), width, 0.0)
-    n_terms = rho.size + mu.size
-    total = float(r_err @ width) + float(gamma(n_terms) * (np.abs(rho).sum() + np.abs(mu).sum()))
-    return float(total * (1.0 + 4.0 * UNIT) + np.finfo(float).tiny)
+    def __init__(
+        self,
+        A: sp.spmatrix,
+        c: np.ndarray,
+        row_lower: np.ndarray,
+        row_upper: np.ndarray,
+        col_lower: np.ndarray,
+        col_upper: np.ndarray,
+    ) -> None:
+        self.A = sp.csc_matrix(A, copy=True)
+        self.A.sort_indices()
+        m, n = self.A.shape
+        self.AT = sp.csr_matrix((self.A.data, self.A.indices, self.A.indptr), shape=(n, m))  # shares the data
+        self.abs_data = np.abs(self.A.data)
+        self.absAT = sp.csr_matrix((self.abs_data, self.A.indices, self.A.indptr), shape=(n, m))
+        self.counts = np.diff(self.A.indptr) + 1  # terms in each r_j = c_j - (A^T y)_j
+        self.c = np.array(c, dtype=np.float64)
+        self.row_lower, self.row_upper = np.array(row_lower, float), np.array(row_upper, float)
+        self.col_lower, self.col_upper = np.array(col_lower, float), np.array(col_upper, float)
 
+    @classmethod
+    def of(cls, model: MatrixModel) -> SafeLP:
+        return cls(model.A, model.c, model.row_lower, model.row_upper, model.col_lower, model.col_upper)
 
-def farkas(
-    A: sp.csc_matrix,
-    row_lower: np.ndarray,
-    row_upper: np.ndarray,
-    col_lower: np.ndarray,
-    col_upper: np.ndarray,
-    ray: np.ndarray,
-) -> float:
-    """The safe bound with zero costs for the ray and its negation (solvers differ in sign
-    convention): a value > 0 proves that the LP has no feasible point."""
-    zero = np.zeros(A.shape[1])
-    return max(
-        safe_bound(A, zero, row_lower, row_upper, col_lower, col_upper, s * np.asarray(ray, float)) for s in (1.0, -1.0)
-    )
+    def position(self, row: int, col: int) -> int:
+        """Where entry (row, col) sits in the CSC data (it must be stored)."""
+        start, stop = self.A.indptr[col], self.A.indptr[col + 1]
+        hit = np.flatnonzero(self.A.indices[start:stop] == row)
+        if hit.size != 1:
+            raise ValueError(f"entry ({row}, {col}) is not stored in the LP")
+        return int(start + hit[0])
 
+    def set_entries(self, positions: np.ndarray, values: np.ndarray) -> None:
+        self.A.data[positions] = values
+        self.abs_data[positions] = np.abs(values)
 
-class Certifier:
-    """Safe bounds and Farkas checks for one LP model."""
+    def bound(self, y: np.ndarray, c: np.ndarray | None = None) -> float:
+        """A lower bound, valid in exact arithmetic, on min c^T v (default: the LP's own c) from the
+        row multipliers ``y``; ``-inf`` when a reduced cost meets an infinite column bound."""
+        c = self.c if c is None else c
+        y = _usable(np.asarray(y, dtype=np.float64), self.row_lower, self.row_upper)
+        r = c - self.AT @ y
+        rho = np.where(y > 0, y * np.where(y > 0, self.row_lower, 0.0), y * np.where(y < 0, self.row_upper, 0.0))
+        side = np.where(r > 0, self.col_lower, self.col_upper)
+        if np.any((r != 0) & ~np.isfinite(side)):
+            return -np.inf
+        mu = np.where(r != 0, r * np.where(np.isfinite(side), side, 0.0), 0.0)
+        value = float(rho.sum() + mu.sum())
+        if not np.isfinite(value):
+            return -np.inf
+        return float(value - self._rounding_error(c, y, rho, mu))
 
-    def __init__(self, model: MatrixModel) -> None:
-        self.model = model
-        self.A = model.A.tocsc()
+    def _rounding_error(self, c: np.ndarray, y: np.ndarray, rho: np.ndarray, mu: np.ndarray) -> float:
+        """An upper bound on |float64 evaluation - exact value| of :meth:`bound`."""
+        r_err = gamma(self.counts) * (np.abs(c) + self.absAT @ np.abs(y))  # |fl(r_j) - r_j|
+        width = np.maximum(np.abs(self.col_lower), np.abs(self.col_upper))
+        width = np.where(np.isfinite(width), width, 0.0)
+        total = float(r_err @ width) + float(gamma(rho.size + mu.size) * (np.abs(rho).sum() + np.abs(mu).sum()))
+        return float(total * (1.0 + 4.0 * UNIT) + np.finfo(float).tiny)
 
     def infeasible(self, ray: np.ndarray | None) -> bool:
-        m = self.model
-        return ray is not None and farkas(self.A, m.row_lower, m.row_upper, m.col_lower, m.col_upper, ray) > 0
+        """Whether ``ray`` (or its negation: solvers differ in sign convention) proves that the LP
+        has no point: its safe bound with zero costs is > 0."""
+        if ray is None:
+            return False
+        zero = np.zeros(self.A.shape[1])
+        ray = np.asarray(ray, dtype=np.float64)
+        return self.bound(ray, zero) > 0 or self.bound(-ray, zero) > 0
 
-    def bound(self, cols: np.ndarray, cost: np.ndarray, out: Outcome) -> float | None:
+    def bound_of(self, cols: np.ndarray, cost: np.ndarray, out: Outcome) -> float | None:
         """A proven lower bound on min cost . v[cols], from the multipliers of ``out`` (None if none)."""
         if out.status != Status.OPTIMAL or out.duals is None:
             return None
-        m = self.model
-        c = np.zeros(m.num_vars)
+        c = np.zeros(self.A.shape[1])
         c[cols] = cost
-        value = safe_bound(self.A, c, m.row_lower, m.row_upper, m.col_lower, m.col_upper, out.duals)
+        value = self.bound(out.duals, c)
         return value if np.isfinite(value) else None

@@ -33,7 +33,7 @@ import scipy.sparse as sp
 
 from ..network import ReluNetwork
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import Bounds, error_epigraph, loosen, observation_rows, selector, stability
+from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
 
 
 @dataclass
@@ -52,6 +52,8 @@ class Formulation:
     model: MatrixModel
     norm: str
     bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
+    observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' band
+    target: np.ndarray | None = None
     layers: list[LayerVars] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
 
@@ -146,7 +148,8 @@ def build_formulation(
             lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
         emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         error_epigraph(mb, y_terms, y_const, x, norm, upper=emax)
-    return Formulation(network, mb.build(), norm, bounds, layers, counts)
+    observed = observation_interval(x, network.relu_output, band) if norm == "exact" else None
+    return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
 
 
 def _output_values(mb, network, prev, W, b, bounds, layers, counts):

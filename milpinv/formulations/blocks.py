@@ -56,14 +56,23 @@ def observed_active(x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0) -
     return x > band if relu else np.ones(x.shape[0], dtype=bool)
 
 
+def observation_interval(
+    x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0, b: np.ndarray | float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """The interval the observation allows for each output pre-activation minus ``b`` (the rows of
+    the module docstring: [x - band, x + band], or (-inf, x + band] where x <= band)."""
+    band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
+    b = np.broadcast_to(np.asarray(b, dtype=np.float64), x.shape)
+    lo, hi = loosen(x - b - band, x - b + band, np.abs(x) + np.abs(b) + band)
+    return np.where(observed_active(x, relu, band), lo, -np.inf), hi
+
+
 def observation_rows(
     mb: ModelBuilder, cols: slice, W, b: np.ndarray, x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0
 ) -> None:
     """The observation rows of the module docstring over the variables ``cols``."""
-    band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
-    on = observed_active(x, relu, band)
-    eq, le = np.flatnonzero(on), np.flatnonzero(~on)
-    lo, hi = loosen(x - b - band, x - b + band, np.abs(x) + np.abs(b) + band)
+    lo, hi = observation_interval(x, relu, band, b)
+    eq, le = np.flatnonzero(np.isfinite(lo)), np.flatnonzero(~np.isfinite(lo))
     if eq.size:
         mb.add_rows("obs_eq", [(cols, W[eq])], lo[eq], hi[eq])
     if le.size:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.linalg as sla
 
-from ..bounds.safe import Certifier
+from ..bounds.safe import SafeLP
 from ..errors import InputError
 from ..formulations.blocks import observed_active
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
@@ -125,7 +125,7 @@ def solve_layer_exact(
     engine = get_solver(solver)
     model = exact_layer_lp(W, b, y, relu, lower, upper, band)
     out = engine.solve(model, SolverOptions(time_limit=time_limit, presolve=False))
-    if out.status == Status.INFEASIBLE and not Certifier(model).infeasible(out.ray):
+    if out.status == Status.INFEASIBLE and not SafeLP.of(model).infeasible(out.ray):
         info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
         return LayerSolution(Status.FAILED, None, how="lp", info=info)
     if out.status != Status.OPTIMAL:

@@ -141,7 +141,7 @@ def search_model(form: Formulation, problem: Problem, engine: Engine, incumbent_
         _, value, z = judge(np.asarray(incumbent_z, float))
         incumbent = (z, value)
     try:
-        s = search(form, form.bounds, judge, engine.deadline, engine.options, incumbent)
+        s = search(form, judge, engine.deadline, engine.options, incumbent)
     except SolverError as exc:
         return InversionResult(
             Status.FAILED, None, "milp", problem.norm, solver=dict(engine.details), message=f"branch and bound: {exc}"
