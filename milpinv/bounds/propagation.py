@@ -18,7 +18,7 @@ point that satisfies the constraints is ever cut off; an empty interval proves t
 ...                              (np.array([0.0]), np.array([6.0]))], np.array([-3.0]), np.array([3.0]),
 ...                         np.array([0.5]), np.array([0.5]))                      # observe |z| = 0.5
 >>> [float(v) for v in out.z_upper], out.empty
-([0.5000000000000003], False)
+([0.5000000000000017], False)
 """
 
 from __future__ import annotations

@@ -83,6 +83,17 @@ class SafeLP:
             raise ValueError(f"entry ({row}, {col}) is not stored in the LP")
         return int(start + hit[0])
 
+    def with_rows(self, rows: sp.spmatrix, lower: np.ndarray, upper: np.ndarray) -> SafeLP:
+        """This LP with rows appended (entries move: positions must be looked up again)."""
+        return SafeLP(
+            sp.vstack([self.A, rows], format="csc"),
+            self.c,
+            np.concatenate([self.row_lower, lower]),
+            np.concatenate([self.row_upper, upper]),
+            self.col_lower,
+            self.col_upper,
+        )
+
     def set_entries(self, positions: np.ndarray, values: np.ndarray) -> None:
         self.A.data[positions] = values
         self.abs_data[positions] = np.abs(values)

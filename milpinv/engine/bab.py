@@ -16,8 +16,12 @@ h = 0). At each node:
    exact arithmetic, whatever HiGHS got wrong);
 4. **candidate**: the LP's z is judged by a float64 forward pass of the original network (an
    exact-norm pre-image ends the search; an l1 / linf residual may improve the incumbent);
-5. **branch**: on the free neuron whose LP point is furthest from its ReLU (h - max(a, 0)),
+5. **branch**: among the free neurons whose LP point is off their ReLU (h > max(a, 0)), on one of
+   the layer nearest the output (there the observation bites hardest), the furthest off first,
    the side the LP leans to first (depth first).
+
+l1 / linf searches start with rounds of cuts of the ideal single-neuron formulation at the root
+(:mod:`.cuts`); every cut is valid at every node.
 
 A search that ends with every node pruned by a certificate proves its verdict: ``infeasible``
 (exact norm) or the certified ``bound`` of an l1 / linf optimum. A node that could be pruned
@@ -40,7 +44,9 @@ from ..formulations.blocks import loosen
 from ..solvers.highs import HighsLP
 from ..solvers.outcome import SolverOptions
 from ..status import Status
+from .cuts import separate
 
+CUT_ROUNDS = 10  # rounds of root cuts at most
 VIOLATION_TOL = 1e-9  # an LP point with h - relu(a) below this everywhere is a point of the network
 LP_TOL = 1e-9
 
@@ -52,6 +58,7 @@ class Neurons:
     """The binaries of a formulation, grouped by layer: columns, rows and matrix positions."""
 
     layers: list[tuple[int, slice]]  # (network layer, its range among the binaries)
+    layer_of: np.ndarray  # the network layer of every binary
     neuron: np.ndarray
     d: np.ndarray  # binary column
     h: np.ndarray  # post-activation column
@@ -120,6 +127,7 @@ class BranchAndBound:
         self.lp = HighsLP(relaxed, SolverOptions(feasibility_tol=LP_TOL, threads=options.threads or 1))
         self.coef = (-self.lp_data.A.data[self.neurons.lo_pos], -self.lp_data.A.data[self.neurons.hi_pos])
         self.nodes = self.lps = self.uncertified = 0
+        self.cuts = 0
 
     # ------------------------------------------------------------------ search
     def run(self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None) -> Search:
@@ -133,6 +141,8 @@ class BranchAndBound:
             m.col_upper[zs].copy(),
             -np.inf,
         )
+        if not self.exact:  # an objective to separate against (exact-norm LPs have none)
+            self._cut_loop(node, best)
         stack = [node]
         leaf_bound = np.inf  # min certified bound over pruned leaves (l1 / linf)
         try:
@@ -189,6 +199,26 @@ class BranchAndBound:
     ) -> Search:
         return Search(status, z, objective, bound, self.nodes, self.lps, self.uncertified, message)
 
+    def _cut_loop(self, root: Node, incumbent: float) -> None:
+        """Rounds of ideal-formulation cuts on the root LP (global: valid at every node)."""
+        for _ in range(CUT_ROUNDS):
+            node = self._propagate(root, incumbent)
+            if node is None:
+                return
+            self._load(node)
+            out = self.lp.solve()
+            self.lps += 1
+            if out.status != Status.OPTIMAL or out.x is None:
+                return
+            rows, rhs = separate(self.form, node.bounds, out.x)
+            if rows.shape[0] == 0:
+                return
+            lower = np.full(rows.shape[0], -np.inf)
+            self.lp.add_rows(rows, lower, rhs)
+            self.lp_data = self.lp_data.with_rows(rows, lower, rhs)
+            self.neurons = _neurons(self.form, self.lp_data)
+            self.cuts += rows.shape[0]
+
     # -------------------------------------------------------------------- node
     def _process(self, parent: Node, incumbent: float) -> NodeOutcome:
         node = self._propagate(parent, incumbent)
@@ -230,9 +260,10 @@ class BranchAndBound:
         h = x[nb.h[free]]
         a = h - self.ge[free] @ x + nb.bias[free]  # ge row: h - W prev >= b, so a = h - activity + b
         violation = h - np.maximum(a, 0.0)
-        pick = int(np.argmax(violation))
-        if violation[pick] <= VIOLATION_TOL:  # the LP point is a point of the network on this node
+        if violation.max() <= VIOLATION_TOL:  # the LP point is a point of the network on this node
             return self._leaf(lower, found)
+        deepest = nb.layer_of[free][violation > VIOLATION_TOL].max()  # the layer nearest the output first
+        pick = int(np.argmax(np.where(nb.layer_of[free] == deepest, violation, -np.inf)))
         first = 1 if a[pick] > 0 else 0
         return NodeOutcome(children=self._children(node, int(free[pick]), first, lower))
 
@@ -359,8 +390,10 @@ def _neurons(form: Formulation, data: SafeLP) -> Neurons:
     cat = {k: np.concatenate(v).astype(kinds[k]) if v else np.zeros(0, kinds[k]) for k, v in parts.items()}
     lo_pos = np.array([data.position(r, c) for r, c in zip(cat["lo_row"], cat["d"])], dtype=int)
     hi_pos = np.array([data.position(r, c) for r, c in zip(cat["hi_row"], cat["d"])], dtype=int)
+    layer_of = np.concatenate([np.full(sl.stop - sl.start, k) for k, sl in layers] or [np.zeros(0, int)])
     return Neurons(
         layers,
+        layer_of,
         cat["neuron"],
         cat["d"],
         cat["h"],

@@ -15,10 +15,13 @@ Output layer a_L = W_L h_{L-1} + b_L, target x:
     norm exact, relu output:    a_{L,i} = x_i if x_i > 0,  a_{L,i} <= 0 if x_i = 0   (no binary:
                                 the observation fixes the output pattern)
     norm exact, linear output:  a_L = x
-    norm l1 / linf:             y = a_L (linear output) or y = relu(a_L) by the big-M rows above
-                                (binaries for unstable output neurons only);
-                                e_i >= y_i - x_i,  e_i >= x_i - y_i;
-                                minimise sum_i e_i (l1)  or  t with t >= e_i (linf)
+    norm l1 / linf:             e_i >= |y_i - x_i|;  minimise sum_i e_i (l1)  or  t >= e_i (linf),
+                                with y = a_L for a linear output, and for a relu output:
+        x_i <= 0:               e_i >= a_i - x_i,  e_i >= -x_i   (|relu(a) - x| = max(a, 0) - x is
+                                convex: exact without a binary)
+        x_i > 0, lo >= 0:       y_i = a_i;            x_i > 0, hi <= 0:  y_i = 0
+        x_i > 0, unstable:      y_i = relu(a_i) by the big-M rows above (a binary), and the convex
+                                envelope of |relu(a) - x| on [lo, hi]:  e_i >= x_i (x_i - a_i) / (x_i - lo)
 
 The model is built once with :class:`~milpinv.solvers.matrix.ModelBuilder` from whole weight
 blocks (scipy.sparse), never per nonzero, and is solver-neutral (:mod:`milpinv.solvers`).
@@ -120,9 +123,11 @@ def build_formulation(
     upper: np.ndarray,
     bounds: Bounds,
     band: float | np.ndarray = 0.0,
+    envelope: bool = True,
 ) -> Formulation:
     """The big-M model of the module docstring from precomputed sound ``bounds``; the exact norm
-    observes x within ``band`` (per output row, or one number)."""
+    observes x within ``band`` (per output row, or one number). ``envelope=False`` leaves out the
+    envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
     mb = ModelBuilder(f"milpinv-{norm}")
     prev = mb.add_vars("z", network.input_dim, lower, upper)
     prev_kept = np.arange(network.input_dim)
@@ -142,23 +147,64 @@ def build_formulation(
     if norm == "exact":
         observation_rows(mb, prev, W, b, x, network.relu_output, band)
     else:
-        y_const, y_terms = _output_values(mb, network, prev, W, b, bounds, layers, counts)
-        lo, hi = bounds[-1]
-        if network.relu_output:
-            lo, hi = np.maximum(lo, 0.0), np.maximum(hi, 0.0)
-        emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
-        error_epigraph(mb, y_terms, y_const, x, norm, upper=emax)
+        _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
     observed = observation_interval(x, network.relu_output, band) if norm == "exact" else None
     return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
 
 
-def _output_values(mb, network, prev, W, b, bounds, layers, counts):
-    """Terms expressing y (the network output) linearly, and its constant part."""
+def _output_error(
+    mb: ModelBuilder,
+    network: ReluNetwork,
+    prev: slice,
+    W: sp.csr_matrix,
+    b: np.ndarray,
+    x: np.ndarray,
+    norm: str,
+    bounds: Bounds,
+    layers: list[LayerVars],
+    counts: dict,
+    envelope: bool,
+) -> None:
+    """The l1 / linf error rows of the module docstring."""
+    lo, hi = bounds[-1]
+    m = x.shape[0]
     if not network.relu_output:
-        return b, [(prev, W)]
+        emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
+        error_epigraph(mb, [(prev, W)], b, x, norm, upper=emax)
+        return
     active, inactive, unstable = stability(bounds, network.depth - 1)
-    counts["output_unstable"] = int(unstable.sum())
-    lv = _relu_block(mb, "out", prev, W.toarray(), b, *bounds[-1], active, unstable)
+    convex = x <= 0  # |relu(a) - x| = max(a, 0) - x: linear rows, no binary
+    binary = unstable & ~convex
+    counts["output_unstable"] = int(binary.sum())
+    lv = _relu_block(mb, "out", prev, W.toarray(), b, lo, hi, np.zeros(m, bool), binary)
     layers.append(lv)
-    m = W.shape[0]
-    return np.zeros(m), [(lv.h, selector(lv.kept, m).T.tocsr())]
+    linear = (active | convex) & ~inactive  # y (or its convex upper side) is the pre-activation a
+    rows_a = sp.diags(linear.astype(float)) @ W
+    terms = [(prev, rows_a), (lv.h, selector(lv.kept, m).T.tocsr())]
+    const = np.where(linear, b, 0.0)
+    emax = np.maximum(np.maximum(hi, 0.0) - x, x - np.maximum(lo, 0.0))
+    e = error_epigraph(mb, terms, const, x, norm, lower=np.maximum(-x, 0.0), upper=emax, two_sided=~convex)
+    if envelope and binary.any():
+        _envelope_rows(mb, prev, e, W, b, x, lo, binary, norm)
+
+
+def _envelope_rows(
+    mb: ModelBuilder,
+    prev: slice,
+    e: slice,
+    W: sp.csr_matrix,
+    b: np.ndarray,
+    x: np.ndarray,
+    lo: np.ndarray,
+    rows: np.ndarray,
+    norm: str,
+) -> None:
+    """e_i >= s_i (x_i - a_i), s_i = x_i / (x_i - lo_i): the convex envelope's falling side, loosened
+    by its rounding error."""
+    idx = np.flatnonzero(rows)
+    s = x[idx] / (x[idx] - lo[idx])
+    reach = abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
+    rhs = s * (x[idx] - b[idx])
+    low = loosen(rhs, rhs, 2.0 * s * (reach + np.abs(x[idx]) + np.abs(b[idx])))[0]
+    col = selector(idx, e.stop - e.start) if norm == "l1" else sp.csr_matrix(np.ones((idx.size, 1)))
+    mb.add_rows("envelope", [(e, col), (prev, sp.diags(s) @ W[idx])], low, np.inf)

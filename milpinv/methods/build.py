@@ -56,6 +56,6 @@ def build_model(
         b = [(np.ceil(lo), np.floor(hi)) for lo, hi in b]
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, target, norm, lower, upper, b, band)
+    form = build_formulation(network, target, norm, lower, upper, b, band, envelope=not lattice)
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

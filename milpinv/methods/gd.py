@@ -48,6 +48,30 @@ def _adam(network, Z, x, tol, steps, lr, lower, upper, deadline: Deadline) -> tu
     return Z, "steps", step
 
 
+def descend(
+    network,
+    x: np.ndarray,
+    lower,
+    upper,
+    restarts: int,
+    steps: int,
+    seed: int | None,
+    tol: float,
+    lr: float,
+    deadline: Deadline,
+) -> tuple[np.ndarray, np.ndarray, str, int]:
+    """A batch of ``restarts`` projected descents from N(0, I) starts (seeded): the final points,
+    their squared residuals, why they stopped and the steps taken."""
+    rng = np.random.default_rng(None if seed is None else [seed, 0x6764])  # own stream, not plant's
+    Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
+    # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
+    # they spin (benchmarks/gd_blas_threads.py: 10-20x slower on a 60-360-2160 net under load).
+    with threadpool_limits(limits=1, user_api="blas"):
+        Z, stop, step = _adam(network, Z, x, tol, steps, lr, lower, upper, deadline)
+        loss, _ = loss_and_grad(network, Z, x)
+    return Z, loss, stop, step
+
+
 def invert_gd(
     network,
     target,
@@ -66,17 +90,10 @@ def invert_gd(
     norm ``optimal`` when ``accept`` takes it as a pre-image)."""
     if steps < 1 or restarts < 1 or not lr > 0:
         raise InputError("method gd: steps and restarts must be >= 1 and lr > 0")
-    rng = np.random.default_rng(None if seed is None else [seed, 0x6764])  # own stream, not plant's
     x = np.asarray(target, dtype=np.float64)
     accept = accept or Acceptance(tolerance(x))
     tol = max(accept.tol, 1e-12 * max(1.0, float(np.max(np.abs(x), initial=0.0))))  # stop rule: descent is float
-    Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
-    deadline = Deadline(time_limit)
-    # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
-    # they spin (benchmarks/gd_blas_threads.py: 10-20x slower on a 60-360-2160 net under load).
-    with threadpool_limits(limits=1, user_api="blas"):
-        Z, stop, step = _adam(network, Z, x, tol, steps, lr, lower, upper, deadline)
-        loss, _ = loss_and_grad(network, Z, x)
+    Z, loss, stop, step = descend(network, x, lower, upper, restarts, steps, seed, tol, lr, Deadline(time_limit))
     best = Z[int(np.argmin(loss))]
     info = {"iterations": step, "restarts": restarts, "stopped": stop, "seed": seed, "lr": lr}
     if norm != "exact":

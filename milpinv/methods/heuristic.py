@@ -1,7 +1,14 @@
 """The primal heuristic of the MILP: rounds of batched projected gradient descent (new restarts
-each round). With the exact norm the best z of a round walks its linear pieces (:func:`polish`
-in linf, one LP a step), which turns a near miss into an exact pre-image; the first accepted
-one ends the search. Otherwise the z of smallest residual is returned (a warm start).
+each round).
+
+* Exact norm: the best z of a round walks its linear pieces (:func:`polish` in linf, one LP a
+  step), which turns a near miss into an exact pre-image; the first accepted one ends the
+  search. Otherwise the z of smallest residual is returned (a warm start).
+* l1 / linf: the :data:`POLISHED` best descents of a round are polished in the norm (the optimum
+  of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
+  to their kink flipped one at a time, an LP each, a better piece taken at once). The best point
+  found is the incumbent the branch and bound starts from: with the optimum in hand its proof
+  is often one node.
 
 Its budget is a count of iterations (:data:`ROUNDS` rounds of :data:`RESTARTS` descents of
 :data:`STEPS` steps), not a clock: the same instance takes the same path on any machine. Only a
@@ -12,15 +19,19 @@ from __future__ import annotations
 import numpy as np
 
 from ..deadline import Deadline
+from ..errors import SolverError
+from ..formulations.pieces import pattern_of, piece_model
 from ..result import InversionResult
+from ..solvers import SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance
+from ..tolerance import Acceptance, residual_norm
 from .certify import check_result
-from .gd import invert_gd
+from .gd import descend, invert_gd
 from .polish import polish
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
+NOISY_ROUNDS, POLISHED, FLIPS = 2, 4, 40  # l1 / linf: rounds, descents polished per round, flip LPs per point
 
 
 def heuristic(
@@ -29,6 +40,8 @@ def heuristic(
     """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring)."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
+    if norm != "exact":
+        return noisy_heuristic(network, x, norm, lower, upper, deadline)
     best = None
     for rnd in range(ROUNDS):
         if deadline.expired():
@@ -45,8 +58,6 @@ def heuristic(
             steps=STEPS,
             restarts=RESTARTS,
         )
-        if norm != "exact":
-            return found
         if found.status != Status.OPTIMAL and found.z is not None:
             z = polish(network, target, found.z, "linf", lower, upper, rounds=WALK)
             found = check_result(
@@ -67,3 +78,65 @@ def heuristic(
 
 def _linf(result: InversionResult) -> float:
     return np.inf if result.residual_linf is None else result.residual_linf
+
+
+def noisy_heuristic(network, x: np.ndarray, norm: str, lower, upper, deadline: Deadline) -> InversionResult:
+    """The l1 / linf heuristic of the module docstring; returns the best point as ``feasible``."""
+    best_z, best, lps = None, np.inf, 0
+    for rnd in range(NOISY_ROUNDS):
+        if deadline.expired():
+            break
+        Z, loss, _, _ = descend(network, x, lower, upper, RESTARTS, STEPS, rnd, 0.0, 0.05, deadline)
+        for z in Z[np.argsort(loss)[:POLISHED]]:
+            z = polish(network, x, z, norm, lower, upper, rounds=WALK)
+            z, tried = flip_search(network, x, z, norm, lower, upper, deadline)
+            lps += tried
+            value = residual_norm(network, x, z, norm)
+            if value < best:
+                best_z, best = z, value
+    if best_z is None:
+        return InversionResult(Status.FAILED, None, "gd", norm, message="no time for a round")
+    return InversionResult(Status.FEASIBLE, best_z, "gd", norm, objective=best, solver={"flip_lps": lps})
+
+
+def flip_search(
+    network, x: np.ndarray, z: np.ndarray, norm: str, lower, upper, deadline: Deadline
+) -> tuple[np.ndarray, int]:
+    """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
+    closest to their kink first), optimise the norm on that piece (one LP), and move when it is
+    better; at most :data:`FLIPS` LPs. Returns the best point and the LPs solved."""
+    engine = get_solver("highs")
+    best, value, tried = z, residual_norm(network, x, z, norm), 0
+    improved = True
+    while improved and tried < FLIPS and not deadline.expired():
+        improved = False
+        pattern = pattern_of(network, best)
+        for k, i in _closest_to_kinks(network, best):
+            if tried >= FLIPS or deadline.expired():
+                break
+            flipped = [p.copy() for p in pattern]
+            flipped[k][i] = not flipped[k][i]
+            tried += 1
+            try:
+                out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
+            except SolverError:
+                continue
+            if out.status != Status.OPTIMAL or out.x is None:
+                continue
+            cand = np.clip(out.x[: network.input_dim], lower, upper)
+            r = residual_norm(network, x, cand, norm)
+            if r < value - 1e-12 * max(1.0, value):
+                best, value, improved = cand, r, True
+                break
+    return best, tried
+
+
+def _closest_to_kinks(network, z: np.ndarray) -> list[tuple[int, int]]:
+    """(layer, neuron) of every ReLU, the smallest |pre-activation| (relative to its row) first."""
+    scored = []
+    for k, a in enumerate(network.pre_activations(z)):
+        if not network.applies_relu(k):
+            continue
+        scale = np.abs(network.weights[k]).sum(axis=1) + 1e-300
+        scored += [(float(abs(a[i]) / scale[i]), k, i) for i in range(a.shape[0])]
+    return [(k, i) for _, k, i in sorted(scored)]

@@ -192,8 +192,22 @@ class HighsLP:
             self.h.changeColsBounds(len(cols), np.asarray(cols, dtype=np.int32), _finite(lower), _finite(upper))
 
     def set_row_bounds(self, rows: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
-        for i, lo, hi in zip(rows, _finite(lower), _finite(upper)):
-            self.h.changeRowBounds(int(i), float(lo), float(hi))
+        if len(rows):
+            self.h.changeRowsBounds(len(rows), np.asarray(rows, dtype=np.int32), _finite(lower), _finite(upper))
+
+    def add_rows(self, rows, lower: np.ndarray, upper: np.ndarray) -> None:
+        """Append rows (a scipy.sparse matrix over the LP's columns)."""
+        R = rows.tocsr()
+        R.sort_indices()
+        self.h.addRows(
+            R.shape[0],
+            _finite(lower),
+            _finite(upper),
+            R.nnz,
+            R.indptr[:-1].astype(np.int32),
+            R.indices.astype(np.int32),
+            R.data.astype(np.float64),
+        )
 
     def set_coefficients(self, rows: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
         for i, j, v in zip(rows, cols, values):
@@ -210,10 +224,11 @@ class HighsLP:
 
 
 def _finite(v: np.ndarray) -> np.ndarray:
+    """Infinite bounds as HiGHS's infinity."""
     import highspy
 
     inf = highspy.kHighsInf
-    return np.ascontiguousarray(np.nan_to_num(np.asarray(v, dtype=np.float64), neginf=-inf, posinf=inf))
+    return np.ascontiguousarray(np.clip(np.asarray(v, dtype=np.float64), -inf, inf))
 
 
 def _run_interruptible(h) -> bool:
