@@ -25,14 +25,18 @@ NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z)
 
 
 def check_target(network: ReluNetwork, target, allow_negative: bool = False) -> np.ndarray:
-    """Validate a target vector; a negative entry under a relu output has no preimage."""
+    """Validate a target vector; an entry outside the output activation's range (negative under a
+    relu, beyond [-1, 1] under a tanh) has no preimage."""
     x = as_float_array(target, "target")
     check_length(x, network.output_dim, "target")
-    if network.relu_output and not allow_negative and np.any(x < 0):
-        i = int(np.argmax(x < 0))
+    lo, hi = network.activation(network.depth - 1).hull
+    outside = (x < lo) | (x > hi)
+    if not allow_negative and np.any(outside):
+        i = int(np.argmax(outside))
+        where = "is negative" if x[i] < lo == 0 else f"lies outside [{lo:g}, {hi:g}]"
         raise InputError(
-            f"target[{i}] = {x[i]:.6g} is negative but the output layer is relu: no preimage exists "
-            "(use norm l1 or linf for noisy targets)"
+            f"target[{i}] = {x[i]:.6g} {where} but the output layer is {network.output_activation}: no preimage "
+            "exists (use norm l1 or linf for noisy targets)"
         )
     return x
 

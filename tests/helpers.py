@@ -13,7 +13,7 @@ def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
     """min ||G(z) - x|| over the box by one LP per activation pattern (closed pieces cover the box);
     exact norm: 0.0 if some piece meets the pre-image, else None."""
     widths = [net.dims[k + 1] for k in range(net.depth)]
-    free = [k for k in range(net.depth) if net.applies_relu(k) and not (norm == "exact" and k == net.depth - 1)]
+    free = [k for k in range(net.depth) if net.activation(k).kinked and not (norm == "exact" and k == net.depth - 1)]
     best = None
     for bits in itertools.product([False, True], repeat=sum(widths[k] for k in free)):
         pattern, i = [], 0
@@ -21,9 +21,7 @@ def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
             if k in free:
                 pattern.append(np.array(bits[i : i + w]))
                 i += w
-            elif net.applies_relu(k):  # exact norm, relu output: the pattern is x > 0
-                pattern.append(np.asarray(x) > 0)
-            else:
+            else:  # no kink, or the exact norm's output (its pattern is the observation's)
                 pattern.append(np.ones(w, bool))
         out = solve(piece_model(net, pattern, x, norm, lower, upper), "highs")
         if out.status == "optimal":

@@ -420,6 +420,11 @@ def analyse_preimage(
     solver: str | Solver = "highs",
 ) -> PreimageReport:
     """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}."""
+    if any(a.kind not in ("relu", "linear") for a in network.activations):
+        raise InputError(
+            f"pre-image analysis: relu networks only (relu layers, a relu or linear output); "
+            f"this one applies {', '.join(sorted({str(a) for a in network.activations}))}"
+        )
     t0 = time.perf_counter()
     target = np.asarray(target, float)
     engine = get_solver(solver)

@@ -18,22 +18,35 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from .safe import gamma
+from ..activation import Activation
+from ..rounding import UNIT, gamma
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
 
 
 def interval_step(W, b: np.ndarray, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on W h + b for h in [l, u], pushed outward by the rounding error of their evaluation."""
-    Wp, Wm = np.maximum(W, 0.0), np.minimum(W, 0.0)
+    Wp, Wm = split(W)
     err = gamma(W.shape[1]) * (abs(W) @ np.maximum(np.abs(l), np.abs(u)) + np.abs(b))
     return Wp @ l + Wm @ u + b - err, Wp @ u + Wm @ l + b + err
 
 
-def activation_range(network: Any, k: int, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on layer k's output from bounds on its pre-activation."""
-    return (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) if network.applies_relu(k) else (lo, hi)
+def split(W) -> tuple:
+    """(max(W, 0), min(W, 0)) for a dense or sparse W."""
+    if sp.issparse(W):
+        return W.maximum(0.0), W.minimum(0.0)
+    return np.maximum(W, 0.0), np.minimum(W, 0.0)
+
+
+def activation_range(act: Activation, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds on act(a) for a in [lo, hi] (every activation is increasing), rounded outward."""
+    if act.kind in ("relu", "linear"):  # exact in float64
+        return act(lo), act(hi)
+    out_lo, out_hi = act(lo), act(hi)
+    pad = 4.0 * UNIT
+    return out_lo - pad * np.abs(out_lo), out_hi + pad * np.abs(out_hi)
 
 
 def interval_bounds(network: Any, lower: np.ndarray, upper: np.ndarray) -> Bounds:
@@ -43,16 +56,16 @@ def interval_bounds(network: Any, lower: np.ndarray, upper: np.ndarray) -> Bound
     for k, (W, b) in enumerate(zip(network.weights, network.biases)):
         lo, hi = interval_step(W, b, l, u)
         bounds.append((lo, hi))
-        l, u = activation_range(network, k, lo, hi)
+        l, u = activation_range(network.activation(k), lo, hi)
     return bounds
 
 
 def propagate(network: Any, bounds: Bounds, k: int) -> None:
     """Re-run interval arithmetic above layer k and keep the tighter of old and new bounds."""
-    l, u = activation_range(network, k, *bounds[k])
+    l, u = activation_range(network.activation(k), *bounds[k])
     for j in range(k + 1, network.depth):
         nlo, nhi = interval_step(network.weights[j], network.biases[j], l, u)
         olo, ohi = bounds[j]
         nlo, nhi = np.maximum(olo, nlo), np.minimum(ohi, nhi)
         bounds[j] = (nlo, np.maximum(nhi, nlo))
-        l, u = activation_range(network, j, nlo, nhi)
+        l, u = activation_range(network.activation(j), nlo, nhi)

@@ -5,7 +5,9 @@ Minimise and maximise each unstable neuron's pre-activation over the LP relaxati
 shrink the bounds of the layers below, often making neurons stable. A bound is taken from the LP's
 dual multipliers by :meth:`~milpinv.bounds.safe.SafeLP.bound` (valid in exact arithmetic, whatever
 the solver got wrong) and is only ever intersected with the previous bound, so no true solution
-is cut off; an LP without multipliers tightens nothing. An infeasible relaxation proves that no
+is cut off; an LP without multipliers tightens nothing (an LP HiGHS calls infeasible without a
+proof, as it may when the observation leaves a near-point region, is retried at a looser
+feasibility tolerance: the dual bound is safe at any tolerance). An infeasible relaxation proves that no
 pre-image exists only with a Farkas certificate that passes :meth:`~milpinv.bounds.safe.SafeLP.infeasible`.
 The solver is a parameter; each layer's LPs share one session (HiGHS keeps its basis between
 them).
@@ -18,16 +20,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..deadline import Deadline
 from ..formulations.blocks import stability
 from ..formulations.relaxation import relaxation
+from ..rounding import UNIT
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
 from .interval import Bounds, propagate
-from .safe import UNIT, SafeLP
+from .safe import SafeLP
 
 LP_TOL = 1e-9  # feasibility tolerance of the bound LPs
+RETRY_TOL = 1e-7  # ... and of a retry, when HiGHS calls a near-point relaxation infeasible without a proof
 
 
 @dataclass
@@ -43,29 +48,28 @@ def tighten_bounds(
     lower,
     upper,
     bounds: Bounds,
-    target=None,
-    norm: str = "exact",
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
     passes: int = 1,
     deadline: Deadline | None = None,
     solver: str | Solver = "highs",
-    band: float | np.ndarray = 0.0,
 ) -> tuple[Bounds, TightenReport]:
     """OBBT over the hidden layers, layer by layer, ``passes`` times; returns new bounds and a report.
-    ``band``: the exact norm's observation band (:mod:`milpinv.tolerance`)."""
+    ``observed``: the exact norm's interval on the output pre-activations (see
+    :func:`milpinv.formulations.blocks.observation_interval`)."""
     bounds = [(lo.copy(), hi.copy()) for lo, hi in bounds]
     report = TightenReport()
     deadline = deadline or Deadline(None)
     engine = get_solver(solver)
     t0 = time.perf_counter()
     order = list(range(network.depth - 1))
-    if target is not None and norm == "exact":
+    if observed is not None:
         order = order[::-1] + order  # the observation is strongest next to the output: go down, then up
     for _ in range(passes):
         for k in order:
             if deadline.expired():
                 report.stopped_early = True
                 break
-            if not _tighten_layer(network, lower, upper, bounds, k, (target, norm, band), report, deadline, engine):
+            if not _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline, engine):
                 report.infeasible = True
                 break
         if report.infeasible:
@@ -79,23 +83,29 @@ def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline:
     _, _, unstable = stability(bounds, k)
     if not unstable.any():
         return True
-    model, blocks = relaxation(network, lower, upper, bounds, *observed)
+    model, blocks = relaxation(network, lower, upper, bounds, observed)
     session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False))
+    retry = None
     cert = SafeLP.of(model)
     src = blocks[k]  # a_k = W_k (vars of block k) + b_k
     cols = np.arange(src.start, src.stop, dtype=np.int32)
     W, b = network.weights[k], network.biases[k]
     lo, hi = bounds[k]
     for i in np.flatnonzero(unstable):
+        row = W[i].toarray().ravel() if sp.issparse(W) else W[i]
         for sense in (1.0, -1.0):
             if deadline.expired():
                 report.stopped_early = True
                 return True
-            out = session.minimize(cols, sense * W[i])
+            out = session.minimize(cols, sense * row)
             report.lps += 1
             if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
                 return False
-            least = cert.bound_of(cols, sense * W[i], out)  # min sense * W_i v, proven
+            if out.status != Status.OPTIMAL:  # no proof either way: a looser tolerance may find the point
+                retry = retry or solver.session(model, SolverOptions(feasibility_tol=RETRY_TOL, presolve=False))
+                out = retry.minimize(cols, sense * row)
+                report.lps += 1
+            least = cert.bound_of(cols, sense * row, out)  # min sense * W_i v, proven
             if least is None:
                 continue
             if sense > 0:

@@ -5,20 +5,22 @@ a_i = sum_j W_ij h_j + b_i with a_i in [lo_i, hi_i], bounds each of its inputs,
 
     W_ij h_j  in  [lo_i - b_i, hi_i - b_i]  -  sum_{m != j} W_im [l_m, u_m],
 
-and h_j = relu(a_j) in [l_j, u_j] gives a_j <= u_j and, where l_j > 0, a_j >= l_j (a neuron whose
-output must be positive is active; one whose output must be 0 is inactive). Starting from the
-observation (the exact norm: the output pre-activations lie in the tolerance band around x; l1 /
-linf with an incumbent: within the incumbent's error of x) the constraints reach back to the
-latent box. Every evaluation is pushed outward by a rigorous bound on its rounding error, so no
-point that satisfies the constraints is ever cut off; an empty interval proves there is none.
+and h_j = act(a_j) in [l_j, u_j] bounds a_j by the activation's pre-image (relu: a_j <= u_j,
+and a_j >= l_j where l_j > 0: a neuron whose output must be positive is active, one whose output
+must be 0 is inactive). Starting from the observation (the exact norm: the output
+pre-activations lie in the observation's interval; l1 / linf with an incumbent: within the
+incumbent's error of x) the constraints reach back to the latent box. Every evaluation is pushed
+outward by a rigorous bound on its rounding error, so no point that satisfies the constraints is
+ever cut off; an empty interval proves there is none. Weights are read as their nonzero entries,
+so a sparse layer costs its nonzeros.
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])     # |z|, z in [-3, 3]
 >>> out = propagate_bounds(net, [(np.array([-3.0, -3.0]), np.array([3.0, 3.0])),
 ...                              (np.array([0.0]), np.array([6.0]))], np.array([-3.0]), np.array([3.0]),
 ...                         np.array([0.5]), np.array([0.5]))                      # observe |z| = 0.5
->>> [float(v) for v in out.z_upper], out.empty
-([0.5000000000000017], False)
+>>> [round(float(v), 9) for v in out.z_upper], out.empty     # just above 0.5: rounded outward
+([0.5], False)
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
-from .interval import Bounds, interval_step
-from .safe import UNIT, gamma
+from ..rounding import UNIT, gamma
+from .interval import Bounds, activation_range, interval_step
 
 PASSES = 3  # forward-backward sweeps at most
 PROGRESS = 1e-6  # relative shrink of some interval below which another sweep is not worth it
@@ -75,33 +78,29 @@ def _forward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> bo
         if np.any(lo > hi):
             return False
         bounds[k] = (lo, hi)
-        l, u = (np.maximum(lo, 0.0), np.maximum(hi, 0.0)) if network.applies_relu(k) else (lo, hi)
+        l, u = activation_range(network.activation(k), lo, hi)
     return True
 
 
 def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> bool:
     """From the output layer down to the latent box; False if some interval becomes empty."""
     for k in range(network.depth - 1, -1, -1):
-        if k > 0:
-            below = bounds[k - 1]
-            relu = network.applies_relu(k - 1)
-            l, u = (np.maximum(below[0], 0.0), np.maximum(below[1], 0.0)) if relu else below
-        else:
-            l, u = zl, zu
+        act = network.activation(k - 1) if k > 0 else None
+        l, u = activation_range(act, *bounds[k - 1]) if act is not None else (zl, zu)
         nl, nu = input_bounds(network.weights[k], network.biases[k], *bounds[k], l, u)
         l, u = np.maximum(l, nl), np.minimum(u, nu)
         if np.any(l > u):
             return False
-        if k == 0:
+        if act is None:
             zl[:], zu[:] = l, u
-        elif relu:  # h = relu(a): a <= u, and a >= l where l > 0
-            lo, hi = below
-            lo, hi = np.where(l > 0, np.maximum(lo, l), lo), np.minimum(hi, u)
-            if np.any(lo > hi):
-                return False
-            bounds[k - 1] = (lo, hi)
-        else:
-            bounds[k - 1] = (l, u)
+            continue
+        a_lo, a_hi = act.preimage(l, u)  # h = act(a) in [l, u]
+        pad = 4.0 * UNIT * (1.0 + np.abs(a_lo)), 4.0 * UNIT * (1.0 + np.abs(a_hi))
+        lo, hi = bounds[k - 1]
+        lo, hi = np.maximum(lo, a_lo - pad[0]), np.minimum(hi, a_hi + pad[1])
+        if np.any(lo > hi):
+            return False
+        bounds[k - 1] = (lo, hi)
     return True
 
 
@@ -110,20 +109,24 @@ def input_bounds(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on each input h_j implied by lo <= W h + b <= hi and h in [l, u] (see the module
     docstring), rounded outward; inputs that no row constrains keep [-inf, inf]."""
-    W = np.asarray(W.todense()) if hasattr(W, "todense") else np.asarray(W)
-    Wl, Wu = W * l[None, :], W * u[None, :]
-    cmax, cmin = np.maximum(Wl, Wu), np.minimum(Wl, Wu)
-    mag = np.abs(W) @ np.maximum(np.abs(l), np.abs(u)) + np.abs(b) + np.abs(lo) + np.abs(hi)
-    err = (gamma(W.shape[1]) * mag)[:, None]
-    top = (hi - b)[:, None] - cmin.sum(axis=1)[:, None] + cmin + err  # W_ij h_j <= top_ij
-    bottom = (lo - b)[:, None] - cmax.sum(axis=1)[:, None] + cmax - err  # W_ij h_j >= bottom_ij
-    with np.errstate(divide="ignore", invalid="ignore"):
-        a, c = bottom / W, top / W
-    pos, neg = W > 0, W < 0
-    low = np.where(pos, a, np.where(neg, c, -np.inf))
-    up = np.where(pos, c, np.where(neg, a, np.inf))
-    low = low - 2 * UNIT * np.abs(low)
-    up = up + 2 * UNIT * np.abs(up)
-    low = np.where(np.isnan(low), -np.inf, low)
-    up = np.where(np.isnan(up), np.inf, up)
-    return low.max(axis=0), up.min(axis=0)
+    coo = sp.coo_matrix(W)
+    i, j, w = coo.row, coo.col, coo.data
+    keep = w != 0
+    i, j, w = i[keep], j[keep], w[keep]
+    m, n = coo.shape
+    wl, wu = w * l[j], w * u[j]
+    cmax, cmin = np.maximum(wl, wu), np.minimum(wl, wu)
+    smax, smin = np.bincount(i, cmax, minlength=m), np.bincount(i, cmin, minlength=m)
+    reach = np.bincount(i, np.abs(w) * np.maximum(np.abs(l[j]), np.abs(u[j])), minlength=m)
+    err = (gamma(n) * (reach + np.abs(b) + np.abs(lo) + np.abs(hi)))[i]
+    with np.errstate(invalid="ignore"):
+        top = (hi - b - smin)[i] + cmin + err  # w h_j <= top
+        bottom = (lo - b - smax)[i] + cmax - err  # w h_j >= bottom
+        a, c = bottom / w, top / w
+    low, up = np.where(w > 0, a, c), np.where(w > 0, c, a)
+    low = np.where(np.isnan(low), -np.inf, low - 2 * UNIT * np.abs(low))
+    up = np.where(np.isnan(up), np.inf, up + 2 * UNIT * np.abs(up))
+    new_l, new_u = np.full(n, -np.inf), np.full(n, np.inf)
+    np.maximum.at(new_l, j, low)
+    np.minimum.at(new_u, j, up)
+    return new_l, new_u

@@ -26,17 +26,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
+from ..rounding import UNIT, gamma
 from ..solvers.matrix import MatrixModel
 from ..solvers.outcome import Outcome
 from ..status import Status
-
-UNIT = 2.0**-53  # unit roundoff of float64
-
-
-def gamma(k: int | np.ndarray) -> np.ndarray:
-    """gamma_k = k u / (1 - k u): the relative error bound of a float64 sum or dot product of k terms."""
-    k = np.asarray(k, dtype=np.float64) + 2.0  # +2: the final product and the bias
-    return k * UNIT / (1.0 - k * UNIT)
 
 
 def _usable(y: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray) -> np.ndarray:

@@ -1,7 +1,7 @@
 r"""milpinv's own branch and bound over the unstable neurons, every pruning certified.
 
 A node fixes the phase of some unstable neurons (active: a >= 0 and h = a; inactive: a <= 0 and
-h = 0). At each node:
+h = s a, s the slope below the kink: 0 for relu). At each node:
 
 1. **bounds**: the fixings, and the observation (exact norm) or the incumbent's error (l1 /
    linf), are propagated forward and backward through the network
@@ -16,7 +16,7 @@ h = 0). At each node:
    exact arithmetic, whatever HiGHS got wrong);
 4. **candidate**: the LP's z is judged by a float64 forward pass of the original network (an
    exact-norm pre-image ends the search; an l1 / linf residual may improve the incumbent);
-5. **branch**: among the free neurons whose LP point is off their ReLU (h > max(a, 0)), on one of
+5. **branch**: among the free neurons whose LP point is off their activation (h > max(a, s a)), on one of
    the layer nearest the output (there the observation bites hardest), the furthest off first,
    the side the LP leans to first (depth first).
 
@@ -39,8 +39,8 @@ from ..bounds.interval import Bounds
 from ..bounds.propagation import propagate_bounds
 from ..bounds.safe import SafeLP
 from ..deadline import Deadline
-from ..formulations.bigm import Formulation
-from ..formulations.blocks import loosen
+from ..formulations.bigm import Formulation, kink_constants
+from ..formulations.blocks import loosen, observation_interval
 from ..solvers.highs import HighsLP
 from ..solvers.outcome import SolverOptions
 from ..status import Status
@@ -62,10 +62,11 @@ class Neurons:
     neuron: np.ndarray
     d: np.ndarray  # binary column
     h: np.ndarray  # post-activation column
-    lo_row: np.ndarray  # h <= a - lo (1 - d)
-    hi_row: np.ndarray  # h <= hi d
+    lo_row: np.ndarray  # h <= a - c_lo (1 - d)
+    hi_row: np.ndarray  # h <= s a + c_hi d
     ge_row: np.ndarray  # h >= a
     bias: np.ndarray
+    slope: np.ndarray  # the activation's slope below 0 (relu 0, leaky_relu s)
     lo_pos: np.ndarray  # position of the d coefficient of lo_row in the CSC data
     hi_pos: np.ndarray
 
@@ -259,7 +260,7 @@ class BranchAndBound:
         nb = self.neurons
         h = x[nb.h[free]]
         a = h - self.ge[free] @ x + nb.bias[free]  # ge row: h - W prev >= b, so a = h - activity + b
-        violation = h - np.maximum(a, 0.0)
+        violation = h - np.maximum(a, nb.slope[free] * a)
         if violation.max() <= VIOLATION_TOL:  # the LP point is a point of the network on this node
             return self._leaf(lower, found)
         deepest = nb.layer_of[free][violation > VIOLATION_TOL].max()  # the layer nearest the output first
@@ -322,8 +323,7 @@ class BranchAndBound:
         if not np.isfinite(incumbent):
             return np.full(m, -np.inf), np.full(m, np.inf)
         x = np.asarray(self.form.target, dtype=np.float64)
-        lo, hi = loosen(x - incumbent, x + incumbent, np.abs(x) + incumbent)
-        return (np.where(lo > 0, lo, -np.inf) if self.net.relu_output else lo), hi
+        return observation_interval(self.net.activation(self.net.depth - 1), x, incumbent)
 
     def _load(self, node: Node) -> None:
         """Put the node into the LP (and into the data the certificates read)."""
@@ -339,17 +339,18 @@ class BranchAndBound:
         self.lp.set_col_bounds(nb.d, d_lo, d_hi)
         self.lp.set_col_bounds(nb.h, data.col_lower[nb.h], h_hi)
         self.lp.set_col_bounds(self.z_cols, node.z_lower, node.z_upper)
-        changed = np.flatnonzero((self.coef[0] != lo) | (self.coef[1] != hi))
+        c_lo, c_hi = kink_constants(lo, hi, nb.slope)
+        changed = np.flatnonzero((self.coef[0] != c_lo) | (self.coef[1] != c_hi))
         if changed.size:
-            low, bias = lo[changed], nb.bias[changed]
+            low, high, bias = c_lo[changed], c_hi[changed], nb.bias[changed]
             data.set_entries(nb.lo_pos[changed], -low)
-            data.set_entries(nb.hi_pos[changed], -hi[changed])
+            data.set_entries(nb.hi_pos[changed], -high)
             rows = nb.lo_row[changed]
             data.row_upper[rows] = loosen(bias, bias - low, np.abs(bias) + np.abs(low))[1]
             self.lp.set_coefficients(rows, nb.d[changed], -low)
-            self.lp.set_coefficients(nb.hi_row[changed], nb.d[changed], -hi[changed])
+            self.lp.set_coefficients(nb.hi_row[changed], nb.d[changed], -high)
             self.lp.set_row_bounds(rows, data.row_lower[rows], data.row_upper[rows])
-            self.coef[0][changed], self.coef[1][changed] = low, hi[changed]
+            self.coef[0][changed], self.coef[1][changed] = low, high
 
 
 def search(
@@ -370,7 +371,7 @@ def search(
 def _neurons(form: Formulation, data: SafeLP) -> Neurons:
     """Index every binary of ``form`` (layers in order; the output layer last, under l1 / linf)."""
     rows = form.model.row_blocks
-    parts: dict[str, list] = {k: [] for k in ("neuron", "d", "h", "lo_row", "hi_row", "ge_row", "bias")}
+    parts: dict[str, list] = {k: [] for k in ("neuron", "d", "h", "lo_row", "hi_row", "ge_row", "bias", "slope")}
     layers, start = [], 0
     for k, lv in enumerate(form.layers):
         if lv.d is None:
@@ -386,7 +387,8 @@ def _neurons(form: Formulation, data: SafeLP) -> Neurons:
         for key, block in (("lo_row", "bigm_lo"), ("hi_row", "bigm_hi"), ("ge_row", "ge")):
             parts[key].append(np.arange(rows[f"{block}{name}"].start, rows[f"{block}{name}"].stop))
         parts["bias"].append(form.network.biases[k][lv.unstable])
-    kinds = {k: float if k == "bias" else int for k in parts}
+        parts["slope"].append(np.full(n, lv.slope))
+    kinds = {k: float if k in ("bias", "slope") else int for k in parts}
     cat = {k: np.concatenate(v).astype(kinds[k]) if v else np.zeros(0, kinds[k]) for k, v in parts.items()}
     lo_pos = np.array([data.position(r, c) for r, c in zip(cat["lo_row"], cat["d"])], dtype=int)
     hi_pos = np.array([data.position(r, c) for r, c in zip(cat["hi_row"], cat["d"])], dtype=int)
@@ -401,6 +403,7 @@ def _neurons(form: Formulation, data: SafeLP) -> Neurons:
         cat["hi_row"],
         cat["ge_row"],
         cat["bias"],
+        cat["slope"],
         lo_pos,
         hi_pos,
     )

@@ -20,9 +20,10 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from ..bounds.safe import gamma
+from ..bounds.interval import activation_range
 from ..formulations.bigm import Formulation
 from ..formulations.blocks import Bounds
+from ..rounding import gamma
 
 MIN_VIOLATION = 1e-6  # relative to the row's scale: a smaller violation is not worth a row
 
@@ -38,8 +39,8 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
     for k, lv in enumerate(form.layers):
         if k == net.depth - 1:
             break  # the output layer's binaries (l1 / linf) have envelope rows instead
-        if lv.d is not None:
-            W = np.asarray(net.weights[k])[np.ix_(lv.unstable, prev_kept)]
+        if lv.d is not None and lv.slope == 0.0:  # relu neurons (the hull above is a relu's)
+            W = sp.csr_matrix(net.weights[k])[lv.unstable][:, prev_kept].toarray()
             pos = {int(i): j for j, i in enumerate(lv.kept)}
             h_cols = np.array([lv.h.start + pos[int(i)] for i in lv.unstable])
             d_cols = np.arange(lv.d.start, lv.d.stop)
@@ -51,7 +52,7 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
                 rhs.append(right)
         lo, hi = bounds[k]
         prev, prev_kept = lv.h, lv.kept
-        L, U = np.maximum(lo[lv.kept], 0.0), np.maximum(hi[lv.kept], 0.0)
+        L, U = activation_range(net.activation(k), lo[lv.kept], hi[lv.kept])
     return _matrix(rows, model.num_vars), np.asarray(rhs, dtype=float)
 
 

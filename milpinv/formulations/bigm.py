@@ -1,22 +1,29 @@
-r"""The exact big-M formulation of ReLU inversion, for any depth, in matrix form.
+r"""The exact big-M formulation of inversion, for any depth, in matrix form.
 
-Variables: the latent z in the box [l_z, u_z]; for every hidden layer k the post-activations
-h_k of the neurons that can be active; a binary d_{k,i} for every *unstable* hidden neuron. With
-pre-activation a_{k,i} = W_k[i] h_{k-1} + b_k[i] and sound bounds lo <= a_{k,i} <= hi:
+Variables: the latent z in the box [l_z, u_z]; for every hidden layer k the post-activations h_k
+of the neurons that can be nonzero; a binary d_{k,i} for every *unstable* hidden neuron. With
+pre-activation a_{k,i} = W_k[i] h_{k-1} + b_k[i], sound bounds lo <= a_{k,i} <= hi and the
+activation max(a, s a) (relu: s = 0; leaky_relu: 0 < s < 1):
 
-    hi <= 0 (always inactive):  h_{k,i} = 0            -> no variable, its column is dropped
-    lo >= 0 (always active):    h_{k,i} = a_{k,i}      -> one equality, no binary
-    lo < 0 < hi (unstable):     h_{k,i} >= a_{k,i},  h_{k,i} >= 0,
-                                h_{k,i} <= a_{k,i} - lo (1 - d_{k,i}),
-                                h_{k,i} <= hi d_{k,i},   d_{k,i} in {0, 1}
+    hi <= 0 (always inactive):  h = s a            (relu: h = 0, no variable, the column is dropped;
+                                                    the row a <= 0 stays, see below)
+    lo >= 0 (always active):    h = a              -> one equality, no binary
+    lo < 0 < hi (unstable):     h >= a,  h >= s a,
+                                h <= a - c_lo (1 - d),     c_lo <= (1 - s) lo
+                                h <= s a + c_hi d,         c_hi >= (1 - s) hi,     d in {0, 1}
+
+(c_lo and c_hi are (1 - s) lo and (1 - s) hi rounded outward; for relu they are lo and hi.)
+Bounds propagated back from the observation hold on the pre-images, not on the whole box, so a
+stable neuron keeps the row of its side (a <= 0; a >= 0 is h = a with h >= 0): then every point of
+the model is a point of the network, not only every pre-image a point of the model.
 
 Output layer a_L = W_L h_{L-1} + b_L, target x:
 
-    norm exact, relu output:    a_{L,i} = x_i if x_i > 0,  a_{L,i} <= 0 if x_i = 0   (no binary:
-                                the observation fixes the output pattern)
-    norm exact, linear output:  a_L = x
+    norm exact:                 a_L in the observation's interval (:mod:`.blocks`): no binary, the
+                                observation fixes the output pattern, whatever the activation
     norm l1 / linf:             e_i >= |y_i - x_i|;  minimise sum_i e_i (l1)  or  t >= e_i (linf),
-                                with y = a_L for a linear output, and for a relu output:
+                                with y = a_L for a linear output, y = act(a_L) by the rows above for
+                                leaky_relu, and for a relu output:
         x_i <= 0:               e_i >= a_i - x_i,  e_i >= -x_i   (|relu(a) - x| = max(a, 0) - x is
                                 convex: exact without a binary)
         x_i > 0, lo >= 0:       y_i = a_i;            x_i > 0, hi <= 0:  y_i = 0
@@ -34,7 +41,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from ..activation import Activation
+from ..errors import InputError
 from ..network import ReluNetwork
+from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
 
@@ -43,10 +53,11 @@ from .blocks import Bounds, error_epigraph, loosen, observation_interval, observ
 class LayerVars:
     """Which neurons of a layer have a variable (``kept``) and which of those have a binary."""
 
-    kept: np.ndarray  # indices of neurons with an h variable (active or unstable)
+    kept: np.ndarray  # indices of neurons with an h variable
     unstable: np.ndarray  # indices (into the layer) of neurons with a binary
     h: slice
     d: slice | None
+    slope: float = 0.0  # the activation's slope below 0 (relu 0, leaky_relu s)
 
 
 @dataclass
@@ -55,7 +66,7 @@ class Formulation:
     model: MatrixModel
     norm: str
     bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
-    observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' band
+    observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' interval
     target: np.ndarray | None = None
     layers: list[LayerVars] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
@@ -72,13 +83,11 @@ class Formulation:
         pre = self.network.pre_activations(z)
         for k, lv in enumerate(self.layers):
             a = pre[k]
-            h = np.maximum(a, 0.0) if self.network.applies_relu(k) else a
-            v[lv.h] = h[lv.kept]
+            v[lv.h] = self.network.activation(k)(a)[lv.kept]
             if lv.d is not None:
                 v[lv.d] = (a[lv.unstable] > 0).astype(float)
         if self.norm != "exact" and target is not None:
-            y = self.network.forward(z)
-            err = np.abs(y - target)
+            err = np.abs(self.network.forward(z) - target)
             if "e" in m.blocks:
                 v[m.blocks["e"]] = err
             if "t" in m.blocks:
@@ -89,30 +98,72 @@ class Formulation:
         return {**self.model.stats(), **self.counts}
 
 
-def _relu_block(mb: ModelBuilder, name: str, prev: slice, W, b, lo, hi, active, unstable) -> LayerVars:
-    """Variables and rows of one relu layer whose inputs are the variables ``prev``."""
-    kept = np.flatnonzero(active | unstable)
-    h = mb.add_vars(f"h{name}", kept.size, 0.0, np.maximum(hi[kept], 0.0))
+def kink_constants(lo: np.ndarray, hi: np.ndarray, slope: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(c_lo, c_hi) of the module docstring: (1 - s) lo rounded down, (1 - s) hi rounded up (per
+    neuron when ``slope`` is an array; exactly lo and hi where s = 0)."""
+    kinked = np.asarray(slope) != 0.0
+    c_lo, c_hi = (1.0 - slope) * lo, (1.0 - slope) * hi
+    return c_lo - kinked * 2 * UNIT * np.abs(c_lo), c_hi + kinked * 2 * UNIT * np.abs(c_hi)
+
+
+def _kinked_block(
+    mb: ModelBuilder,
+    name: str,
+    prev: slice,
+    W,
+    b,
+    lo,
+    hi,
+    act: Activation,
+    unstable: np.ndarray,
+    only: np.ndarray | None = None,
+) -> LayerVars:
+    """Variables and rows of one relu / leaky_relu layer whose inputs are the variables ``prev``
+    (``only``: the neurons to model, the others are left out)."""
+    s = act.low_slope
+    only = np.ones(unstable.shape, bool) if only is None else only
+    unstable = unstable & only
+    inactive = (hi <= 0) & ~unstable & only
+    active = ~inactive & ~unstable & only
+    kept = np.flatnonzero(active | unstable | (inactive if s > 0 else False))
+    h_lo = np.where(unstable | inactive, s * lo, lo)
+    h = mb.add_vars(
+        f"h{name}",
+        kept.size,
+        np.minimum(h_lo[kept] - 2 * UNIT * np.abs(h_lo[kept]), 0.0) if s > 0 else 0.0,
+        np.maximum(hi[kept], 0.0),
+    )
     pos = {int(i): j for j, i in enumerate(kept)}
     Wk = sp.csr_matrix(W)
-    act = np.flatnonzero(active)
+    reach = abs(Wk) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev))) + np.abs(b)
+    for rows, factor, label in ((np.flatnonzero(active), 1.0, "act"), (np.flatnonzero(inactive), s, "inact")):
+        if rows.size and factor > 0:  # h = factor a, loosened by the rounding of factor W (none for 1)
+            err = 0.0 if factor == 1.0 else 4 * UNIT * factor * reach[rows]
+            mb.add_rows(
+                f"{label}{name}",
+                [(h, selector(rows, kept.size, pos)), (prev, -factor * Wk[rows])],
+                factor * b[rows] - err,
+                factor * b[rows] + err,
+            )
+    off = np.flatnonzero(inactive) if s == 0 else np.zeros(0, int)
+    if off.size:  # a <= 0: bounds propagated back from the observation hold on pre-images only
+        mb.add_rows(f"off{name}", [(prev, Wk[off])], -np.inf, -b[off])
     unst = np.flatnonzero(unstable)
-    if act.size:
-        mb.add_rows(f"act{name}", [(h, selector(act, kept.size, pos)), (prev, -Wk[act])], b[act], b[act])
     d = None
     if unst.size:
         sel = selector(unst, kept.size, pos)
         d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
+        c_lo, c_hi = kink_constants(lo[unst], hi[unst], s)
         mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
-        rhs = loosen(b[unst], b[unst] - lo[unst], np.abs(b[unst]) + np.abs(lo[unst]))[1]
+        rhs = loosen(b[unst], b[unst] - c_lo, np.abs(b[unst]) + np.abs(c_lo))[1]
+        mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
+        err = 4 * UNIT * s * reach[unst]
         mb.add_rows(
-            f"bigm_lo{name}",
-            [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(lo[unst]))],  # h <= a - lo(1-d)
-            -np.inf,
-            rhs,
-        )
-        mb.add_rows(f"bigm_hi{name}", [(h, sel), (d, -sp.diags(hi[unst]))], -np.inf, 0.0)  # h <= hi d
-    return LayerVars(kept, unst, h, d)
+            f"bigm_hi{name}", [(h, sel), (prev, -s * Wk[unst]), (d, -sp.diags(c_hi))], -np.inf, s * b[unst] + err
+        )  # h <= s a + c_hi d
+        if s > 0:
+            mb.add_rows(f"ge2{name}", [(h, sel), (prev, -s * Wk[unst])], s * b[unst] - err, np.inf)  # h >= s a
+    return LayerVars(kept, unst, h, d, s)
 
 
 def build_formulation(
@@ -124,31 +175,39 @@ def build_formulation(
     bounds: Bounds,
     band: float | np.ndarray = 0.0,
     envelope: bool = True,
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> Formulation:
-    """The big-M model of the module docstring from precomputed sound ``bounds``; the exact norm
-    observes x within ``band`` (per output row, or one number). ``envelope=False`` leaves out the
-    envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
+    """The big-M model of the module docstring from precomputed sound ``bounds``.
+
+    The exact norm observes x within ``band`` (per output row, or one number) through the output
+    activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
+    out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
+    if norm != "exact" and network.activation(network.depth - 1).smooth:
+        raise InputError(
+            f"the big-M model measures l1 / linf on a piecewise-linear output, not "
+            f"{network.output_activation}: model the pre-activations (see milpinv.methods.milp)"
+        )
     mb = ModelBuilder(f"milpinv-{norm}")
     prev = mb.add_vars("z", network.input_dim, lower, upper)
     prev_kept = np.arange(network.input_dim)
     layers: list[LayerVars] = []
     counts = {"stable_active": 0, "stable_inactive": 0, "unstable": 0}
     for k in range(network.depth - 1):
-        W, b = network.weights[k][:, prev_kept], network.biases[k]
+        W, b = sp.csr_matrix(network.weights[k])[:, prev_kept], network.biases[k]
         active, inactive, unstable = stability(bounds, k)
         counts["stable_active"] += int(active.sum())
         counts["stable_inactive"] += int(inactive.sum())
         counts["unstable"] += int(unstable.sum())
-        lv = _relu_block(mb, str(k), prev, W, b, *bounds[k], active, unstable)
+        lv = _kinked_block(mb, str(k), prev, W, b, *bounds[k], network.activation(k), unstable)
         layers.append(lv)
         prev, prev_kept = lv.h, lv.kept
-    W, b = sp.csr_matrix(network.weights[-1][:, prev_kept]), network.biases[-1]
+    W, b = sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1]
     x = np.asarray(target, float)
     if norm == "exact":
-        observation_rows(mb, prev, W, b, x, network.relu_output, band)
+        observed = observed or observation_interval(network.activation(network.depth - 1), x, band)
+        observation_rows(mb, prev, W, b, *observed)
     else:
         _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
-    observed = observation_interval(x, network.relu_output, band) if norm == "exact" else None
     return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
 
 
@@ -168,21 +227,30 @@ def _output_error(
     """The l1 / linf error rows of the module docstring."""
     lo, hi = bounds[-1]
     m = x.shape[0]
-    if not network.relu_output:
+    act = network.activation(network.depth - 1)
+    if act.kind == "linear":
         emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         error_epigraph(mb, [(prev, W)], b, x, norm, upper=emax)
         return
-    active, inactive, unstable = stability(bounds, network.depth - 1)
+    y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
+    emax = np.maximum(y_hi - x, x - y_lo)
+    _, _, unstable = stability(bounds, network.depth - 1)
+    if act.kind == "leaky_relu":
+        counts["output_unstable"] = int(unstable.sum())
+        lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, unstable)
+        layers.append(lv)
+        error_epigraph(mb, [(lv.h, selector(lv.kept, m).T.tocsr())], np.zeros(m), x, norm, upper=emax)
+        return
+    active, inactive, _ = stability(bounds, network.depth - 1)
     convex = x <= 0  # |relu(a) - x| = max(a, 0) - x: linear rows, no binary
     binary = unstable & ~convex
     counts["output_unstable"] = int(binary.sum())
-    lv = _relu_block(mb, "out", prev, W.toarray(), b, lo, hi, np.zeros(m, bool), binary)
+    lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, binary, only=binary)
     layers.append(lv)
     linear = (active | convex) & ~inactive  # y (or its convex upper side) is the pre-activation a
     rows_a = sp.diags(linear.astype(float)) @ W
     terms = [(prev, rows_a), (lv.h, selector(lv.kept, m).T.tocsr())]
     const = np.where(linear, b, 0.0)
-    emax = np.maximum(np.maximum(hi, 0.0) - x, x - np.maximum(lo, 0.0))
     e = error_epigraph(mb, terms, const, x, norm, lower=np.maximum(-x, 0.0), upper=emax, two_sided=~convex)
     if envelope and binary.any():
         _envelope_rows(mb, prev, e, W, b, x, lo, binary, norm)

@@ -3,13 +3,15 @@ r"""Constraint blocks shared by every model, each written once.
 **Stability** of a neuron from sound bounds lo <= a <= hi on its pre-activation: always active
 (lo >= 0), always inactive (hi <= 0), otherwise unstable.
 
-**Observation rows** for output pre-activations a = W v + b observed through a relu as x (the
-exact norm; no binary is needed, the observation fixes the output pattern), within a band (the
-tolerance of :mod:`milpinv.tolerance`, 0 on the lattice): |relu(a_i) - x_i| <= band, that is
+**Observation rows** for output pre-activations a = W v + b observed through the output
+activation as x (the exact norm; no binary is needed, the observation fixes the output pattern),
+within a band (the tolerance of :mod:`milpinv.tolerance`, 0 on the lattice):
+|act(a_i) - x_i| <= band, that is a_i in the pre-image of [x_i - band, x_i + band]. For a relu
 
-    x_i - band <= a_i <= x_i + band   where x_i > band,        a_i <= x_i + band   elsewhere.
+    x_i - band <= a_i <= x_i + band   where x_i > band,        a_i <= x_i + band   elsewhere;
 
-For a linear output every row is the two-sided one.
+for a linear output every row is the two-sided one, for leaky_relu, tanh and sigmoid (increasing,
+one to one) the interval is mapped through the inverse (a side beyond the range is open).
 
 **Error epigraph** for y = sum(terms) + const against x (l1 / linf):
 
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from ..activation import Activation
 from ..solvers.matrix import ModelBuilder
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
@@ -51,32 +54,34 @@ def stability(bounds: Bounds, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return active, inactive, ~(active | inactive)
 
 
-def observed_active(x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0) -> np.ndarray:
-    """Rows whose observation is an equality: x_i > band under a relu, every row otherwise."""
-    return x > band if relu else np.ones(x.shape[0], dtype=bool)
-
-
 def observation_interval(
-    x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0, b: np.ndarray | float = 0.0
+    act: Activation, x: np.ndarray, band: float | np.ndarray = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The interval the observation allows for each output pre-activation minus ``b`` (the rows of
-    the module docstring: [x - band, x + band], or (-inf, x + band] where x <= band)."""
+    """The interval each output pre-activation may take when act(a) is observed as x within
+    ``band`` (the module docstring), rounded outward: the pre-image of [x - band, x + band]."""
     band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
-    b = np.broadcast_to(np.asarray(b, dtype=np.float64), x.shape)
-    lo, hi = loosen(x - b - band, x - b + band, np.abs(x) + np.abs(b) + band)
-    return np.where(observed_active(x, relu, band), lo, -np.inf), hi
+    if act.kind in ("relu", "linear") and not band.any():  # the pre-image of a point: exact, nothing rounds
+        return act.preimage(x, x)
+    low, high = loosen(x - band, x + band, np.abs(x) + band)
+    lo, hi = act.preimage(low, high)
+    return loosen(
+        lo, hi, 4.0 * (np.where(np.isfinite(lo), np.abs(lo), 0.0) + np.where(np.isfinite(hi), np.abs(hi), 0.0))
+    )
 
 
-def observation_rows(
-    mb: ModelBuilder, cols: slice, W, b: np.ndarray, x: np.ndarray, relu: bool, band: float | np.ndarray = 0.0
-) -> None:
-    """The observation rows of the module docstring over the variables ``cols``."""
-    lo, hi = observation_interval(x, relu, band, b)
-    eq, le = np.flatnonzero(np.isfinite(lo)), np.flatnonzero(~np.isfinite(lo))
-    if eq.size:
-        mb.add_rows("obs_eq", [(cols, W[eq])], lo[eq], hi[eq])
-    if le.size:
-        mb.add_rows("obs_le", [(cols, W[le])], -np.inf, hi[le])
+def interval_rows(mb: ModelBuilder, name: str, cols: slice, W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Rows lo <= W v + b <= hi over the variables ``cols`` (a side at infinity is left out, a row
+    with neither is not written)."""
+    finite = lambda v: np.where(np.isfinite(v), np.abs(v), 0.0)  # noqa: E731
+    low, high = loosen(lo - b, hi - b, finite(lo) + finite(hi) + np.abs(b))
+    keep = np.flatnonzero(np.isfinite(lo) | np.isfinite(hi))
+    if keep.size:
+        mb.add_rows(name, [(cols, W[keep])], low[keep], high[keep])
+
+
+def observation_rows(mb: ModelBuilder, cols: slice, W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """The observation rows of the module docstring: the output pre-activations in their interval."""
+    interval_rows(mb, "obs", cols, W, b, lo, hi)
 
 
 def error_epigraph(

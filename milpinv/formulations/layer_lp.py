@@ -22,11 +22,11 @@ from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import error_epigraph, observation_rows
 
 
-def exact_layer_lp(W, b, y, relu: bool, lower, upper, band: float = 0.0) -> MatrixModel:
-    """The exact single-layer LP (a feasibility model: zero objective)."""
+def exact_layer_lp(W, b, lo: np.ndarray, hi: np.ndarray, lower, upper) -> MatrixModel:
+    """The exact single-layer LP: lo <= W h + b <= hi (a feasibility model: zero objective)."""
     mb = ModelBuilder("layer")
     h = mb.add_vars("h", W.shape[1], lower, upper)
-    observation_rows(mb, h, W, b, y, relu, band)
+    observation_rows(mb, h, W, b, lo, hi)
     return mb.build()
 
 

@@ -1,13 +1,18 @@
-r"""Linear pieces of a ReLU network: fix every relu's activation pattern and G is affine.
+r"""Linear pieces of a piecewise-linear network: fix every kink's side and G is affine.
 
-For a pattern (one boolean mask per relu layer), every pre-activation is affine in z,
-a_k = P_k z + q_k, and the piece is the polyhedron
+For a pattern (one boolean mask per layer: pre-activation > 0), every pre-activation is affine in
+z, a_k = P_k z + q_k, and the piece is the polyhedron
 
     P_k[i] z + q_k[i] >= 0  (neuron i of layer k active),   <= 0  (inactive),   lower <= z <= upper,
 
-on which G(z) = M z + c. Optimising ||M z + c - x|| over a piece is one LP
-(:func:`piece_model`); with the exact norm the output layer is observed as in
-:func:`~milpinv.formulations.blocks.observation_rows` instead.
+on which G(z) = M z + c (an inactive neuron passes s a_k: s = 0 for relu, its slope for
+leaky_relu). Over a piece one LP optimises:
+
+* ``exact``: the observation's interval on the output pre-activations
+  (:func:`~milpinv.formulations.blocks.observation_rows`): a feasibility model;
+* ``gap``: min t with the output pre-activations within t of that interval (the nearest point of
+  the piece to the observation, what a polish walks by; t <= 0 is inside it);
+* ``l1`` / ``linf``: min ||M z + c - x||.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import numpy as np
 
 from ..network import ReluNetwork
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import error_epigraph, observation_rows
+from .blocks import error_epigraph, loosen, observation_interval, observation_rows
+
+NORMS = ("exact", "gap", "l1", "linf")
 
 
 def pattern_of(network: ReluNetwork, z: np.ndarray) -> list[np.ndarray]:
-    """The activation pattern (pre-activation > 0) of z for every layer (linear output: all True)."""
+    """The activation pattern (pre-activation > 0) of z for every layer (all True where no kink)."""
     pre = network.pre_activations(z)
-    return [a > 0 if network.applies_relu(k) else np.ones(a.shape[0], bool) for k, a in enumerate(pre)]
+    return [a > 0 if network.activation(k).kinked else np.ones(a.shape[0], bool) for k, a in enumerate(pre)]
 
 
 def affine_maps(network: ReluNetwork, pattern: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -30,10 +37,11 @@ def affine_maps(network: ReluNetwork, pattern: list[np.ndarray]) -> list[tuple[n
     P, q = np.eye(network.input_dim), np.zeros(network.input_dim)
     maps = []
     for k, (W, b) in enumerate(zip(network.weights, network.biases)):
-        Pk, qk = W @ P, W @ q + b
+        Pk, qk = np.asarray(W @ P), W @ q + b
         maps.append((Pk, qk))
-        mask = pattern[k] if network.applies_relu(k) else np.ones(W.shape[0], bool)
-        P, q = Pk * mask[:, None], qk * mask
+        act = network.activation(k)
+        slope = np.where(pattern[k], 1.0, act.low_slope) if act.kinked else np.ones(qk.shape[0])
+        P, q = Pk * slope[:, None], qk * slope
     return maps
 
 
@@ -45,17 +53,19 @@ def piece_model(
     lower: np.ndarray,
     upper: np.ndarray,
     slack: float = 0.0,
+    band: float | np.ndarray = 0.0,
 ) -> MatrixModel:
-    """The LP over one piece: exact (G(z) = x) or minimising the l1/linf error.
+    """The LP over one piece for ``norm`` in :data:`NORMS` (see the module docstring).
 
-    ``slack`` loosens the pattern inequalities by that much (never used for proofs). With the
-    exact norm the output layer's pattern is the observation's (x > 0), whatever ``pattern`` says."""
+    ``slack`` loosens the pattern inequalities by that much (never used for proofs). ``exact`` and
+    ``gap`` observe x within ``band`` through the output activation (the output layer's pattern is
+    then the observation's, whatever ``pattern`` says); l1 / linf need a piecewise-linear output."""
     maps = affine_maps(network, pattern)
     mb = ModelBuilder("piece")
     z = mb.add_vars("z", network.input_dim, lower, upper)
-    observed = norm == "exact"
+    observed = norm in ("exact", "gap")
     for k, (P, q) in enumerate(maps):
-        if not network.applies_relu(k) or (observed and k == network.depth - 1):
+        if not network.activation(k).kinked or (observed and k == network.depth - 1):
             continue
         on = pattern[k]
         if on.any():
@@ -63,9 +73,23 @@ def piece_model(
         if (~on).any():
             mb.add_rows(f"off{k}", [(z, P[~on])], -np.inf, -q[~on] + slack)
     P, q = maps[-1]
+    act = network.activation(network.depth - 1)
     if observed:
-        observation_rows(mb, z, P, q, target, network.relu_output)
+        lo, hi = observation_interval(act, np.asarray(target, float), band)
+        (observation_rows if norm == "exact" else _gap_rows)(mb, z, P, q, lo, hi)
     else:
-        out_mask = pattern[-1] if network.relu_output else np.ones(P.shape[0], bool)
-        error_epigraph(mb, [(z, P * out_mask[:, None])], q * out_mask, target, norm)
+        slope = np.where(pattern[-1], 1.0, act.low_slope) if act.kinked else np.ones(P.shape[0])
+        error_epigraph(mb, [(z, P * slope[:, None])], q * slope, target, norm)
     return mb.build()
+
+
+def _gap_rows(mb: ModelBuilder, z: slice, P: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
+    """lo - t <= P z + q <= hi + t, minimise t."""
+    t = mb.add_vars("t", 1, -np.inf, np.inf, cost=1.0)
+    ones = np.ones((P.shape[0], 1))
+    for side, bound in ((1.0, hi), (-1.0, lo)):  # side (P z + q - bound) <= t
+        rows = np.flatnonzero(np.isfinite(bound))
+        if rows.size:
+            rhs = side * (bound[rows] - q[rows])
+            rhs = loosen(rhs, rhs, np.abs(bound[rows]) + np.abs(q[rows]))[1]
+            mb.add_rows("gap_hi" if side > 0 else "gap_lo", [(z, side * P[rows]), (t, -ones[rows])], -np.inf, rhs)

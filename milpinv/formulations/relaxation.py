@@ -1,12 +1,13 @@
 r"""The triangle LP relaxation of the hidden layers, with the observation rows of the exact norm.
 
-Every unstable hidden neuron (lo < 0 < hi) is replaced by its triangle
+Every unstable hidden neuron (lo < 0 < hi) of activation max(a, s a) (relu: s = 0) is replaced by
+the convex hull of its graph on [lo, hi], a triangle:
 
-    h >= 0,   h >= a,   h <= hi (a - lo) / (hi - lo),
+    h >= s a,   h >= a,   h <= s lo + (hi - s lo) (a - lo) / (hi - lo),
 
-stable ones by h = a (active) or h = 0 (inactive). With a target and the exact norm the output
-rows of :func:`~milpinv.formulations.blocks.observation_rows` are added: they shrink the bounds
-of the layers below (:mod:`milpinv.bounds.obbt`).
+stable ones by h = a (active) or h = s a (inactive). With the exact norm the output rows of
+:func:`~milpinv.formulations.blocks.observation_rows` are added: they shrink the bounds of the
+layers below (:mod:`milpinv.bounds.obbt`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 
+from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, loosen, observation_rows, stability
 
@@ -24,33 +27,56 @@ def relaxation(
     lower: np.ndarray,
     upper: np.ndarray,
     bounds: Bounds,
-    target=None,
-    norm: str = "exact",
-    band: float | np.ndarray = 0.0,
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[MatrixModel, list[slice]]:
-    """The relaxation model and the variable block of each layer's input (z, h_0, h_1, ...)."""
+    """The relaxation model and the variable block of each layer's input (z, h_0, h_1, ...);
+    ``observed``: the exact norm's interval on the output pre-activations."""
     mb = ModelBuilder("relaxation")
     prev = mb.add_vars("z", network.input_dim, lower, upper)
     blocks = [prev]
     for k in range(network.depth - 1):
-        W, b = network.weights[k], network.biases[k]
-        lo, hi = bounds[k]
-        active, inactive, unstable = stability(bounds, k)
-        h = mb.add_vars(f"h{k}", W.shape[0], 0.0, np.where(inactive, 0.0, np.maximum(hi, 0.0)))
-        eye = np.eye(W.shape[0])
-        if active.any():  # h = a
-            mb.add_rows(f"act{k}", [(h, eye[active]), (prev, -W[active])], b[active], b[active])
-        if unstable.any():
-            idx = np.flatnonzero(unstable)
-            mb.add_rows(f"ge{k}", [(h, eye[idx]), (prev, -W[idx])], b[idx], np.inf)  # h >= a
-            s = hi[idx] / (hi[idx] - lo[idx])  # h <= s (a - lo), pushed outward by its rounding error
-            reach = np.abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
-            rhs = loosen(s, s * (b[idx] - lo[idx]), 2.0 * s * (reach + np.abs(b[idx]) + np.abs(lo[idx])))[1]
-            mb.add_rows(f"tri{k}", [(h, eye[idx]), (prev, -s[:, None] * W[idx])], -np.inf, rhs)
-        prev = h
-        blocks.append(h)
-    if target is not None and norm == "exact":
-        observation_rows(
-            mb, prev, network.weights[-1], network.biases[-1], np.asarray(target, float), network.relu_output, band
+        prev = _relaxed_layer(
+            mb,
+            k,
+            prev,
+            sp.csr_matrix(network.weights[k]),
+            network.biases[k],
+            *bounds[k],
+            network.activation(k).low_slope,
         )
+        blocks.append(prev)
+    if observed is not None:
+        observation_rows(mb, prev, sp.csr_matrix(network.weights[-1]), network.biases[-1], *observed)
     return mb.build(), blocks
+
+
+def _relaxed_layer(
+    mb: ModelBuilder, k: int, prev: slice, W: sp.csr_matrix, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, s: float
+) -> slice:
+    """One kinked layer (slope s below 0): stable neurons exactly, unstable ones by their triangle."""
+    bounds = [(lo, hi)]
+    active, inactive, unstable = stability(bounds, 0)
+    h_lo = np.where(active, lo, s * lo)
+    h = mb.add_vars(
+        f"h{k}", W.shape[0], h_lo - 2 * UNIT * np.abs(h_lo), np.where(inactive, s * hi, np.maximum(hi, 0.0))
+    )
+    eye = sp.identity(W.shape[0], format="csr")
+    reach = abs(W) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev))) + np.abs(b)
+    for rows, factor in ((np.flatnonzero(active), 1.0), (np.flatnonzero(inactive), s)):
+        if rows.size and factor > 0:  # h = factor a (loosened by the rounding of factor W)
+            err = 0.0 if factor == 1.0 else 4 * UNIT * factor * reach[rows]
+            mb.add_rows(
+                f"act{k}", [(h, eye[rows]), (prev, -factor * W[rows])], factor * b[rows] - err, factor * b[rows] + err
+            )
+    idx = np.flatnonzero(unstable)
+    if idx.size:
+        mb.add_rows(f"ge{k}", [(h, eye[idx]), (prev, -W[idx])], b[idx], np.inf)  # h >= a
+        if s > 0:
+            mb.add_rows(
+                f"ge2{k}", [(h, eye[idx]), (prev, -s * W[idx])], s * b[idx] - 4 * UNIT * s * reach[idx], np.inf
+            )  # h >= s a
+        c = (hi[idx] - s * lo[idx]) / (hi[idx] - lo[idx])  # the chord: h <= c a + (s - c) lo
+        rhs = c * b[idx] + (s - c) * lo[idx]
+        rhs = loosen(rhs, rhs, 2.0 * c * (reach[idx] + np.abs(lo[idx])) + 2.0 * np.abs(s * lo[idx]))[1]
+        mb.add_rows(f"tri{k}", [(h, eye[idx]), (prev, -sp.diags(c) @ W[idx])], -np.inf, rhs)
+    return h

@@ -240,8 +240,12 @@ def _onnx_gemm(g, node, attrs, where, state, chain) -> None:
 ONNX_MAX_BYTES = 2**31 - 2**24  # protobuf's 2 GB message limit, less room for the graph itself
 
 
-def write_onnx(weights, biases, relu_output: bool, path: str | Path, dtype: str = "float64", opset: int = 17) -> None:
-    """Write layers as an ONNX graph ``z -> Gemm -> Relu -> ... -> x`` (input (batch, n_0)).
+ACTIVATION_NODES = {"relu": "Relu", "leaky_relu": "LeakyRelu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "float64", opset: int = 17) -> None:
+    """Write layers as an ONNX graph ``z -> Gemm -> Relu -> ... -> x`` (input (batch, n_0)); a
+    sparse layer is written dense; ``activations``: one name per layer (:mod:`milpinv.activation`).
 
     ``dtype="float64"`` keeps the weights exact; ``"float32"`` for runtimes without double kernels.
     """
@@ -250,6 +254,7 @@ def write_onnx(weights, biases, relu_output: bool, path: str | Path, dtype: str 
 
     if dtype not in ("float64", "float32"):
         raise InputError(f"dtype: expected float64 or float32, got {dtype!r}")
+    weights = [w.toarray() if hasattr(w, "toarray") else np.asarray(w) for w in weights]
     arrays = tuple(weights) + tuple(biases)
     size = sum(a.size for a in arrays) * np.dtype(dtype).itemsize
     if size > ONNX_MAX_BYTES:
@@ -262,13 +267,16 @@ def write_onnx(weights, biases, relu_output: bool, path: str | Path, dtype: str 
     for k, (w, b) in enumerate(zip(weights, biases)):
         inits += [numpy_helper.from_array(w.astype(dtype), f"W{k}"), numpy_helper.from_array(b.astype(dtype), f"b{k}")]
         last = k == depth - 1
-        relu = not last or relu_output
-        out = "x" if last and not relu else f"a{k}"
+        kind, _, slope = str(activations[k]).partition(":")
+        out = "x" if last and kind == "linear" else f"a{k}"
         nodes.append(helper.make_node("Gemm", [h, f"W{k}", f"b{k}"], [out], name=f"gemm{k}", transB=1))
         h = out
-        if relu:
+        if kind != "linear":
             h = "x" if last else f"h{k}"
-            nodes.append(helper.make_node("Relu", [out], [h], name=f"relu{k}"))
+            node = helper.make_node(ACTIVATION_NODES[kind], [out], [h], name=f"{kind}{k}")
+            if kind == "leaky_relu":
+                node.attribute.append(helper.make_attribute("alpha", float(slope)))
+            nodes.append(node)
     graph = helper.make_graph(
         nodes,
         "milpinv_relu_network",

@@ -29,7 +29,7 @@ def _torch_array(tensor) -> np.ndarray:
     return tensor.detach().to(device="cpu", dtype=torch.float64).numpy().copy()
 
 
-def read_torch(module) -> Layers:
+def read_torch(module, input_shape=None) -> Layers:
     """Convert ``torch.nn.Sequential`` of Linear / ReLU layers (or one ``nn.Linear``) to float64."""
     try:
         import torch.nn as nn

@@ -10,9 +10,11 @@ import numpy as np
 
 from ..bounds.interval import interval_bounds
 from ..bounds.obbt import tighten_bounds
+from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation, build_formulation
+from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
 from ..solvers import Solver
 
@@ -33,29 +35,38 @@ def build_model(
     lattice: bool = False,
     lp_solver: str | Solver = "highs",
     band: float | np.ndarray = 0.0,
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Formulation, dict]:
     """Bounds then the big-M model; returns the formulation and bound statistics.
 
-    ``bounds="lp"``: OBBT (a relaxation proven infeasible gives ``info["infeasible"] = True``).
+    ``bounds``: ``interval`` (interval arithmetic, and with the exact norm propagation back from the
+    observation, :mod:`milpinv.bounds.propagation`) or ``lp`` (then OBBT too). Bounds that prove the
+    observation unreachable give ``info["infeasible"] = True`` (the proof is rigorous).
     ``lattice``: the model is solved over integer points only (CP-SAT on an integer network), so
     bounds are rounded to the integers that integer pre-activations can reach. ``band``: the exact
-    norm's tolerance band (0: the exact pre-image)."""
+    norm's tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
+    pre-activations, given."""
     if bounds not in BOUND_MODES:
         raise InputError(f"bounds: expected one of {BOUND_MODES}, got {bounds!r}")
     t0 = time.perf_counter()
+    x = np.asarray(target, dtype=np.float64)
+    if norm == "exact" and observed is None:
+        observed = observation_interval(network.activation(network.depth - 1), x, band)
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": bounds, "infeasible": False}
-    if bounds == "lp":
+    if observed is not None:
+        p = propagate_bounds(network, b, lower, upper, *observed)
+        b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
+    if bounds == "lp" and not info["infeasible"]:
         left = None if deadline is None else deadline.remaining()
         budget = Deadline(None if left is None else OBBT_SHARE * left)
-        b, report = tighten_bounds(
-            network, lower, upper, b, target, norm, passes=obbt_passes, deadline=budget, solver=lp_solver, band=band
-        )
+        b, report = tighten_bounds(network, lower, upper, b, observed, obbt_passes, budget, lp_solver)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
     if lattice:
         b = [(np.ceil(lo), np.floor(hi)) for lo, hi in b]
+        lower, upper = np.ceil(lower), np.floor(upper)
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, target, norm, lower, upper, b, band, envelope=not lattice)
+    form = build_formulation(network, x, norm, lower, upper, b, envelope=not lattice, observed=observed)
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ..deadline import Deadline
 from ..errors import InputError
+from ..network import affine
 from ..result import InversionResult
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
@@ -16,18 +17,15 @@ from ..tolerance import Acceptance, tolerance
 
 def loss_and_grad(network, Z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per-row ||G(z) - x||^2 and its gradient for a batch Z of shape (R, n0)."""
-    hs, masks = [Z], []
-    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
-        a = hs[-1] @ W.T + b
-        mask = a > 0 if network.applies_relu(k) else None
-        masks.append(mask)
-        hs.append(a * mask if mask is not None else a)
-    r = hs[-1] - x
+    h, slopes = Z, []
+    for W, b, act in zip(network.weights, network.biases, network.activations):
+        a = affine(W, b, h)
+        slopes.append(act.derivative(a))
+        h = act(a)
+    r = h - x
     g = 2.0 * r
     for k in reversed(range(network.depth)):
-        if masks[k] is not None:
-            g = g * masks[k]
-        g = g @ network.weights[k]
+        g = np.asarray((network.weights[k].T @ (g * slopes[k]).T).T)
     return np.sum(r * r, axis=1), g
 
 

@@ -59,7 +59,7 @@ def heuristic(
             restarts=RESTARTS,
         )
         if found.status != Status.OPTIMAL and found.z is not None:
-            z = polish(network, target, found.z, "linf", lower, upper, rounds=WALK)
+            z = polish(network, target, found.z, "exact", lower, upper, rounds=WALK)
             found = check_result(
                 InversionResult(Status.OPTIMAL, z, "gd", norm, objective=0.0, solver=found.solver),
                 network,
@@ -132,11 +132,11 @@ def flip_search(
 
 
 def _closest_to_kinks(network, z: np.ndarray) -> list[tuple[int, int]]:
-    """(layer, neuron) of every ReLU, the smallest |pre-activation| (relative to its row) first."""
+    """(layer, neuron) of every kinked neuron, the smallest |pre-activation| (relative to its row) first."""
     scored = []
     for k, a in enumerate(network.pre_activations(z)):
-        if not network.applies_relu(k):
+        if not network.activation(k).kinked:
             continue
-        scale = np.abs(network.weights[k]).sum(axis=1) + 1e-300
+        scale = np.asarray(abs(network.weights[k]).sum(axis=1)).ravel() + 1e-300
         scored += [(float(abs(a[i]) / scale[i]), k, i) for i in range(a.shape[0])]
     return [(k, i) for _, k, i in sorted(scored)]

@@ -1,8 +1,10 @@
 """Layer-by-layer inversion (Lei et al. 2019, Section 3.2): invert the last layer first, then
 the one before, each by the single-layer LP of :mod:`milpinv.methods.lp`.
 
-Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0;
-the first layer's input is constrained to the latent box. For random expanding networks each
+Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0
+(leaky_relu outputs are any real); the first layer's input is constrained to the latent box. A
+leaky_relu, tanh or sigmoid layer is one to one: its pre-activation is read off by the inverse,
+and the layer is a linear system. For random expanding networks each
 layer's active rows have full column rank with high probability, the pre-image of every layer is
 a single point, and the answer is exact. Otherwise a layer may have many pre-images and the one
 the LP picks need not be reachable from below: layer-wise then *fails* and says which layer, and
@@ -22,7 +24,9 @@ import time
 
 import numpy as np
 
+from ..activation import Activation
 from ..deadline import Deadline
+from ..errors import InputError
 from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
@@ -53,16 +57,21 @@ def invert_layerwise(
     bound = None
     for k in reversed(range(network.depth)):
         W, b = network.weights[k], network.biases[k]
-        relu = network.applies_relu(k)
-        lo, hi = (lower, upper) if k == 0 else (np.zeros(W.shape[1]), np.full(W.shape[1], np.inf))
+        act = network.activation(k)
+        lo, hi = (lower, upper) if k == 0 else _input_range(network.activation(k - 1), W.shape[1])
         t0 = time.perf_counter()
         if norm == "exact" and k == network.depth - 1:
-            sol = solve_output_layer(W, b, y, relu, lo, hi, accept, deadline.remaining(), solver=engine)
+            sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
         elif norm == "exact":
-            band = INTERMEDIATE_TOL * max(1.0, float(np.max(y)))
-            sol = solve_layer_exact(W, b, y, relu, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
+            band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
+            sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
+        elif act.kind in ("relu", "linear"):
+            sol = solve_layer_noisy(W, b, y, act.kind == "relu", norm, lo, hi, deadline.remaining(), solver=engine)
         else:
-            sol = solve_layer_noisy(W, b, y, relu, norm, lo, hi, deadline.remaining(), solver=engine)
+            raise InputError(
+                f"method layerwise: the l1 / linf LPs read relu and linear layers, not {act} (layer "
+                f"{k}); use method milp or gd"
+            )
         layers.append(
             {
                 "layer": k,
@@ -90,6 +99,11 @@ def invert_layerwise(
         )
     z = polish(network, target, y, norm, lower, upper, solver=engine)
     return InversionResult(Status.FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
+
+
+def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Where a layer's inputs live: the previous activation's range (relu: h >= 0)."""
+    return np.full(n, 0.0 if act.kind == "relu" else -np.inf), np.full(n, np.inf)
 
 
 def _uniqueness_note(layers: list[dict]) -> str:

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.sparse as sp
 
+from ..activation import Activation
 from ..bounds.safe import SafeLP
 from ..errors import InputError
-from ..formulations.blocks import observed_active
+from ..formulations.blocks import observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
@@ -39,6 +41,7 @@ from ..tolerance import Acceptance, residual_norm, tolerance
 from .polish import polish
 
 MAX_TAU_ROUNDS = 8
+FAST_PATH_MAX = 4000  # widest layer solved by dense least squares before trying the LP
 
 
 @dataclass
@@ -54,41 +57,46 @@ class LayerSolution:
     info: dict = field(default_factory=dict)
 
 
-def _fast_path(W, b, y, relu, lower, upper, tol, band: float = 0.0) -> np.ndarray | None:
-    """Least squares on full-column-rank active rows, accepted only if every constraint verifies."""
-    active = observed_active(y, relu, band)
-    inactive = ~active
-    A = W[active]
-    if A.shape[0] < A.shape[1]:
+def _dense(W) -> np.ndarray:
+    return np.asarray(W.todense()) if sp.issparse(W) else np.asarray(W)
+
+
+def _fast_path(W, b, lo, hi, lower, upper, tol) -> np.ndarray | None:
+    """Least squares on the full-column-rank rows whose interval is bounded (to its midpoint),
+    accepted only if every constraint verifies within ``tol``."""
+    rows = np.isfinite(lo) & np.isfinite(hi)
+    if rows.sum() < W.shape[1] or W.shape[1] > FAST_PATH_MAX:
         return None
+    A = _dense(W[np.flatnonzero(rows)])
     q, r = np.linalg.qr(A)
     diag = np.abs(np.diag(r))
     if diag.size == 0 or diag.min() <= 1e-10 * max(1.0, diag.max()):
         return None
-    h = sla.solve_triangular(r, q.T @ (y[active] - b[active]))
-    ok = (
-        np.all(np.abs(A @ h + b[active] - y[active]) <= tol)
-        and np.all(W[inactive] @ h + b[inactive] <= tol)
-        and np.all(h >= lower - tol)
-        and np.all(h <= upper + tol)
-    )
+    h = sla.solve_triangular(r, q.T @ (0.5 * (lo[rows] + hi[rows]) - b[rows]))
+    a = W @ h + b
+    ok = bool(np.all(a >= lo - tol) and np.all(a <= hi + tol) and np.all(h >= lower - tol) and np.all(h <= upper + tol))
     return np.clip(h, lower, upper) if ok else None
 
 
-def preimage_dimension(W, b, y, relu, lower, upper, tol: float = 1e-7, solver: str | Solver = "highs") -> int:
-    """Dimension of the exact single-layer pre-image (assumed non-empty).
+def preimage_dimension(W, b, lo, hi, lower, upper, tol: float = 1e-7, solver: str | Solver = "highs") -> int:
+    """Dimension of the exact single-layer pre-image {lo <= W h + b <= hi} (assumed non-empty; the
+    rows bounded on both sides are its equalities, as with the exact observation).
 
-    Equality rows are the active rows plus the implicit equalities: inequality rows (and box
-    sides) that no point of the pre-image satisfies strictly, found by one LP per candidate."""
-    active = observed_active(y, relu)
-    inactive = ~active
+    Equality rows are those plus the implicit equalities: one-sided rows (and box sides) that no
+    point of the pre-image satisfies strictly, found by one LP per candidate."""
+    W = _dense(W)
+    active = np.isfinite(lo) & np.isfinite(hi)
+    one_sided = ~active & np.isfinite(hi)
     n = W.shape[1]
-    G = np.vstack([W[inactive], np.eye(n), -np.eye(n)])
-    g = np.concatenate([-b[inactive], upper, -lower])
+    G = np.vstack([W[one_sided], np.eye(n), -np.eye(n)])
+    g = np.concatenate([hi[one_sided] - b[one_sided], upper, -lower])
     finite = np.isfinite(g)
     G, g = G[finite], g[finite]
     engine = get_solver(solver)
-    tight = [i for i in range(G.shape[0]) if not _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, engine)]
+    target = 0.5 * (lo + hi)
+    tight = [
+        i for i in range(G.shape[0]) if not _can_be_strict(W, b, target, active, G, g, i, lower, upper, tol, engine)
+    ]
     E = np.vstack([W[active]] + [G[tight]]) if (active.any() or tight) else np.zeros((0, n))
     rank = int(np.linalg.matrix_rank(E, tol=1e-9 * max(1.0, np.abs(E).max(initial=0.0)))) if E.size else 0
     return n - rank
@@ -104,7 +112,7 @@ def solve_layer_exact(
     W,
     b,
     y,
-    relu: bool,
+    act: Activation,
     lower,
     upper,
     time_limit=None,
@@ -113,30 +121,31 @@ def solve_layer_exact(
     band: float = 0.0,
     solver: str | Solver = "highs",
 ) -> LayerSolution:
-    """Find h in [lower, upper] with relu(W h + b) within ``band`` of y (or W h + b): fast path, else
-    the LP, whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
+    """Find h in [lower, upper] with act(W h + b) within ``band`` of y: fast path, else the LP,
+    whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
     (otherwise the status is ``failed``).
 
     ``band``: the tolerance band of the output layer (:mod:`milpinv.tolerance`), or for an
     intermediate layer, whose y is itself a float solve, the band within which y is matched."""
-    h = _fast_path(W, b, y, relu, lower, upper, tol, band)
+    lo, hi = observation_interval(act, np.asarray(y, float), band)
+    h = _fast_path(W, b, lo, hi, lower, upper, tol)
     if h is not None:
         return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
     engine = get_solver(solver)
-    model = exact_layer_lp(W, b, y, relu, lower, upper, band)
+    model = exact_layer_lp(W, b, lo, hi, lower, upper)
     out = engine.solve(model, SolverOptions(time_limit=time_limit, presolve=False))
     if out.status == Status.INFEASIBLE and not SafeLP.of(model).infeasible(out.ray):
         info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
         return LayerSolution(Status.FAILED, None, how="lp", info=info)
-    if out.status != Status.OPTIMAL:
+    if out.status != Status.OPTIMAL or out.x is None:
         return LayerSolution(out.status, None, how="lp", info=out.details())
-    sol = LayerSolution(Status.OPTIMAL, out.x, how="lp", info=out.details())
-    active = observed_active(y, relu, band)
-    rank = np.linalg.matrix_rank(W[active]) if active.any() else 0
+    sol = LayerSolution(Status.OPTIMAL, out.x[: W.shape[1]], how="lp", info=out.details())
+    active = np.flatnonzero(np.isfinite(lo) & np.isfinite(hi))
+    rank = np.linalg.matrix_rank(_dense(W[active])) if active.size else 0
     if rank == W.shape[1]:
         sol.unique, sol.dimension = True, 0
     elif need_dimension:
-        sol.dimension = preimage_dimension(W, b, y, relu, lower, upper, tol, engine)
+        sol.dimension = preimage_dimension(W, b, lo, hi, lower, upper, tol, engine)
         sol.unique = sol.dimension == 0
     else:
         sol.unique = False  # rank-deficient equalities: unique only through implicit equalities
@@ -147,7 +156,7 @@ def solve_output_layer(
     W,
     b,
     y,
-    relu: bool,
+    act: Activation,
     lower,
     upper,
     accept: Acceptance,
@@ -159,14 +168,14 @@ def solve_output_layer(
     and only where it is empty the tolerance band, whose emptiness is the proof of infeasibility."""
     tol = max(accept.tol, 1e-12)
     sol = solve_layer_exact(
-        W, b, y, relu, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
+        W, b, y, act, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
     )
     if sol.status == Status.INFEASIBLE and accept.tol > 0:
         sol = solve_layer_exact(
             W,
             b,
             y,
-            relu,
+            act,
             lower,
             upper,
             time_limit,
@@ -241,11 +250,11 @@ def invert_single_layer(
             f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
         )
     W, b = network.weights[0], network.biases[0]
-    relu = network.relu_output
+    act = network.activation(0)
     if norm == "exact":
         accept = accept or Acceptance(tolerance(target))
         sol = solve_output_layer(
-            W, b, target, relu, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver
+            W, b, target, act, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver
         )
         status: Status = (
             sol.status if sol.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.TIME_LIMIT) else Status.FAILED
@@ -261,7 +270,9 @@ def invert_single_layer(
         if status == Status.FAILED:
             res.message = f"LP solver status {sol.status}"
         return res
-    sol = solve_layer_noisy(W, b, target, relu, norm, lower, upper, time_limit, solver=lp_solver)
+    if act.kind not in ("relu", "linear"):
+        raise InputError(f"method lp: the l1 / linf LP reads relu and linear layers, not {act}; use method milp or gd")
+    sol = solve_layer_noisy(W, b, target, act.kind == "relu", norm, lower, upper, time_limit, solver=lp_solver)
     if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
         return InversionResult(
             Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..activation import LINEAR
 from ..deadline import Deadline
 from ..errors import InputError
+from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
@@ -67,6 +69,26 @@ def invert_milp(
     :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
     ``heuristic`` / ``peeling``: the stages of the same names."""
     x = np.asarray(target, float)
+    if norm != "exact" and network.activation(network.depth - 1).smooth:
+        inner, y = pre_activation_problem(network, x)
+        found = invert_milp(
+            inner,
+            y,
+            norm=norm,
+            lower=lower,
+            upper=upper,
+            time_limit=time_limit,
+            solver=solver,
+            bounds=bounds,
+            obbt_passes=obbt_passes,
+            threads=threads,
+            mip_gap=mip_gap,
+            warm_start=warm_start,
+            heuristic=heuristic,
+            peeling=peeling,
+            verbose=verbose,
+        )
+        return measured_on_outputs(found, network)
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
@@ -78,6 +100,30 @@ def invert_milp(
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
     return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start)
+
+
+def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
+    """A tanh / sigmoid output under l1 / linf: the network up to its output pre-activations, and
+    the target's pre-activation act^-1(x) (x clipped into the open range)."""
+    act = network.activation(network.depth - 1)
+    inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
+    return inner, act.inverse(x)
+
+
+def measured_on_outputs(found: InversionResult, network: ReluNetwork) -> InversionResult:
+    """The pre-activation problem's answer as an answer to the output's: its optimum is not the
+    output's (act is not piecewise linear), so a proof becomes ``feasible``; the residual is then
+    measured on the outputs, by :func:`milpinv.invert`'s forward pass."""
+    act = network.output_activation
+    found.solver.update(pre_activation_objective=found.objective, pre_activation_bound=found.bound)
+    if found.status == Status.OPTIMAL:
+        found.status = Status.FEASIBLE
+    found.objective = found.bound = found.gap = None
+    found.note(
+        f"{found.norm} measured on the output pre-activations against {act}^-1(x): the {act} output has "
+        "no exact piecewise-linear model; its residual is the forward pass's"
+    )
+    return found
 
 
 def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
@@ -109,14 +155,23 @@ def heuristic_stage(problem: Problem, engine: Engine) -> InversionResult:
     return found
 
 
+def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
+    """The exact norm's interval on the output pre-activations: act(a) within the acceptance band
+    of x (None for l1 / linf)."""
+    if problem.norm != "exact":
+        return None
+    net = problem.network
+    return observation_interval(net.activation(net.depth - 1), problem.target, problem.accept.tol)
+
+
 def solve_stages(
     problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start
 ) -> InversionResult:
     """Rescale, bounds, build, solve and certify the (possibly peeled) model."""
     sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
-    scaled = rescale(sub.network, sub.target, sub.norm) if not engine.lattice else None
+    observed = observed_interval(sub)
+    scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
     net, x = (scaled.network, scaled.target) if scaled is not None else (sub.network, sub.target)
-    band = problem.accept.tol * (scaled.row_scale if scaled is not None else 1.0)
     form, info = build_model(
         net,
         x,
@@ -128,7 +183,7 @@ def solve_stages(
         deadline=engine.deadline,
         lattice=engine.lattice,
         lp_solver=engine.lp_solver,
-        band=band,
+        observed=scaled.observed if scaled is not None else observed,
     )
     engine.details = {
         "engine": engine.name,

@@ -26,7 +26,7 @@ class Peeled:
 def peel(network: ReluNetwork, target, norm: str) -> Peeled:
     """The exact presolve of the module docstring (the exact norm only)."""
     peeled, y = 0, np.asarray(target, float)
-    if norm != "exact":
+    if norm != "exact" or any(a.kind not in ("relu", "linear") for a in network.activations):
         return Peeled(network, y, 0)
     while network.depth > 1:
         k = network.depth - 1
@@ -36,7 +36,7 @@ def peel(network: ReluNetwork, target, norm: str) -> Peeled:
             W,
             b,
             y,
-            network.applies_relu(k),
+            network.activation(k),
             np.zeros(W.shape[1]),
             np.full(W.shape[1], np.inf),
             tol=band,
@@ -45,6 +45,6 @@ def peel(network: ReluNetwork, target, norm: str) -> Peeled:
         if sol.status != Status.OPTIMAL or sol.how != "lstsq" or sol.h is None:
             break
         y = np.where(sol.h > band, sol.h, 0.0)
-        network = ReluNetwork(network.weights[:k], network.biases[:k], "relu")
+        network = ReluNetwork(network.weights[:k], network.biases[:k], activations=network.activations[:k])
         peeled += 1
     return Peeled(network, y, peeled)

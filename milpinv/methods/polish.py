@@ -1,8 +1,9 @@
 """Polish: walk from a z to the best point of its linear piece, re-read the pattern there and
 repeat; the residual never increases (:func:`~milpinv.formulations.pieces.piece_model`, one LP
-a step, in linf for the exact norm). The MILP, layer-wise noisy inversion and the heuristic use
-it. A polish never fails: a model the LP solver refuses (numbers beyond its range) ends the walk
-where it stands."""
+a step; for the exact norm the point of the piece nearest x in linf, or nearest the observed
+interval in the output pre-activations for a tanh / sigmoid output).
+The MILP, layer-wise noisy inversion and the heuristic use it. A polish never fails: a model the
+LP solver refuses (numbers beyond its range) ends the walk where it stands."""
 
 from __future__ import annotations
 
@@ -28,12 +29,14 @@ def polish(
 ) -> np.ndarray:
     """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
     engine = get_solver(solver)
-    measure = "linf" if norm == "exact" else norm  # the exact norm: the point of the piece nearest x
+    measure = "linf" if norm == "exact" else norm
+    smooth = network.activation(network.depth - 1).smooth  # a tanh / sigmoid output: no linf model of the output
+    model_norm = "gap" if norm == "exact" and smooth else measure  # the piece's point nearest the observation
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
         try:
-            model = piece_model(network, pattern_of(network, best), target, measure, lower, upper)
+            model = piece_model(network, pattern_of(network, best), target, model_norm, lower, upper)
             out = engine.solve(model, SolverOptions())
         except SolverError:
             break

@@ -1,20 +1,21 @@
 r"""Exact rescaling before a model is built: the solvers see moderate numbers, the pre-image set
 is unchanged.
 
-A ReLU is positively homogeneous, relu(s a) = s relu(a) for s > 0. So each hidden neuron's row
-(weights and bias) may be multiplied by s_i if the next layer's column i is divided by s_i: the
-network computes the same function. Every s_i is a power of two, so both products are exact in
-float64 (barring overflow and underflow, which is refused). With the exact norm the output rows
-are scaled too, with their target entries and their tolerance band (|s r| <= s tol); with l1 /
-linf they are not (their errors are what is summed or maximised).
+relu and leaky_relu are positively homogeneous, act(s a) = s act(a) for s > 0. So each hidden
+neuron's row (weights and bias) may be multiplied by s_i if the next layer's column i is divided by
+s_i: the network computes the same function. Every s_i is a power of two, so both products are
+exact in float64 (barring overflow and underflow, which is refused). With the exact norm the
+output rows are scaled too, with the interval their pre-activations are observed in (the network
+returned then ends in its output pre-activations: a linear output); with l1 / linf they are not
+(their errors are what is summed or maximised).
 
 s_i is chosen so that the largest magnitude of row i (weights and bias) lies in [1/2, 1).
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[300.0, -4.0]], [[0.001]]], [[1.0], [0.0]])   # G(z) = relu(0.001 relu(300 z1 - 4 z2 + 1))
->>> r = rescale(net, np.array([2.0]), "exact")
->>> r.network.weights[0].tolist(), r.network.weights[1].tolist(), r.row_scale.tolist()
-([[0.5859375, -0.0078125]], [[0.512]], [1.0])
+>>> r = rescale(net, np.array([2.0]), (np.array([1.5]), np.array([2.5])))
+>>> r.network.weights[0].tolist(), r.network.weights[1].tolist(), r.observed
+([[0.5859375, -0.0078125]], [[0.512]], (array([1.5]), array([2.5])))
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.sparse as sp
 
+from ..activation import LINEAR
 from ..errors import InputError
+from ..formulations.blocks import loosen
 from ..network import ReluNetwork
 
 
@@ -31,7 +35,7 @@ from ..network import ReluNetwork
 class Rescaled:
     network: ReluNetwork
     target: np.ndarray
-    row_scale: np.ndarray  # the exact norm's output rows were multiplied by these (ones otherwise)
+    observed: tuple[np.ndarray, np.ndarray] | None  # the exact norm's output interval, scaled with its rows
     scales: tuple[np.ndarray, ...] = ()  # every layer's row factors
 
     def report(self) -> dict:
@@ -46,26 +50,43 @@ def power_of_two_scale(magnitude: np.ndarray) -> np.ndarray:
     return np.where(magnitude > 0, np.ldexp(1.0, -e), 1.0)
 
 
-def rescale(network: ReluNetwork, target: np.ndarray, norm: str) -> Rescaled:
-    """The rescaled network and target of the module docstring."""
-    weights = [np.array(w, dtype=np.float64) for w in network.weights]
+def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray, np.ndarray] | None) -> Rescaled:
+    """The rescaled network of the module docstring; ``observed``: the exact norm's interval on the
+    output pre-activations (None for l1 / linf: the output rows stay as they are)."""
+    weights = [sp.csr_matrix(w) if sp.issparse(w) else np.array(w, dtype=np.float64) for w in network.weights]
     biases = [np.array(b, dtype=np.float64) for b in network.biases]
-    x = np.array(target, dtype=np.float64)
     used = []
     last = network.depth - 1
-    for k in range(network.depth):
-        if k == last and norm != "exact":
-            break
-        mag = np.maximum(np.abs(weights[k]).max(axis=1), np.abs(biases[k]))
-        s = power_of_two_scale(mag)
-        weights[k] *= s[:, None]
-        biases[k] *= s
+    for k in range(network.depth if observed is not None else last):
+        s = power_of_two_scale(np.maximum(_row_max(weights[k]), np.abs(biases[k])))
+        weights[k] = _scale_rows(weights[k], s)
+        biases[k] = biases[k] * s
         used.append(s)
         if k < last:
-            weights[k + 1] /= s[None, :]
-        else:
-            x = x * s
-    if not all(np.all(np.isfinite(a)) for a in weights + biases + [x]):
+            weights[k + 1] = _scale_columns(weights[k + 1], 1.0 / s)
+    if observed is not None:  # exact unless it underflows: loosen covers that
+        observed = loosen(observed[0] * used[-1], observed[1] * used[-1], np.zeros(network.output_dim))
+    if not all(np.all(np.isfinite(v)) for v in [w.data if sp.issparse(w) else w for w in weights] + biases):
         raise InputError("network: rescaling overflows float64 (weights spanning more than 2^1000)")
-    row_scale = used[-1] if norm == "exact" else np.ones(network.output_dim)
-    return Rescaled(ReluNetwork(weights, biases, network.output_activation), x, row_scale, tuple(used))
+    acts = network.activations[:-1] + ((LINEAR,) if observed is not None else network.activations[-1:])
+    return Rescaled(ReluNetwork(weights, biases, activations=acts), np.asarray(target, float), observed, tuple(used))
+
+
+def _row_max(w) -> np.ndarray:
+    if sp.issparse(w):
+        return np.asarray(abs(w).max(axis=1).todense()).ravel()
+    return np.abs(w).max(axis=1)
+
+
+def _scale_rows(w, s: np.ndarray):
+    """diag(s) w, exactly (powers of two)."""
+    if sp.issparse(w):
+        return sp.csr_matrix(sp.diags(s) @ w)
+    return w * s[:, None]
+
+
+def _scale_columns(w, s: np.ndarray):
+    """w diag(s), exactly (powers of two)."""
+    if sp.issparse(w):
+        return sp.csr_matrix(w @ sp.diags(s))
+    return w * s[None, :]
