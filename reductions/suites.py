@@ -10,13 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
+
+from milpinv.errors import InputError
+from milpinv.experiments.answers import Witness, register_witness
 from milpinv.experiments.suites import Entry
+from milpinv.instance import Instance
 
 from .base import Reduction
 from .generators import random_ksat, random_subsetsum
 from .oracles import ORACLE_NAMES, oracle
 from .problems import problem_kind
-from .registry import get_reduction
+from .registry import get_reduction, reduction_from_meta
 
 SAT_RATIOS = (2.0, 3.0, 4.0, 4.26, 5.0, 6.0, 7.0)
 THRESHOLD = 4.26  # the satisfiability threshold of random 3-SAT
@@ -30,6 +35,26 @@ def reduced_entry(problem, reduction: Reduction, name: str, params: dict, **extr
     known = "feasible" if answer is not None else "infeasible"
     inst.meta["known_answer"] = known
     return name, inst, {**extra, "known_answer": known, "params": params, "oracle": ORACLE_NAMES[problem_kind(problem)]}
+
+
+@register_witness("reductions")
+def oracle_witness(inst: Instance) -> Witness:
+    """The oracle's answer on the source problem recorded in the instance (which must reduce to
+    exactly this instance), a solution mapped forward to a latent z."""
+    reduction, problem = reduction_from_meta(inst.meta)
+    if not same_instance(reduction.reduce(problem), inst):
+        raise InputError("instance: its recorded source problem does not reduce to it")
+    solution = oracle(problem)
+    source = ORACLE_NAMES[problem_kind(problem)]
+    if solution is None:
+        return Witness("infeasible", None, source)
+    return Witness("feasible", reduction.forward(problem, solution), source)
+
+
+def same_instance(a: Instance, b: Instance) -> bool:
+    """The same weights, biases, target and box."""
+    arrays = [(x.network.weights + x.network.biases + (x.target, x.lower, x.upper)) for x in (a, b)]
+    return len(arrays[0]) == len(arrays[1]) and all(np.array_equal(u, v) for u, v in zip(*arrays))
 
 
 def sat(ns=(5, 10, 15), ratios=SAT_RATIOS, seeds=(0, 1), growth_ns=(20, 25, 30)) -> Iterator[Entry]:

@@ -1,17 +1,31 @@
-"""milpinv export: write an instance's MILP as MPS or LP, for any solver (through Pyomo)."""
+"""milpinv export: write an instance's MILP as MPS or LP, for any solver (through Pyomo), or the
+instance as a VNN-COMP query (an ONNX network and a VNN-LIB property), for neural-network verifiers."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..errors import InputError
+from ..experiments.queries import ball_radius, instance_outputs, query_comments
 from ..instance import NORMS, Instance
+from ..interop.vnnlib import write_vnnlib
 from ..methods.build import BOUND_MODES, build_model
 from ..solvers.pyomo import FORMATS, export_model
+from .args import nonneg_float
+
+VNNLIB = "vnnlib"
 
 
 def register(sub) -> None:
-    p = sub.add_parser("export", help="write the MILP of an instance as an MPS or LP file")
+    p = sub.add_parser("export", help="write the MILP of an instance as an MPS or LP file, or a VNN-LIB query")
     p.add_argument("instance", help="instance .npz")
-    p.add_argument("--format", choices=FORMATS, default=None, help="default: from the --out extension")
-    p.add_argument("--out", required=True, help="output file (.mps or .lp)")
+    p.add_argument(
+        "--format",
+        choices=FORMATS + (VNNLIB,),
+        default=None,
+        help="default: from the --out extension; vnnlib writes OUT/network.onnx and OUT/property.vnnlib",
+    )
+    p.add_argument("--out", required=True, help="output file (.mps or .lp), or a folder with --format vnnlib")
     p.add_argument("--norm", choices=NORMS, default="exact")
     p.add_argument(
         "--bounds",
@@ -19,11 +33,21 @@ def register(sub) -> None:
         default="interval",
         help="big-M bounds: interval arithmetic or LP-based tightening",
     )
+    p.add_argument(
+        "--radius",
+        type=nonneg_float,
+        default=None,
+        help="vnnlib with --norm linf: the ball |Y - x| <= R (default: the planted noise's linf norm + tolerance)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     inst = Instance.load(args.instance)
+    if args.format == VNNLIB:
+        return export_query(inst, args)
+    if args.radius is not None:
+        raise InputError("--radius: only with --format vnnlib")
     form, info = build_model(
         inst.network, inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
     )
@@ -34,4 +58,17 @@ def run(args) -> int:
     print(
         f"wrote {args.out} ({st['vars']} variables, {st['binaries']} binaries, {st['rows']} rows, {st['nnz']} nonzeros)"
     )
+    return 0
+
+
+def export_query(inst: Instance, args) -> int:
+    """OUT/network.onnx (float64 weights) and OUT/property.vnnlib."""
+    radius = args.radius if args.radius is not None or args.norm != "linf" else ball_radius(inst)
+    outputs = instance_outputs(inst, args.norm, radius)
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} is a file; --format vnnlib writes a folder")
+    inst.network.to_onnx(out / "network.onnx")
+    write_vnnlib(out / "property.vnnlib", inst.lower, inst.upper, [outputs], query_comments(inst, args.norm, radius))
+    print(f"wrote {out / 'network.onnx'} and {out / 'property.vnnlib'} ({args.norm}; sat = a pre-image exists)")
     return 0

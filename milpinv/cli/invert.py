@@ -9,8 +9,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..files import read_npy, write_json, write_npy
+from ..experiments.queries import Decision, decide
+from ..files import atomic_write, read_npy, write_json, write_npy
 from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
+from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
 from ..methods.milp import ENGINE_NAMES
 from ..network import ReluNetwork
@@ -29,8 +31,15 @@ def register(sub) -> None:
         default=None,
         help=f"with an .onnx model: latent box radius R, z in [-R, R]^n (default {DEFAULT_BOX:g})",
     )
+    p.add_argument(
+        "--vnnlib",
+        default=None,
+        help="with an .onnx model: decide this VNN-LIB property (an input box and output intervals); "
+        "prints sat / unsat / timeout / unknown",
+    )
+    p.add_argument("--result-file", default=None, help="with --vnnlib: write the VNN-COMP result file here")
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
-    p.add_argument("--norm", choices=NORMS, default="exact")
+    p.add_argument("--norm", choices=NORMS, default=None, help="exact (default), l1 or linf")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
@@ -85,6 +94,9 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
 
 
 def run(args) -> int:
+    if args.vnnlib is not None or args.result_file is not None:
+        return run_query(args)
+    args.norm = args.norm or "exact"
     inst = load_problem(args)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
     # written atomically: an interrupt leaves the old file or none, never half of one
@@ -100,3 +112,38 @@ def run(args) -> int:
     else:
         print(result.summary())
     return exit_code(result.status)
+
+
+def run_query(args) -> int:
+    """Decide an ONNX model and a VNN-LIB property; print the verdict (and write the result file)."""
+    for flag, given in (("--target", args.target), ("--box", args.box), ("--norm", args.norm)):
+        if given is not None:
+            raise InputError(f"{flag}: not with --vnnlib; the property sets the input box and the output intervals")
+    if args.vnnlib is None:
+        raise InputError("--result-file: only with --vnnlib")
+    if Path(args.instance).suffix.lower() != ".onnx":
+        raise InputError(f"--vnnlib: decides an .onnx model, got {args.instance}")
+    prop = read_vnnlib(args.vnnlib)
+    net = ReluNetwork.from_onnx(args.instance)
+    decision = decide(net, prop, method=args.method, time_limit=args.time_limit, **method_options(args))
+    if args.result_file:
+        atomic_write(args.result_file, result_text(decision.verdict, decision.x, decision.y))
+    if args.out:
+        write_decision(args.out, decision)
+    if args.json:
+        print(json.dumps(decision.to_dict()))
+    else:
+        print(decision.verdict)
+        print(decision.summary())
+    return exit_code(decision.status)
+
+
+def write_decision(out: str, decision: Decision) -> None:
+    """The JSON decision (``.json``), or the counterexample x (``.npy``) when there is one."""
+    if out.endswith(".json"):
+        write_json(out, decision.to_dict())
+    elif decision.x is not None:
+        write_npy(out, decision.x)
+    elif Path(out).is_file():
+        Path(out).unlink()
+        print(f"note: no counterexample to write; removed the earlier {out}", file=sys.stderr)

@@ -12,9 +12,19 @@ from types import ModuleType
 from ..errors import MilpinvError
 from ..status import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 from ..version import __version__
-from . import bench, demo, export, invert, make_instance, make_suite, preimage, random_net
+from . import bench, demo, export, invert, make_instance, make_suite, make_tier, preimage, random_net
 
-COMMANDS: tuple[ModuleType, ...] = (bench, demo, export, invert, make_instance, make_suite, preimage, random_net)
+COMMANDS: tuple[ModuleType, ...] = (
+    bench,
+    demo,
+    export,
+    invert,
+    make_instance,
+    make_suite,
+    make_tier,
+    preimage,
+    random_net,
+)
 
 
 class Parser(argparse.ArgumentParser):

@@ -1,19 +1,24 @@
-"""milpinv make-suite: write a reproducible benchmark suite (instances + manifest.json)."""
+"""milpinv make-suite: write a reproducible benchmark suite (instances + manifest.json), and with
+--pack, a benchmark pack for other tools around it (VNN-COMP and MIPLIB layouts, engine times)."""
 
 from __future__ import annotations
 
+from ..errors import InputError
+from ..experiments.engines import ENGINES
+from ..experiments.packs import DEFAULT_CAP, DEFAULT_TIMEOUT, make_pack
 from ..experiments.suites import known_answer_counts, make_suite, parse_param, suite_defaults, suites
+from .args import positive_float
 
 
 def register(sub) -> None:
     p = sub.add_parser(
         "make-suite",
-        help="write a benchmark suite with a manifest",
+        help="write a benchmark suite with a manifest (and a pack for VNN-COMP / MIPLIB tools)",
         epilog="parameters (defaults): "
         + "; ".join(f"{name}: {', '.join(suite_defaults(name))}" for name in sorted(suites())),
     )
     p.add_argument("name", choices=sorted(suites()))
-    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--out", default=None, help="output folder (optional with --pack: the suite goes into PACK/milpinv)")
     p.add_argument(
         "--param",
         action="append",
@@ -21,13 +26,71 @@ def register(sub) -> None:
         metavar="KEY=V1,V2",
         help="override a generator parameter, e.g. ns=10,20 or dims_list=4-12-36,6-18-54 (repeatable)",
     )
+    p.add_argument(
+        "--pack",
+        default=None,
+        metavar="DIR",
+        help="also write a pack: vnncomp/ (onnx, vnnlib, instances.csv), miplib/ (mps.gz, sol), README, engine times",
+    )
+    p.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=DEFAULT_TIMEOUT,
+        help=f"with --pack: the timeout of each row of vnncomp/instances.csv (default {DEFAULT_TIMEOUT:g})",
+    )
+    p.add_argument(
+        "--engine-cap",
+        type=positive_float,
+        default=DEFAULT_CAP,
+        help=f"with --pack: seconds each engine gets per instance (default {DEFAULT_CAP:g})",
+    )
+    p.add_argument(
+        "--engines",
+        type=engine_list,
+        default=ENGINES,
+        help=f"with --pack: engines to time, comma-separated, or none (default {','.join(ENGINES)})",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 
+def engine_list(text: str) -> tuple[str, ...]:
+    """``"highs,scip"`` -> ("highs", "scip"); ``"none"`` -> ()."""
+    import argparse
+
+    names = tuple(t.strip() for t in text.split(",") if t.strip() and t.strip() != "none")
+    bad = [n for n in names if n not in ENGINES]
+    if bad:
+        raise argparse.ArgumentTypeError(f"unknown engine {bad[0]!r}; choose from {', '.join(ENGINES)} or none")
+    return names
+
+
 def run(args) -> int:
     params = dict(parse_param(text) for text in args.param)
-    manifest = make_suite(args.name, args.out, progress=not args.quiet, **params)
-    counts = ", ".join(f"{v} {k}" for k, v in sorted(known_answer_counts(manifest).items()))
-    print(f"wrote {manifest['count']} instances to {args.out} ({counts})")
+    if args.pack is None and args.out is None:
+        raise InputError("--out: required (or --pack)")
+    if args.pack is None:
+        manifest = make_suite(args.name, args.out, progress=not args.quiet, **params)
+        counts = ", ".join(f"{v} {k}" for k, v in sorted(known_answer_counts(manifest).items()))
+        print(f"wrote {manifest['count']} instances to {args.out} ({counts})")
+        return 0
+    info = make_pack(
+        args.name,
+        args.pack,
+        args.out,
+        timeout=args.timeout,
+        cap=args.engine_cap,
+        engines=args.engines,
+        progress=not args.quiet,
+        **params,
+    )
+    print(pack_summary(info))
     return 0
+
+
+def pack_summary(info: dict) -> str:
+    records = info["instances"]
+    wrong = sum(t["verdict"] == "WRONG" for r in records for t in r["times"].values())
+    note = f"; {wrong} engine answers contradict the known ones (WRONG in the README)" if wrong else ""
+    vnn = sum("vnnlib" in r for r in records)
+    return f"wrote a pack of {len(records)} instances ({vnn} VNN-LIB queries, {len(records)} MPS models){note}"

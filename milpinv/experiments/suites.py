@@ -125,10 +125,11 @@ def _format(value) -> str:
     return _dims_name(value) if isinstance(value, list) else str(value)
 
 
-def suite_command(name: str, out: str | Path, params: dict) -> str:
-    """The ``milpinv make-suite`` command line that writes this suite."""
+def suite_command(name: str, out: str | Path, params: dict, flag: str = "--out") -> str:
+    """The ``milpinv make-suite`` command line that writes this suite (``flag``: to ``--out``, or
+    as a ``--pack``)."""
     extra = "".join(f" --param {k}={','.join(_format(v) for v in vals)}" for k, vals in params.items())
-    return f"milpinv make-suite {name} --out {Path(out).as_posix()}{extra}"
+    return f"milpinv make-suite {name} {flag} {Path(out).as_posix()}{extra}"
 
 
 def make_suite(name: str, out: str | Path, progress: bool = False, **params) -> dict:
@@ -139,10 +140,7 @@ def make_suite(name: str, out: str | Path, progress: bool = False, **params) -> 
         raise InputError(f"suite: unknown {name!r}; choose from {', '.join(generators)}")
     gen = generators[name]
     defaults = suite_defaults(name)
-    unknown = sorted(set(params) - set(defaults))
-    if unknown:
-        raise InputError(f"suite {name}: unknown parameter {unknown[0]!r}; known: {', '.join(defaults)}")
-    params = {k: _normalised(name, k, _listed(v)) for k, v in params.items()}
+    params = checked_params(name, params)
     given = {k: v for k, v in params.items() if v != defaults[k]}
     head = {
         "suite": name,
@@ -152,6 +150,15 @@ def make_suite(name: str, out: str | Path, progress: bool = False, **params) -> 
         "params": {**defaults, **given},
     }
     return write_suite(out, gen(**params), head, progress=progress, desc=name)
+
+
+def checked_params(name: str, params: dict) -> dict:
+    """Parameter overrides of suite ``name``, checked and normalised (lists of the right types)."""
+    defaults = suite_defaults(name)
+    unknown = sorted(set(params) - set(defaults))
+    if unknown:
+        raise InputError(f"suite {name}: unknown parameter {unknown[0]!r}; known: {', '.join(defaults)}")
+    return {k: _normalised(name, k, _listed(v)) for k, v in params.items()}
 
 
 def write_suite(
