@@ -120,7 +120,8 @@ def search_size(
             size = None
     bar.close()
     if search.size is None:
-        search.message = no_tier_message(knob, engine, low, high, search.tried, below, above)
+        exhausted = size is not None  # a size was left to try
+        search.message = no_tier_message(knob, engine, low, high, search.tried, None if exhausted else (below, above))
     return search
 
 
@@ -134,16 +135,18 @@ def next_size(knob: Knob, below: int | None, above: int | None) -> int | None:
     return middle if below < middle < above else None
 
 
-def no_tier_message(knob: Knob, engine: str, low, high, tried: dict, below, above) -> str:
+def no_tier_message(knob: Knob, engine: str, low, high, tried: dict, bracket: tuple | None) -> str:
+    """Why no size was found: the steps ran out (``bracket`` None), or the sizes ran out."""
     seen = ", ".join(f"{s}: {t:.2f}s" for s, t in sorted(tried.items()))
-    if above is None:
+    below, above = bracket or (None, None)
+    if bracket is None:
+        why = "the search ran out of steps (--steps)"
+    elif above is None:
         why = f"even size {below} is faster than {low:g}s"
     elif below is None:
         why = f"even size {above} is slower than {high:g}s"
-    elif above - below == 1:
-        why = f"the time jumps from below {low:g}s at {below} to above {high:g}s at {above}"
     else:
-        why = "the search ran out of steps (--steps)"
+        why = f"the time jumps from below {low:g}s at {below} to above {high:g}s at {above}"
     return f"no {knob.what} gives a median {engine} time in [{low:g}, {high:g}] s: {why} (medians {seen})"
 
 

