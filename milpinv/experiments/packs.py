@@ -396,7 +396,9 @@ def medians(records: list[dict], engines, cap: float) -> str:
 
 def remove_stale(pack: Path, records: list[dict]) -> None:
     """Files of an earlier pack in vnncomp/ and miplib/ that this one did not write."""
-    keep = {pack / "vnncomp" / "instances.csv", pack / "miplib" / "instances.csv"}
+    keep = {pack / "miplib" / "instances.csv"}
+    if any("vnnlib" in r for r in records):
+        keep.add(pack / "vnncomp" / "instances.csv")
     for r in records:
         keep.add(pack / "miplib" / r["mps"]["file"])
         if "sol" in r["mps"]:

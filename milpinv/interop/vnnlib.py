@@ -306,13 +306,16 @@ def parse_vnnlib(text: str, source: str = "<vnnlib>") -> Property:
     n, m = reader.sizes()
     common: list = []
     terms: list | None = None
-    for node in asserts:
-        if node.head() != "or":
-            common += reader.bounds(node)
-        elif terms is not None:
-            raise reader.fail(node, "a second (or ...): milpinv reads at most one disjunction")
-        else:
-            terms = reader.disjunction(node)
+    try:
+        for node in asserts:
+            if node.head() != "or":
+                common += reader.bounds(node)
+            elif terms is not None:
+                raise reader.fail(node, "a second (or ...): milpinv reads at most one disjunction")
+            else:
+                terms = reader.disjunction(node)
+    except RecursionError:
+        raise InputError(f"{source}: expressions nested too deeply") from None
     regions = tuple(reader.region(n, m, common + term) for term in (terms or [[]]))
     return Property(n, m, regions)
 

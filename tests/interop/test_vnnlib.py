@@ -96,6 +96,12 @@ def test_what_milpinv_does_not_read_is_one_line_naming_it(tail, fragment):
     assert fragment in message and "\n" not in message and message.startswith("p.vnnlib:"), message
 
 
+def test_deep_nesting_is_one_line():
+    deep = "(and " * 5000 + "(<= Y_0 1)" + ")" * 5000
+    with pytest.raises(InputError, match="nested too deeply"):
+        parse_vnnlib(HEAD + f"(assert {deep})")
+
+
 def test_a_property_without_outputs_is_refused():
     with pytest.raises(InputError, match="no Y_i declared"):
         parse_vnnlib("(declare-const X_0 Real)(assert (<= X_0 1))")
