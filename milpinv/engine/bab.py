@@ -39,10 +39,11 @@ from ..bounds.interval import Bounds
 from ..bounds.propagation import propagate_bounds
 from ..bounds.safe import SafeLP
 from ..deadline import Deadline
+from ..errors import SolverError
 from ..formulations.bigm import Formulation, kink_constants
 from ..formulations.blocks import loosen, observation_interval
 from ..solvers.highs import HighsLP
-from ..solvers.outcome import SolverOptions
+from ..solvers.outcome import Outcome, SolverOptions
 from ..status import Status
 from .cuts import separate
 
@@ -140,7 +141,7 @@ class BranchAndBound:
             self.form.bounds,
             m.col_lower[zs].copy(),
             m.col_upper[zs].copy(),
-            -np.inf,
+            self._interval_bound(),
         )
         if not self.exact:  # an objective to separate against (exact-norm LPs have none)
             self._cut_loop(node, best)
@@ -167,6 +168,24 @@ class BranchAndBound:
             stack.append(node)
             return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), "interrupted (Ctrl-C)")
         return self._finished(best_z, best, leaf_bound)
+
+    def _interval_bound(self) -> float:
+        """l1 / linf: a certified lower bound before any LP, from the sound output intervals: each
+        output's distance from x to the image of its pre-activation interval (the activation is
+        monotone), summed (l1) or maximised (linf), rounded down."""
+        if self.exact or self.form.target is None:
+            return -np.inf
+        lo, hi = self.form.bounds[-1]
+        act = self.net.activation(self.net.depth - 1)
+        x = np.asarray(self.form.target, dtype=np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            a_lo, a_hi = act(lo), act(hi)
+            gap = np.maximum(a_lo - x, x - a_hi)
+            slack = 4 * np.finfo(float).eps * (np.abs(x) + np.maximum(np.abs(a_lo), np.abs(a_hi)))
+            gap = np.maximum(gap - slack, 0.0)  # below the rounding of act and of the difference
+        gap = np.where(np.isfinite(gap), gap, 0.0)
+        total = gap.sum() if self.form.norm == "l1" else gap.max(initial=0.0)
+        return float(total) * (1 - 1e-12)  # the sum's rounding
 
     def _finished(self, best_z, best: float, leaf_bound: float) -> Search:
         if self.uncertified:
@@ -207,8 +226,7 @@ class BranchAndBound:
             if node is None:
                 return
             self._load(node)
-            out = self.lp.solve()
-            self.lps += 1
+            out = self._solve_lp()
             if out.status != Status.OPTIMAL or out.x is None:
                 return
             rows, rhs = separate(self.form, node.bounds, out.x)
@@ -226,8 +244,7 @@ class BranchAndBound:
         if node is None:  # an empty interval: rigorous, so a certified prune
             return NodeOutcome(pruned=True, bound=np.inf)
         self._load(node)
-        out = self.lp.solve()
-        self.lps += 1
+        out = self._solve_lp()
         if out.status == Status.INFEASIBLE:
             if self.lp_data.infeasible(out.ray):
                 return NodeOutcome(pruned=True, bound=np.inf)
@@ -243,6 +260,16 @@ class BranchAndBound:
         elif found is not None:
             return NodeOutcome(found=found)
         return self._branch(node, out.x, lower, found)
+
+    def _solve_lp(self) -> Outcome:
+        """The loaded node's LP; a solver error is an LP without a usable answer (the node is then
+        branched on blindly, never pruned)."""
+        self.lps += 1
+        try:
+            return self.lp.solve()
+        except SolverError as exc:
+            self.lp.reset()
+            return Outcome(Status.FAILED, raw_status=str(exc))
 
     def _candidate(self, x: np.ndarray) -> tuple[np.ndarray, float] | None:
         accepted, value, z = self.candidate(self.form.z_of(x))

@@ -143,9 +143,10 @@ def search_model(form: Formulation, problem: Problem, engine: Engine, incumbent_
     try:
         s = search(form, judge, engine.deadline, engine.options, incumbent)
     except SolverError as exc:
-        return InversionResult(
-            Status.FAILED, None, "milp", problem.norm, solver=dict(engine.details), message=f"branch and bound: {exc}"
-        )
+        z, value = incumbent if incumbent is not None else (None, None)
+        status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven
+        details, why = dict(engine.details), f"branch and bound: {exc}"
+        return InversionResult(status, z, "milp", problem.norm, objective=value, solver=details, message=why)
     details = {
         **engine.details,
         "nodes": s.nodes,

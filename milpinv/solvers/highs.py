@@ -213,6 +213,10 @@ class HighsLP:
         for i, j, v in zip(rows, cols, values):
             self.h.changeCoeff(int(i), int(j), float(v))
 
+    def reset(self) -> None:
+        """Forget the basis and factorisation (after an error), keeping the model."""
+        self.h.clearSolver()
+
     def solve(self, time_limit: float | None = None) -> Outcome:
         import highspy
 
