@@ -10,8 +10,8 @@ A generator module that is not a Sequential is read through its ``main`` or ``ne
 (as in the DCGAN tutorial's ``Generator``), else through its children in order; its own forward is
 then run on random float64 latents and must agree with what was read, so a forward that does more
 than its children in order is refused rather than misread. ``input_shape`` is the latent's shape
-without the batch, e.g. ``(nz,)`` or ``(nz, 1, 1)``; a flat latent meets a convolution as
-``(nz, 1, 1)``. torch is optional: ``pip install 'milpinv[torch]'``.
+without the batch, e.g. ``(nz,)`` or ``(nz, 1, 1)`` (a flat latent of a network that starts with a
+convolution is ``(nz, 1, 1)``). torch is optional: ``pip install 'milpinv[torch]'``.
 """
 
 from __future__ import annotations
@@ -86,12 +86,13 @@ def read_torch(module, input_shape=None) -> Layers:
 def _latent_shape(layers, input_shape) -> tuple[int, ...] | None:
     import torch.nn as nn
 
+    first = next((layer for _, layer in layers if not isinstance(layer, (nn.Identity, nn.Dropout, nn.Flatten))), None)
     if input_shape is not None:
         shape = tuple(int(d) for d in np.atleast_1d(input_shape))
         if not shape or min(shape) < 1:
             raise InputError(f"input_shape: expected positive sizes such as (nz,) or (nz, 1, 1), got {input_shape}")
-        return shape
-    first = next((layer for _, layer in layers if not isinstance(layer, (nn.Identity, nn.Dropout, nn.Flatten))), None)
+        conv_first = isinstance(first, (nn.Conv2d, nn.ConvTranspose2d))
+        return (shape[0], 1, 1) if conv_first and len(shape) == 1 else shape  # a flat latent meets a conv
     if isinstance(first, nn.Linear):
         return (first.in_features,)
     if isinstance(first, nn.ConvTranspose2d):
@@ -144,8 +145,6 @@ def _read_conv(chain: AffineChain, layer, where: str) -> None:
     if isinstance(layer.padding, str):
         raise InputError(f"{where}: padding={layer.padding!r} is not supported; give the padding as numbers")
     shape = chain.shape
-    if shape is not None and len(shape) == 1:  # a flat latent (nz,) is the (nz, 1, 1) tensor
-        shape = (shape[0], 1, 1)
     if shape is None:
         raise InputError(f"{where}: the input shape is unknown; pass input_shape")
     kernel = _torch_array(layer.weight)
