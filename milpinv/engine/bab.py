@@ -197,6 +197,9 @@ class BranchAndBound:
             return self._search(Status.INFEASIBLE, message="every node pruned by a certificate")
         if best_z is None:  # l1 / linf always have points: the model was empty (cannot happen)
             return self._search(Status.FAILED, message="no point found")
+        if leaf_bound < best - self._gap(best):  # leaves whose LP optimum no forward pass reached
+            why = "every node searched, but the gap stays open (LP points within tolerance of the network)"
+            return self._search(Status.FEASIBLE, best_z, best, leaf_bound, message=why)
         return self._search(Status.OPTIMAL, best_z, best, min(leaf_bound, best))
 
     def _stopped(self, best_z, best: float, bound: float, why: str) -> Search:
@@ -289,7 +292,9 @@ class BranchAndBound:
         a = h - self.ge[free] @ x + nb.bias[free]  # ge row: h - W prev >= b, so a = h - activity + b
         violation = h - np.maximum(a, nb.slope[free] * a)
         if violation.max() <= VIOLATION_TOL:  # the LP point is a point of the network on this node
-            return self._leaf(lower, found)
+            if self._attained(lower, found):
+                return self._leaf(lower, found)
+            return self._branch_blind(node)  # ... up to a tolerance the objective notices: look closer
         deepest = nb.layer_of[free][violation > VIOLATION_TOL].max()  # the layer nearest the output first
         pick = int(np.argmax(np.where(nb.layer_of[free] == deepest, violation, -np.inf)))
         first = 1 if a[pick] > 0 else 0
@@ -305,6 +310,10 @@ class BranchAndBound:
         lo, hi = self.neurons.gather(node.bounds)
         pick = int(free[int(np.argmax(np.minimum(-lo[free], hi[free])))])
         return NodeOutcome(children=self._children(node, pick, 1, node.bound))
+
+    def _attained(self, lower: float, found) -> bool:
+        """l1 / linf: the forward pass of the LP point reaches the LP's bound (within the gap)."""
+        return self.exact or found is None or found[1] <= lower + self._gap(found[1])
 
     def _leaf(self, lower: float, found) -> NodeOutcome:
         """A node whose LP point lies on the network: its LP value is its optimum."""
