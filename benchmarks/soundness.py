@@ -58,6 +58,8 @@ Running
     python benchmarks/soundness.py --jobs 2                  # the full campaign: 10,300 instances, ~1 hour
     python benchmarks/soundness.py --only integer,tiny-within-tol --per-regime 50
     python benchmarks/soundness.py --replay integer-fractional:17 --path milp/l1/cpsat
+    python benchmarks/soundness.py --only integer --per-regime 120 --out-prefix parts/integer   # in parts,
+    python benchmarks/soundness.py --merge parts/integer parts/near-zero ...                     # then one report
 
 Paths per instance and norm: two MILP variants (backend, ``bounds=``, ``heuristic=``, ``peeling=``
 drawn at random; CP-SAT always on integer nets, bound tightening and heuristic-free runs more often
@@ -1650,6 +1652,37 @@ def replay(ident: str, path_key: str | None, time_limit: float) -> int:
 
 
 # =============================================================================================
+# Merge: campaigns run in parts (one regime at a time, so that a stopped run keeps what it did)
+# =============================================================================================
+def _add(into: dict, part: dict) -> None:
+    """Sum ``part`` into ``into``: numbers add, dicts merge recursively, lists concatenate."""
+    for k, v in part.items():
+        if isinstance(v, bool) or k == "args":
+            continue
+        if isinstance(v, dict):
+            _add(into.setdefault(k, {}), v)
+        elif isinstance(v, list):
+            into[k] = into.get(k, []) + v
+        elif isinstance(v, (int, float)):
+            into[k] = into.get(k, 0) + v
+
+
+def merge(parts: list[Path]) -> dict[str, Any]:
+    """One summary from the JSON summaries of several runs (wall seconds add up: the parts ran one
+    after the other)."""
+    total: dict[str, Any] = {}
+    for part in parts:
+        _add(total, json.loads(part.with_suffix(".json").read_text()))
+    total["wrong_classes"] = sorted(total.get("wrong_classes", []), key=lambda c: -c["count"])
+    notes = total.get("certification_notes", {})
+    total["certification_notes"] = dict(sorted(notes.items(), key=lambda kv: -kv[1]["total"]))
+    total["oracle"]["oracle_seconds"] = round(total["oracle"]["oracle_seconds"], 1)
+    total["wall_seconds"] = round(total["wall_seconds"], 1)
+    total["parts"] = [str(p) for p in parts]
+    return total
+
+
+# =============================================================================================
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a few instances per regime (a few hundred runs)")
@@ -1661,11 +1694,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out-prefix", help="output path prefix (default benchmarks/results/soundness[_quick])")
     ap.add_argument("--replay", metavar="REGIME:SEED", help="print one instance and re-run its paths")
     ap.add_argument("--path", help="with --replay: only this path (e.g. milp/l1/cpsat/bounds=lp)")
+    ap.add_argument("--merge", nargs="+", type=Path, metavar="PREFIX",
+                    help="one report (PREFIX.json, .md) from the summaries of runs made in parts")
     args = ap.parse_args(argv)
     if args.replay:
         return replay(args.replay, args.path, args.time_limit)
     prefix = Path(args.out_prefix) if args.out_prefix else RESULTS / ("soundness_quick" if args.quick else "soundness")
     prefix.parent.mkdir(parents=True, exist_ok=True)
+    if args.merge:
+        summary = merge(args.merge)
+        prefix.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+        prefix.with_suffix(".md").write_text(markdown(summary, []))
+        print(markdown(summary, []))
+        return 1 if summary["verdicts"].get("WRONG") else 0
     tasks = tasks_for(args)
     t0 = time.perf_counter()
     rows, instances = run_campaign(tasks, args.jobs, args.time_limit)
