@@ -136,9 +136,9 @@ class Measurement:
     def check(self, network: ReluNetwork) -> None:
         """The operator must read exactly G's outputs."""
         if self.input_dim != network.output_dim:
+            what = {"mask": "entries", "matrix": "columns"}.get(self.kind, f"values (image {self.image})")
             raise InputError(
-                f"measurement: the {self.kind} operator reads {self.input_dim} values but the network outputs "
-                f"{network.output_dim}"
+                f"measurement {self.kind}: has {self.input_dim} {what} but the network outputs {network.output_dim}"
             )
 
     # ------------------------------------------------------------- the maps
