@@ -94,6 +94,10 @@ class Instance:
         """A∘G, the network whose outputs the target observes (G itself without a measurement)."""
         return self.network if self.measurement is None else self.measurement.measured(self.network)
 
+    def exact_network(self) -> ReluNetwork:
+        """A∘G as a piecewise-linear network, for the exact models (refused after a smooth output)."""
+        return self.network if self.measurement is None else self.measurement.compose(self.network)
+
     @property
     def planted_z(self) -> np.ndarray | None:
         z = self.meta.get("planted_z")

@@ -25,7 +25,7 @@ def register(sub) -> None:
 def run(args) -> int:
     inst = Instance.load(args.instance)
     form, info = build_model(
-        inst.network, inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
+        inst.exact_network(), inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
     )
     if info.get("infeasible"):
         print("note: bound tightening proved the instance infeasible; the exported model is infeasible too")
