@@ -248,10 +248,6 @@ class SmoothMeasured:
         return len(self.weights)
 
     @property
-    def dims(self) -> tuple[int, ...]:
-        return self.network.dims + (int(self.weights[-1].shape[0]),)
-
-    @property
     def input_dim(self) -> int:
         return self.network.input_dim
 
@@ -273,6 +269,3 @@ class SmoothMeasured:
         """A G(z) in float64."""
         g = self.network.forward(z)
         return affine(self.weights[-1], self.biases[-1], g)
-
-    def __repr__(self) -> str:
-        return f"A∘{self.network!r} (A: {self.output_dim} x {self.network.output_dim})"

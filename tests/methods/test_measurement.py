@@ -126,6 +126,15 @@ def test_layerwise_says_where_a_mixing_operator_stops_it():
         assert "avgpool measurement" in r.message
 
 
+def test_the_identity_is_plain_inversion():
+    net = random_net([3, 6, 9], 1, "relu")
+    inst = plant_instance(net, seed=0)
+    a = invert(inst, method="milp", norm="l1", heuristic=False)
+    b = invert(net, inst.target, method="milp", norm="l1", measurement=Measurement.identity(9), heuristic=False)
+    assert a.status == b.status == "optimal" and b.measurement["kind"] == "identity"
+    assert b.objective == pytest.approx(a.objective, abs=1e-9)
+
+
 def test_avgpool_means_blocks_of_each_channel():
     x = np.arange(2 * 4 * 6, dtype=float)
     pooled = Measurement.avgpool((2, 4, 6), 2).apply(x)
