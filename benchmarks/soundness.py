@@ -1029,6 +1029,8 @@ def run_path(case: Case, path: InvertPath, time_limit: float) -> Outcome:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             r = invert(case.instance(), method=path.method, norm=path.norm, time_limit=time_limit, **path.options())
+    except InputError as exc:  # a documented refusal (e.g. cpsat on non-integer data): no claim made
+        return Outcome(path, "failed", message=f"refused: {exc}", time_s=time.perf_counter() - t0)
     except Exception as exc:  # noqa: BLE001 - a crash is data here
         return Outcome(path, "crash", time_s=time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
     z = None if r.z is None else np.asarray(r.z, dtype=np.float64)
@@ -1049,7 +1051,8 @@ def slack(case: Case, norm: str, truth: Truth, z: np.ndarray | None) -> float:
 def judge(case: Case, out: Outcome, truth: Truth) -> tuple[str, str]:
     """The verdict on one answer, with its reason. The rules:
 
-    * An exception out of ``invert``: ``crash``.
+    * An exception out of ``invert``: ``crash``; an ``InputError`` (a documented refusal, such as
+      CP-SAT on a non-integer target) is a ``nonanswer``.
     * Any z an answer carries must lie in the box (1e-9 relative); if an objective is reported with
       status optimal / feasible / time_limit in l1 / linf, it must equal z's residual recomputed
       here (within :func:`slack`); any reported ``bound`` (l1 / linf) must not exceed the truth's
