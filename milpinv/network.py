@@ -244,14 +244,16 @@ class ReluNetwork:
         batch) when the module takes a latent of more than one dimension."""
         from .interop.torch import read_torch
 
-        return cls(*read_torch(module, input_shape))
+        weights, biases, activations = read_torch(module, input_shape)
+        return cls(weights, biases, activations=activations)
 
     @classmethod
     def from_onnx(cls, model) -> ReluNetwork:
         """From an ONNX graph: a file path or an ``onnx.ModelProto`` (see :mod:`milpinv.interop.onnx`)."""
         from .interop.onnx import read_onnx
 
-        return cls(*read_onnx(model))
+        weights, biases, activations = read_onnx(model)
+        return cls(weights, biases, activations=activations)
 
     def to_onnx(self, path: str | Path, dtype: str = "float64") -> None:
         """Write this network as an ONNX graph, atomically (see :mod:`milpinv.interop.onnx`)."""

@@ -1,12 +1,17 @@
-"""ONNX: read a chain of Gemm / MatMul (+ Add) / Relu into float64 layers, and write one out.
+"""ONNX: read a chain of affine maps and activations into float64 layers, and write one out.
 
-Supported graphs are single chains from the one input to the one output::
+Supported graphs are single chains from the one input ((batch, n), (n,) or (batch, C, H, W)) to
+the one output::
 
-    x -> Gemm | MatMul (+ Add) -> Relu -> ... -> Gemm | MatMul (+ Add) [-> Relu] -> y
+    z -> affine -> Relu | LeakyRelu -> ... -> affine [-> Relu | LeakyRelu | Tanh | Sigmoid] -> x
 
-Identity, Flatten (of a (batch, n) tensor), Dropout (inference mode) and Constant are read too;
-any other op, a branch or a skip connection is refused with a line naming the node and op.
-onnx is optional: ``pip install 'milpinv[onnx]'``.
+where an affine step is any run of Gemm, MatMul, Add (a constant), Conv and ConvTranspose (2-d,
+group=1, dilations=1, explicit pads; unrolled into sparse maps by :mod:`milpinv.interop.conv`) and
+BatchNormalization (inference mode), with Reshape (constant shape), Flatten, Identity, Dropout
+(inference mode) and Constant between them. The shape arithmetic torch's exporter emits around
+Reshape / Unflatten (Shape, Gather, Mod, Div, Concat, Unsqueeze, ...) is folded to constants by
+onnxsim first (the batch fixed to 1). Any other op, a branch or a skip connection is refused with
+a line naming the node and op. onnx and onnxsim are optional: ``pip install 'milpinv[onnx]'``.
 """
 
 from __future__ import annotations
@@ -15,12 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
+from ..activation import Activation
 from ..errors import InputError, MilpinvError
 from ..files import atomic_write, check_readable
 from ..validation import MAX_ENTRIES, as_float_array
+from . import conv
 from .chain import AffineChain, Layers
 
-ONNX_OPS = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "Dropout", "Constant")
+ACTIVATION_OPS = {"Relu": "relu", "LeakyRelu": "leaky_relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}
+ONNX_OPS = (
+    ("Gemm", "MatMul", "Add", "Conv", "ConvTranspose", "BatchNormalization")
+    + tuple(ACTIVATION_OPS)
+    + ("Reshape", "Flatten", "Identity", "Dropout", "Constant")
+)
+SHAPE_OPS = ("Shape", "Gather", "Mod", "Div", "Concat", "Unsqueeze", "Squeeze", "Slice", "Cast", "ConstantOfShape")
+INPUT_RANKS = {1: "(n,)", 2: "(batch, n)", 4: "(batch, C, H, W)"}
 
 
 def _import_onnx():
@@ -85,8 +99,8 @@ class OnnxGraph:
             raise InputError(f"{self.source}: {what} is unreadable ({_first_line(exc)})") from None
         return as_float_array(arr, f"{self.source}: {what}")
 
-    def input_width(self) -> tuple[int, int | None]:
-        """(rank, last dimension if numeric) of the graph input; it must be a float tensor."""
+    def input_shape(self) -> tuple[int, tuple[int, ...] | None]:
+        """(rank, per-sample shape if numeric) of the graph input; it must be a float tensor."""
         name, kind = self.input.name, self.input.type
         if not kind.HasField("tensor_type") or not kind.tensor_type.HasField("shape"):
             raise InputError(f"{self.source}: input '{name}' is not a tensor of known rank")
@@ -97,21 +111,26 @@ class OnnxGraph:
                 f"({', '.join(FLOAT_TYPES.values())})"
             )
         dims = list(kind.tensor_type.shape.dim)
-        if len(dims) not in (1, 2):
-            raise InputError(f"{self.source}: input '{name}' has rank {len(dims)}, expected (batch, n) or (n,)")
-        last = dims[-1]
-        return len(dims), (int(last.dim_value) if last.HasField("dim_value") else None)
+        if len(dims) not in INPUT_RANKS:
+            raise InputError(
+                f"{self.source}: input '{name}' has rank {len(dims)}, expected {' or '.join(INPUT_RANKS.values())}"
+            )
+        sample = dims if len(dims) == 1 else dims[1:]
+        if not all(d.HasField("dim_value") and d.dim_value > 0 for d in sample):
+            return len(dims), None
+        return len(dims), tuple(int(d.dim_value) for d in sample)
 
 
 def read_onnx(model) -> Layers:
-    """Read an ONNX chain of Gemm / MatMul / Add / Relu (a file path or an ``onnx.ModelProto``)
-    as float64 layers."""
+    """Read an ONNX chain (a file path or an ``onnx.ModelProto``; see the module docstring) as
+    float64 layers."""
     model, source = _load_onnx(model)
+    model = fold_shapes(model, source)
     g = OnnxGraph(model, source)
-    rank, width = g.input_width()
-    # layout of the running tensor: "row" = (batch, n) or (n,), "col" = (n, batch)
+    rank, shape = g.input_shape()
+    # layout of the running tensor: "row" = (batch, ...) or (n,), "col" = (n, batch)
     state = {"name": g.input.name, "layout": "row", "rank": rank}
-    chain = AffineChain(width)
+    chain = AffineChain(shape)
     for index, node in enumerate(g.nodes):
         name = node.name or (node.output[0] if node.output else "")
         where = f"{g.source}: node {index} '{name}' ({node.op_type})"
@@ -119,6 +138,9 @@ def read_onnx(model) -> Layers:
             raise InputError(f"{where}: unsupported op {node.op_type}; milpinv reads {', '.join(ONNX_OPS)}")
         if node.op_type == "Constant":
             _onnx_constant(g, node, where)
+            continue
+        if node.op_type == "Identity" and node.input[0] in g.consts:  # torch's exporter aliases equal tensors
+            g.consts[node.output[0]] = g.consts[node.input[0]]
             continue
         if not node.input or state["name"] not in node.input:
             raise InputError(
@@ -132,6 +154,34 @@ def read_onnx(model) -> Layers:
     if state["layout"] != "row":
         raise InputError(f"{g.source}: output is laid out as (n, batch); expected (batch, n)")
     return chain.layers(g.source)
+
+
+def fold_shapes(model, source: str):
+    """The model with the shape arithmetic torch's exporter emits around Reshape / Unflatten
+    (Shape, Gather, Mod, Div, Concat, Unsqueeze ...) folded to constants by onnxsim, the batch
+    fixed to 1; a model without such ops is returned as it is."""
+    if not any(node.op_type in SHAPE_OPS for node in model.graph.node):
+        return model
+    try:
+        import onnxsim
+    except ImportError:
+        raise MilpinvError(
+            f"{source}: folding its shape arithmetic needs onnxsim: pip install 'milpinv[onnx]'"
+        ) from None
+    consts = {init.name for init in model.graph.initializer}
+    shapes = {}
+    for inp in (i for i in model.graph.input if i.name not in consts):
+        dims = [d.dim_value if d.HasField("dim_value") else -1 for d in inp.type.tensor_type.shape.dim]
+        shapes[inp.name] = [1, *dims[1:]] if len(dims) > 1 else dims
+        if min(shapes[inp.name], default=1) < 1:
+            raise InputError(f"{source}: input '{inp.name}' has an unknown size besides the batch; cannot fold shapes")
+    try:
+        folded, _ = onnxsim.simplify(
+            model, perform_optimization=False, skip_fuse_bn=True, overwrite_input_shapes=shapes
+        )
+    except Exception as exc:  # onnxsim's own errors: one line
+        raise InputError(f"{source}: onnxsim could not fold its shape arithmetic ({_first_line(exc)})") from None
+    return folded
 
 
 def _onnx_constant(g: OnnxGraph, node, where: str) -> None:
@@ -161,20 +211,79 @@ def _onnx_step(g: OnnxGraph, node, where: str, state: dict, chain: AffineChain) 
     if op in ("Identity", "Dropout"):
         if op == "Dropout" and len(node.input) > 2 and node.input[2] and np.any(_const(g, node.input[2], where)):
             raise InputError(f"{where}: Dropout in training mode")
-        return
-    if op == "Flatten":
-        if state["layout"] != "row" or state["rank"] != 2 or attrs.get("axis", 1) != 1:
-            raise InputError(f"{where}: only Flatten(axis=1) of a (batch, n) tensor is supported")
-        return
-    if op == "Relu":
-        chain.relu(where)
-        return
-    if op == "Add":
+    elif op in ACTIVATION_OPS:
+        slope = f":{float(attrs.get('alpha', 0.01))!r}" if op == "LeakyRelu" else ""
+        chain.activate(Activation.parse(ACTIVATION_OPS[op] + slope), where)
+    elif op in ("Flatten", "Reshape"):
+        _onnx_reshape(g, node, attrs, where, state, chain)
+    elif op in ("Conv", "ConvTranspose"):
+        _onnx_conv(g, node, attrs, where, state, chain)
+    elif op == "BatchNormalization":
+        _onnx_batch_norm(g, node, attrs, where, state, chain)
+    elif op == "Add":
         _onnx_add(g, node, where, state, chain)
     elif op == "MatMul":
         _onnx_matmul(g, node, where, state, chain)
     else:
         _onnx_gemm(g, node, attrs, where, state, chain)
+
+
+def _batched_shape(state: dict, chain: AffineChain, where: str) -> tuple[int, ...]:
+    """The per-sample shape of a (batch, ...) tensor; refused for (n,) and (n, batch) layouts."""
+    if state["layout"] != "row" or state["rank"] == 1 or chain.shape is None:
+        raise InputError(f"{where}: needs a (batch, ...) input of known shape")
+    return chain.shape
+
+
+def _onnx_reshape(g, node, attrs, where, state, chain) -> None:
+    shape = _batched_shape(state, chain, where)
+    if node.op_type == "Flatten":
+        if attrs.get("axis", 1) != 1:
+            raise InputError(f"{where}: only Flatten(axis=1) is supported")
+        new: tuple[int, ...] = (int(np.prod(shape, dtype=np.int64)),)
+    else:
+        if attrs.get("allowzero", 0):
+            raise InputError(f"{where}: Reshape with allowzero=1 is not supported")
+        target = [int(d) for d in _const(g, node.input[1], where).ravel()]
+        full = (1, *shape)
+        target = [full[k] if d == 0 and k < len(full) else d for k, d in enumerate(target)]
+        if not target or target[0] not in (1, -1) or (target[0] == -1 and -1 in target[1:]):
+            raise InputError(f"{where}: reshapes across the batch dimension (target shape {target})")
+        new = conv.reshaped(shape, tuple(target[1:]), where)
+    chain.reshape(new)
+    state["rank"] = 1 + len(new)
+
+
+def _onnx_conv(g, node, attrs, where, state, chain) -> None:
+    shape = _batched_shape(state, chain, where)
+    kernel = _const(g, node.input[1], where)
+    if kernel.ndim != 4:
+        raise InputError(f"{where}: a {kernel.ndim - 2}-d convolution; milpinv reads 2-d ones (weight (O, I, kH, kW))")
+    for attr, ok in (("group", 1), ("dilations", [1, 1]), ("output_shape", None)):
+        if attrs.get(attr, ok) != ok:
+            raise InputError(f"{where}: {attr}={attrs[attr]} is not supported; milpinv reads {attr}={ok} only")
+    if attrs.get("auto_pad", b"NOTSET") not in (b"NOTSET", b"VALID"):
+        raise InputError(f"{where}: auto_pad={attrs['auto_pad'].decode()} is not supported; export explicit pads")
+    pads, stride = tuple(attrs.get("pads", [0, 0, 0, 0])), tuple(attrs.get("strides", [1, 1]))
+    if node.op_type == "Conv":
+        w, out = conv.conv2d(kernel, shape, stride=stride, pads=pads, where=where)
+    else:
+        op = tuple(attrs.get("output_padding", [0, 0]))
+        w, out = conv.conv_transpose2d(kernel, shape, stride=stride, pads=pads, output_padding=op, where=where)
+    has_bias = len(node.input) > 2 and node.input[2]
+    bias = _const(g, node.input[2], where) if has_bias else np.zeros(out[0])
+    chain.affine(w, np.repeat(bias, out[1] * out[2]), where, out)
+    state["rank"] = 4
+
+
+def _onnx_batch_norm(g, node, attrs, where, state, chain) -> None:
+    if attrs.get("training_mode", 0) or len(node.output) > 1:
+        raise InputError(f"{where}: BatchNormalization in training mode")
+    gamma, beta, mean, var = (_const(g, name, where) for name in node.input[1:5])
+    w, b = conv.batch_norm(
+        gamma, beta, mean, var, float(attrs.get("epsilon", 1e-5)), _batched_shape(state, chain, where), where
+    )
+    chain.affine(w, b, where, chain.shape)
 
 
 def _other_operand(g: OnnxGraph, node, where: str, cur: str) -> tuple[int, np.ndarray]:
@@ -185,22 +294,31 @@ def _other_operand(g: OnnxGraph, node, where: str, cur: str) -> tuple[int, np.nd
     return pos, _const(g, node.input[1 - pos], where)
 
 
-def _per_feature(c: np.ndarray, n: int | None, layout: str, where: str) -> np.ndarray:
-    """A constant added to a (batch, n) [row] or (n, batch) [col] tensor, as a length-n bias."""
-    if n is None:
+def _per_feature(c: np.ndarray, shape: tuple[int, ...] | None, state: dict, where: str) -> np.ndarray:
+    """A constant added to a (batch, ...) [row], (n,) or (n, batch) [col] tensor, as a bias with one
+    entry per element of a sample (broadcast as numpy does, never along the batch)."""
+    if shape is None:
         raise InputError(f"{where}: adds a constant before the input width is known")
-    ok = {(), (1,), (n,), (1, n)} if layout == "row" else {(), (1,), (n, 1), (1, 1)}
-    if c.shape not in ok:
-        raise InputError(f"{where}: constant of shape {c.shape} is not a per-feature bias for width {n}")
-    return np.broadcast_to(c.reshape(-1), (n,)).copy() if c.size == 1 else c.reshape(-1)
+    target: tuple[int, ...] = (shape[0], 1)
+    if state["layout"] == "row":
+        target = tuple(shape) if state["rank"] == 1 else (1, *shape)
+    try:
+        ok = np.broadcast_shapes(c.shape, target) == target
+    except ValueError:
+        ok = False
+    if not ok:
+        raise InputError(f"{where}: constant of shape {c.shape} is not a per-feature bias for shape {shape}")
+    return np.broadcast_to(c, target).reshape(-1).copy()
 
 
 def _onnx_add(g, node, where, state, chain) -> None:
     _, c = _other_operand(g, node, where, state["name"])
-    chain.bias(_per_feature(c, chain.width, state["layout"], where), where)
+    chain.bias(_per_feature(c, chain.shape, state, where), where)
 
 
 def _onnx_matmul(g, node, where, state, chain) -> None:
+    if state["rank"] > 2:
+        raise InputError(f"{where}: MatMul of a rank-{state['rank']} tensor acts per row; Flatten it first")
     pos, m = _other_operand(g, node, where, state["name"])
     if m.ndim != 2:
         raise InputError(f"{where}: weight of shape {m.shape}; only 2-d weights are supported")
@@ -234,13 +352,13 @@ def _onnx_gemm(g, node, attrs, where, state, chain) -> None:
     state["layout"] = layout
     if len(node.input) > 2 and node.input[2]:
         c = beta * _const(g, node.input[2], where)
-        chain.bias(_per_feature(c, w.shape[0], layout, where), where)
+        chain.bias(_per_feature(c, (w.shape[0],), state, where), where)
 
 
 ONNX_MAX_BYTES = 2**31 - 2**24  # protobuf's 2 GB message limit, less room for the graph itself
 
 
-ACTIVATION_NODES = {"relu": "Relu", "leaky_relu": "LeakyRelu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+ACTIVATION_NODES = {kind: op for op, kind in ACTIVATION_OPS.items()}
 
 
 def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "float64", opset: int = 17) -> None:
