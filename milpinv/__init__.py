@@ -10,6 +10,7 @@ optimal
 from .errors import InputError, MilpinvError, SolverError
 from .instance import Instance, plant_instance
 from .invert import invert
+from .measurement import Measurement
 from .network import ReluNetwork
 from .result import InversionResult
 from .status import Status
@@ -19,6 +20,7 @@ __all__ = [
     "ReluNetwork",
     "Instance",
     "InversionResult",
+    "Measurement",
     "Status",
     "invert",
     "plant_instance",

@@ -3,7 +3,11 @@
 File format (numpy .npz): ``W0, b0, ..., W{L-1}, b{L-1}`` float64 with ``W_k`` of shape
 (n_{k+1}, n_k); optional ``output_activation`` ("relu" or "linear", default relu). An
 instance file adds ``target`` (n_L,), ``latent_lower`` and ``latent_upper`` (n_0,) and an
-optional ``meta`` JSON string (provenance, planted z, known answer).
+optional ``meta`` JSON string (provenance, planted z, known answer). An instance that observes
+y = A G(z) (:mod:`milpinv.measurement`) adds ``measurement`` (``mask``, ``matrix`` or ``avgpool``)
+and its operator: ``measurement_mask`` (n_L,) bool, ``measurement_matrix`` (m, n_L), or
+``measurement_image`` (C, H, W) and ``measurement_pool`` k; its ``target`` is then y, of shape
+(m,). Files without ``measurement`` observe every output, as before.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ import numpy as np
 
 from .errors import InputError
 from .files import read_npz, write_npz
+from .measurement import Measurement, SmoothMeasured
 from .network import ReluNetwork
 from .validation import as_float_array, check_length
 
@@ -24,7 +29,7 @@ DEFAULT_BOX = 3.0
 NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z) - x||_1 or _inf
 
 
-def check_target(network: ReluNetwork, target, allow_negative: bool = False) -> np.ndarray:
+def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: bool = False) -> np.ndarray:
     """Validate a target vector; an entry outside the output activation's range (negative under a
     relu, beyond [-1, 1] under a tanh) has no preimage."""
     x = as_float_array(target, "target")
@@ -69,18 +74,29 @@ def make_box(network: ReluNetwork, box) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class Instance:
-    """An inversion problem: find z in [lower, upper] with G(z) = target (or closest)."""
+    """An inversion problem: find z in [lower, upper] with A G(z) = target (or closest), A the
+    ``measurement`` (None: the identity, G(z) = target)."""
 
     network: ReluNetwork
     target: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
     meta: dict = field(default_factory=dict)
+    measurement: Measurement | None = None
 
     def __post_init__(self) -> None:
         noisy = bool(self.meta.get("noise", 0))
-        self.target = check_target(self.network, self.target, allow_negative=noisy)
+        self.target = check_target(self.measured_network, self.target, allow_negative=noisy)
         self.lower, self.upper = make_box(self.network, (self.lower, self.upper))
+
+    @property
+    def measured_network(self) -> ReluNetwork | SmoothMeasured:
+        """A∘G, the network whose outputs the target observes (G itself without a measurement)."""
+        return self.network if self.measurement is None else self.measurement.measured(self.network)
+
+    def exact_network(self) -> ReluNetwork:
+        """A∘G as a piecewise-linear network, for the exact models (refused after a smooth output)."""
+        return self.network if self.measurement is None else self.measurement.compose(self.network)
 
     @property
     def planted_z(self) -> np.ndarray | None:
@@ -89,6 +105,8 @@ class Instance:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         arrays = self.network.to_arrays()
+        if self.measurement is not None:
+            arrays.update(self.measurement.to_arrays())
         arrays.update(
             target=self.target, latent_lower=self.lower, latent_upper=self.upper, meta=np.array(json.dumps(self.meta))
         )
@@ -106,7 +124,8 @@ class Instance:
         meta = parse_meta(arrays.get("meta"))
         try:
             net = ReluNetwork.from_arrays(arrays)
-            return cls(net, arrays["target"], arrays["latent_lower"], arrays["latent_upper"], meta)
+            measurement = Measurement.from_arrays(arrays)
+            return cls(net, arrays["target"], arrays["latent_lower"], arrays["latent_upper"], meta, measurement)
         except InputError as exc:
             raise InputError(f"{path}: {exc}") from None
 
@@ -129,10 +148,14 @@ def plant_instance(
     seed: int | None = None,
     box: float = DEFAULT_BOX,
     noise: float = 0.0,
+    measurement: Measurement | None = None,
 ) -> Instance:
-    """Plant z ~ N(0, I) truncated to [-box, box]^n and observe x = G(z) (+ N(0, noise^2))."""
+    """Plant z ~ N(0, I) truncated to [-box, box]^n and observe x = G(z), or y = A G(z) under a
+    ``measurement`` A (+ N(0, noise^2) on each observed value)."""
     rng = np.random.default_rng(seed)
     lower, upper = make_box(network, box)
+    if measurement is not None:
+        measurement.check(network)
     z = rng.normal(size=network.input_dim)
     for _ in range(1000):
         out = (z < lower) | (z > upper)
@@ -140,7 +163,7 @@ def plant_instance(
             break
         z[out] = rng.normal(size=int(out.sum()))
     z = np.clip(z, lower, upper)
-    x = network.forward(z)
+    x = network.forward(z) if measurement is None else measurement.apply(network.forward(z))
     if noise < 0 or not np.isfinite(noise):
         raise InputError(f"noise: must be a finite number >= 0, got {noise}")
     meta: dict[str, Any] = {
@@ -153,4 +176,6 @@ def plant_instance(
         e = rng.normal(0.0, noise, size=x.shape)
         meta.update(noise=float(noise), noise_l1=float(np.abs(e).sum()), noise_linf=float(np.abs(e).max()))
         x = x + e
-    return Instance(network, x, lower, upper, meta)
+    if measurement is not None:
+        meta["measurement"] = measurement.describe()
+    return Instance(network, x, lower, upper, meta, measurement)

@@ -17,6 +17,7 @@ from .bounds.interval import interval_bounds
 from .deadline import Deadline
 from .errors import InputError
 from .instance import NORMS, Instance, check_target, make_box
+from .measurement import Measurement, SmoothMeasured
 from .methods.certify import acceptance, check_result
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
@@ -33,6 +34,7 @@ METHODS: dict[str, Callable[..., InversionResult]] = {
     "milp": invert_milp,
 }
 METHOD_NAMES = tuple(METHODS) + ("auto",)
+MIXING = ("matrix", "avgpool")  # operators that mix outputs (a mask only selects them)
 FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit", "accept"}
 
 
@@ -49,12 +51,16 @@ def invert(
     norm: str = "exact",
     box=None,
     time_limit: float | None = None,
+    measurement: Measurement | None = None,
     **options,
 ) -> InversionResult:
     """Find z in the latent box with G(z) = target (``norm="exact"``: within the tolerance of
     :mod:`milpinv.tolerance`) or minimising ||G(z) - target|| in ``"l1"`` or ``"linf"``.
 
-    ``network`` may be an :class:`Instance` (then target and box come from it).
+    ``measurement`` (:mod:`milpinv.measurement`): the target observes A G(z), and the questions are
+    A G(z) = target and min ||A G(z) - target||. ``network`` may be an :class:`Instance` (then target,
+    box and measurement come from it; a measurement given to an instance without one observes its
+    target through it: target = A x).
     ``box``: None (default [-3, 3]^n), a radius, or (lower, upper).
     ``method``: ``auto`` (layer-wise LP, verified, else the exact MILP), ``layerwise``,
     ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method.
@@ -68,7 +74,7 @@ def invert(
     """
     if isinstance(network, Instance):
         inst = network
-        network, target = inst.network, inst.target if target is None else target
+        network, target, measurement = _instance_problem(inst, target, measurement)
         box = (inst.lower, inst.upper) if box is None else box
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
@@ -80,21 +86,62 @@ def invert(
         raise InputError("target: missing")
     if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
         raise InputError(f"time_limit: must be a positive number of seconds, got {time_limit}")
-    x = check_target(network, target, allow_negative=norm != "exact")
     unknown = sorted(set(options) - method_options(method))
     if unknown:
         raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
     lower, upper = make_box(network, box)
     check_range(network, lower, upper)
+    observed = _observed(network, measurement, method)
+    x = check_target(observed, target, allow_negative=norm != "exact")
+    if isinstance(observed, ReluNetwork) and observed is not network:
+        check_range(observed, lower, upper)
     t0 = time.perf_counter()
-    accept = acceptance(network, x, norm, lower, upper)
-    problem = (network, x, norm, lower, upper, accept)
+    accept = acceptance(observed, x, norm, lower, upper)
+    problem = (observed, x, norm, lower, upper, accept)
     if method == "auto":
         result = _auto(problem, time_limit, options)
     else:
         result = _run(method, problem, time_limit, options)
+    if measurement is not None:
+        _report_measurement(result, measurement)
     result.time_s = time.perf_counter() - t0
     return result
+
+
+def _instance_problem(inst: Instance, target, measurement) -> tuple[ReluNetwork, object, Measurement | None]:
+    """(network, target, measurement) of an instance; a measurement given to an instance without one
+    observes its target through it."""
+    if measurement is None:
+        return inst.network, inst.target if target is None else target, inst.measurement
+    if inst.measurement is not None:
+        raise InputError(
+            f"measurement: the instance already observes A G(z) ({inst.measurement.kind}); give one or the other"
+        )
+    if not isinstance(measurement, Measurement):
+        raise InputError(f"measurement: expected a Measurement, got {type(measurement).__name__}")
+    measurement.check(inst.network)
+    return inst.network, measurement.apply(inst.target) if target is None else target, measurement
+
+
+def _observed(network: ReluNetwork, measurement, method: str) -> ReluNetwork | SmoothMeasured:
+    """The network whose outputs the target observes: G, A∘G as a network, or (gradient descent
+    only) A after a smooth output."""
+    if measurement is None:
+        return network
+    if not isinstance(measurement, Measurement):
+        raise InputError(f"measurement: expected a Measurement, got {type(measurement).__name__}")
+    return measurement.measured(network) if method == "gd" else measurement.compose(network)
+
+
+def _report_measurement(result: InversionResult, measurement: Measurement) -> None:
+    """Say what was observed; say why layer-wise stops at a mixing operator."""
+    result.measurement = measurement.describe()
+    mixing = result.method.endswith("layerwise") and result.status == Status.FAILED and measurement.kind in MIXING
+    if mixing and measurement.output_dim < measurement.input_dim:
+        result.note(
+            f"layer-wise needs the {measurement.kind} measurement to determine G(z) (full column rank); "
+            f"{measurement.output_dim} values of {measurement.input_dim} outputs do not (use method milp or gd)"
+        )
 
 
 Question = tuple  # (network, target, norm, lower, upper, acceptance)

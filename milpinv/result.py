@@ -29,6 +29,7 @@ class InversionResult:
     message: str = ""
     solver: dict[str, Any] = field(default_factory=dict)
     verified: bool = False  # z passed the float64 re-check (exact: a pre-image within tolerance)
+    measurement: dict[str, Any] | None = None  # what was observed (None: every output); residuals are A G(z) - y
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)
@@ -60,6 +61,7 @@ class InversionResult:
             "time_s": self.time_s,
             "message": self.message,
             "verified": self.verified,
+            "measurement": self.measurement,
             "solver": jsonable(self.solver),
         }
 
@@ -68,6 +70,9 @@ class InversionResult:
 
     def summary(self) -> str:
         parts = [f"status={self.status}", f"method={self.method}", f"norm={self.norm}"]
+        if self.measurement is not None:
+            m = self.measurement
+            parts.append(f"measurement={m['kind']}({m['observed']} of {m['outputs']})")
         if self.residual_linf is not None:
             parts.append(f"residual_linf={self.residual_linf:.3g}")
         if self.objective is not None:

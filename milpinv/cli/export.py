@@ -49,7 +49,7 @@ def run(args) -> int:
     if args.radius is not None:
         raise InputError("--radius: only with --format vnnlib")
     form, info = build_model(
-        inst.network, inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
+        inst.exact_network(), inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
     )
     if info.get("infeasible"):
         print("note: bound tightening proved the instance infeasible; the exported model is infeasible too")

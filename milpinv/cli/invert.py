@@ -14,11 +14,14 @@ from ..files import atomic_write, read_npy, write_json, write_npy
 from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
+from ..measurement import Measurement
 from ..methods.milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..status import exit_code
+from ..validation import check_length
 from .args import positive_float, positive_int
+from .measure import add_measurement_args, measurement_from_args
 
 
 def register(sub) -> None:
@@ -38,6 +41,7 @@ def register(sub) -> None:
         "prints sat / unsat / timeout / unknown",
     )
     p.add_argument("--result-file", default=None, help="with --vnnlib: write the VNN-COMP result file here")
+    add_measurement_args(p)
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
     p.add_argument("--norm", choices=NORMS, default=None, help="exact (default), l1 or linf")
     p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
@@ -67,12 +71,20 @@ def method_options(args) -> dict:
 
 
 def load_problem(args) -> Instance:
-    """The instance file, or an Instance built from an ONNX model, a target file and a box radius."""
+    """The instance file, or an Instance built from an ONNX model, a target file and a box radius;
+    observed through the measurement flags, if any: an instance file's target is G's output x and
+    y = A x; a --target file holds y (m values), or x (n != m values) observed as A x."""
     if Path(args.instance).suffix.lower() != ".onnx":
         if args.target is not None or args.box is not None:
             flag = "--target" if args.target is not None else "--box"
             raise InputError(f"{flag}: only with an .onnx model; an instance file carries its own target and box")
-        return Instance.load(args.instance)
+        inst = Instance.load(args.instance)
+        measurement = measurement_from_args(args, inst.network.output_dim)
+        if measurement is None:
+            return inst
+        if inst.measurement is not None:
+            raise InputError(f"measurement flags: the instance already observes A G(z) ({inst.measurement.kind})")
+        return observed(inst.network, inst.target, (inst.lower, inst.upper), inst.meta, measurement)
     if args.target is None:
         raise InputError(f"--target: required with an .onnx model ({args.instance})")
     net = ReluNetwork.from_onnx(args.instance)
@@ -83,7 +95,19 @@ def load_problem(args) -> Instance:
     meta = {"generator": "onnx", "model": str(args.instance), "target_file": str(args.target)}
     if args.norm != "exact":
         meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
-    return Instance(net, x, lower, upper, meta)
+    measurement = measurement_from_args(args, net.output_dim)
+    if measurement is None:
+        return Instance(net, x, lower, upper, meta)
+    return observed(net, x, (lower, upper), meta, measurement, given_y=x.shape[0] == measurement.output_dim)
+
+
+def observed(net: ReluNetwork, x, box, meta: dict, measurement: Measurement, given_y: bool = False) -> Instance:
+    """The instance observing y = A x (or y itself, ``given_y``) through ``measurement``."""
+    measurement.check(net)
+    if not given_y:
+        check_length(x, measurement.input_dim, "target")
+    y = x if given_y else measurement.apply(x)
+    return Instance(net, y, box[0], box[1], {**meta, "measurement": measurement.describe()}, measurement)
 
 
 def answer_z(result: InversionResult) -> np.ndarray | None:

@@ -35,7 +35,7 @@ def run(args) -> int:
 
     inst = Instance.load(args.instance)
     rep = analyse_preimage(
-        inst.network,
+        inst.exact_network(),
         inst.target,
         inst.lower,
         inst.upper,
@@ -57,7 +57,8 @@ def run(args) -> int:
 
 def describe(rep: PreimageReport, inst: Instance) -> str:
     """The report as text."""
-    lines = [f"pre-image of x ({inst.target.shape[0]} outputs) under {inst.network} in the latent box"]
+    seen = "x" if inst.measurement is None else f"y = A G(z) ({inst.measurement.kind})"
+    lines = [f"pre-image of {seen} ({inst.target.shape[0]} values) under {inst.network} in the latent box"]
     if rep.status == "empty" or rep.lower is None or rep.upper is None:
         lines.append(f"  empty: {rep.message}")
         return "\n".join(lines)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..bounds.integrality import integral_preimages
+from ..measurement import SmoothMeasured
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..status import Status
@@ -27,12 +28,16 @@ from ..tolerance import Acceptance, residuals, tolerance
 from .solve import search_model
 
 
-def integer_data(network: ReluNetwork, target: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+def integer_data(
+    network: ReluNetwork | SmoothMeasured, target: np.ndarray, lower: np.ndarray, upper: np.ndarray
+) -> bool:
     """Integer weights, biases, target and box."""
     return network.is_integral() and all(np.array_equal(a, np.round(a)) for a in (target, lower, upper))
 
 
-def acceptance(network: ReluNetwork, target: np.ndarray, norm: str, lower: np.ndarray, upper: np.ndarray) -> Acceptance:
+def acceptance(
+    network: ReluNetwork | SmoothMeasured, target: np.ndarray, norm: str, lower: np.ndarray, upper: np.ndarray
+) -> Acceptance:
     """The acceptance rule of this instance (see :mod:`milpinv.tolerance`)."""
     lattice = (
         norm == "exact"
@@ -44,7 +49,7 @@ def acceptance(network: ReluNetwork, target: np.ndarray, norm: str, lower: np.nd
 
 def check_result(
     result: InversionResult,
-    network: ReluNetwork,
+    network: ReluNetwork | SmoothMeasured,
     x: np.ndarray,
     lower: np.ndarray,
     upper: np.ndarray,
