@@ -75,7 +75,11 @@ class Measurement:
     @classmethod
     def mask(cls, mask) -> Measurement:
         """Observe the outputs where ``mask`` (a 0/1 or boolean vector over G's outputs) is 1."""
-        arr = as_float_array(np.asarray(mask).astype(np.float64) if np.asarray(mask).dtype == bool else mask, "mask")
+        try:
+            raw = np.asarray(mask)
+        except (ValueError, TypeError):
+            raise InputError("mask: cannot be read as a 0/1 vector over the outputs") from None
+        arr = as_float_array(raw.astype(np.float64) if raw.dtype == bool else raw, "mask")
         if arr.ndim != 1:
             raise InputError(f"mask: expected a 0/1 vector over the outputs, got shape {arr.shape}")
         bad = (arr != 0) & (arr != 1)
@@ -101,8 +105,8 @@ class Measurement:
             c, h, w = (int(v) for v in image)
         except (TypeError, ValueError):
             raise InputError(f"avgpool: image shape must be (C, H, W), got {image!r}") from None
-        if min(c, h, w) < 1 or int(k) < 1:
-            raise InputError(f"avgpool: image shape {(c, h, w)} and pool size {k} must be positive")
+        if min(c, h, w) < 1 or not (float(k).is_integer() and k >= 1):
+            raise InputError(f"avgpool: image shape {(c, h, w)} and pool size {k} must be positive integers")
         k = int(k)
         if h % k or w % k:
             raise InputError(f"avgpool: pool size {k} does not divide the image's height {h} and width {w}")

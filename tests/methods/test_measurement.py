@@ -166,6 +166,8 @@ def test_instance_file_round_trip(tmp_path, kind):
         (lambda: Measurement.mask(np.ones((2, 2))), "0/1 vector"),
         (lambda: Measurement.avgpool((1, 4, 6), 4), "does not divide"),
         (lambda: Measurement.avgpool((1, 4), 2), "(C, H, W)"),
+        (lambda: Measurement.avgpool((1, 4, 4), 1.5), "positive integers"),
+        (lambda: Measurement.mask([[1], [0, 1]]), "cannot be read"),
         (lambda: Measurement.matrix([[1.0, np.nan]]), "NaN"),
     ],
 )
