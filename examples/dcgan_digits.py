@@ -10,9 +10,9 @@
 2. Read it with ``ReluNetwork.from_torch(generator, input_shape=(nz, 1, 1))`` (convolutions
    unrolled to sparse maps) and check the float64 forward pass against torch in float64.
 3. For held-out digits (one per class), tabulate status, error, certified bound and time of:
-   * ``invert``: x = G(z*) with z* the encoder's code; the exact MILP, layer-wise (the paper's
-     algorithm: it needs every layer to determine its input, which a 16 C > 64 hidden layer under
-     64 pixels does not, so it fails and says where) and gradient descent;
+   * ``invert``: x = G(z*) with z* the encoder's code (``--z-star random``: uniform in the box);
+     the exact MILP, layer-wise (the paper's algorithm: each layer must determine its input, which
+     16 C > 64 hidden units under 64 pixels do not, so it fails and says where) and gradient descent;
    * ``project``: the real digit projected onto G's range in l1 (MILP and gd). With a Tanh output
      the MILP minimises the l1 distance of the *pre-activations* to atanh(digit) (pixels clipped
      into [-1 + margin, 1 - margin] first): its certified bound is a bound in that space, so the
@@ -22,6 +22,9 @@
      piecewise linear: the exact methods refuse it (recorded in the table), gradient descent (CSGM,
      Bora et al. 2017) runs; ``cs-pre`` then observes A a(z*) of G's pre-Tanh variant (the same
      network with a linear output), which the MILP inverts exactly.
+   * ``C=...``: smaller generators (``--sweep``, C = 2, 4, 8) on the first digit: layer-wise
+     applies where 16 C <= 64, and the MILP's l1 projection closes its certified gap at 32 hidden
+     units but not from 64 on within ``--time-limit``: where the exact method stops scaling.
    Every returned z is re-checked here: the residual a result reports is recomputed from a
    float64 forward pass (column ``recheck``: the largest difference).
 4. Save a PNG grid (original | target G(z*) | exact inversion | l1 projection | inpainting input |
@@ -192,6 +195,13 @@ def certified(result) -> tuple:
     return result.objective, result.bound, result.gap, note
 
 
+def draw(pics: dict, key: str, net: ReluNetwork, result) -> None:
+    """G(z) for the figure, labelled with the status and the residual (l1, or linf for exact)."""
+    pics[key] = net.forward(result.z)
+    norm = "linf" if result.norm == "exact" else result.norm
+    pics[key + ":label"] = f"{result.method} {result.status.value}\n{norm} {_num(result.residual(), '.2g')}"
+
+
 def run_digit(net: ReluNetwork, digit: int, image: np.ndarray, z_star: np.ndarray, args, rng) -> tuple:
     """All tasks for one held-out digit; (rows, pictures for the figure)."""
     rows, pics = [], {"original": image}
@@ -201,13 +211,13 @@ def run_digit(net: ReluNetwork, digit: int, image: np.ndarray, z_star: np.ndarra
         res, why = solve(net, x, method, "exact", args)
         rows.append(row(digit, "invert G(z*)", method, net, res, why, x, None, x))
         if method == "milp" and res is not None and res.z is not None:
-            pics["exact"] = net.forward(res.z)
+            draw(pics, "exact", net, res)
     squashed = np.clip(image, -1 + args.margin, 1 - args.margin)
     for method in ("milp", "gd"):
         res, why = solve(net, squashed, method, "l1", args)
         rows.append(row(digit, "project (l1)", method, net, res, why, squashed, None, image))
         if method == "milp" and res is not None and res.z is not None:
-            pics["project"] = net.forward(res.z)
+            draw(pics, "project", net, res)
     rows += inpaint(net, digit, image, squashed, args, pics)
     rows += sense(net, digit, image, z_star, args, rng, pics)
     return rows, pics
@@ -221,14 +231,14 @@ def inpaint(net: ReluNetwork, digit: int, image, squashed, args, pics: dict) -> 
         visible = np.zeros(64, bool)
         visible[np.random.default_rng(digit).choice(64, 32, replace=False)] = True
     mask = Measurement.mask(visible)
-    pics["masked"] = np.where(visible, image, np.nan)
+    pics["masked"], pics["masked:label"] = np.where(visible, image, np.nan), "red: hidden"
     rows = []
     for method in ("milp", "gd"):
         y = mask.apply(squashed)
         res, why = solve(net, y, method, "l1", args, measurement=mask)
         rows.append(row(digit, "inpaint (l1)", method, net, res, why, y, mask, image))
         if method == "milp" and res is not None and res.z is not None:
-            pics["inpaint"] = net.forward(res.z)
+            draw(pics, "inpaint", net, res)
     return rows
 
 
@@ -242,7 +252,7 @@ def sense(net: ReluNetwork, digit: int, image, z_star, args, rng, pics: dict) ->
         res, why = solve(net, y, method, "l1", args, measurement=a)
         rows.append(row(digit, f"cs m={args.measurements} (l1)", method, net, res, why, y, a, image))
         if method == "gd" and res is not None and res.z is not None:
-            pics["cs"] = net.forward(res.z)
+            draw(pics, "cs", net, res)
     linear = pre_tanh(net)
     a_pre = linear.forward(z_star)
     y_pre = a.apply(a_pre)
@@ -292,13 +302,15 @@ def save_figure(digits: list[int], pictures: list[dict], path: Path) -> None:
         ("inpaint", "inpainting"),
         ("cs", "CS (gd)"),
     ]
-    fig, axes = plt.subplots(len(pictures), len(cols), figsize=(8.4, 1.3 * len(pictures) + 0.3), squeeze=False)
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="#e8a0a0")  # hidden pixels in red
+    fig, axes = plt.subplots(len(pictures), len(cols), figsize=(8.4, 1.6 * len(pictures) + 0.3), squeeze=False)
     for i, pics in enumerate(pictures):
         for j, (key, title) in enumerate(cols):
             ax = axes[i][j]
             img = pics.get(key)
             if img is not None:
-                ax.imshow(np.ma.masked_invalid(img.reshape(8, 8)), cmap="gray_r", vmin=-1, vmax=1)
+                ax.imshow(np.ma.masked_invalid(img.reshape(8, 8)), cmap=cmap, vmin=-1, vmax=1)
+            ax.set_xlabel(pics.get(key + ":label", ""), fontsize=6)
             ax.set_xticks([])
             ax.set_yticks([])
             if i == 0:
