@@ -426,9 +426,13 @@ def main(argv: list[str] | None = None) -> dict:
     rows = [{**r, "forward_gap": gap} for r in rows]
     print_table(rows)
     out = Path(args.out)
-    save_figure([int(digits.target[i]) for i in test], pictures, out)
     write_table(rows, out)
-    print(f"wrote {out}, {out.with_suffix('.json')}, {out.with_suffix('.csv')}")
+    print(f"wrote {out.with_suffix('.json')}, {out.with_suffix('.csv')}")
+    try:
+        save_figure([int(digits.target[i]) for i in test], pictures, out)
+        print(f"wrote {out}")
+    except ImportError:
+        print("no figure: matplotlib is not installed (pip install -e '.[examples]')")
     return {"network": net, "generator": generator, "rows": rows, "forward_gap": gap}
 
 

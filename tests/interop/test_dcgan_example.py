@@ -23,7 +23,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "dcgan_digits.py"
 def example():
     pytest.importorskip("torch")
     pytest.importorskip("sklearn")
-    pytest.importorskip("matplotlib")
     spec = importlib.util.spec_from_file_location("dcgan_digits", EXAMPLE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -103,4 +102,5 @@ def test_statuses_say_what_was_proven(run):
     assert by[("invert", "layerwise")]["status"] == "optimal" and by[("invert", "layerwise")]["verified"]
     table = json.loads(out.with_suffix(".json").read_text())
     assert len(table) == len(rows) and out.with_suffix(".csv").read_text().count("\n") == len(rows) + 1
-    assert out.stat().st_size > 1000
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert out.stat().st_size > 1000
