@@ -266,6 +266,11 @@ def _contains(s: _Searcher, outer: Piece, inner: Piece) -> bool:
     return True
 
 
+def _row(w, i: int) -> np.ndarray:
+    """Row i of a dense or sparse weight matrix, as a dense vector."""
+    return np.asarray(w[i].todense()).ravel() if sp.issparse(w) else np.asarray(w[i])
+
+
 def _preactivation_cost(s: _Searcher, j: int) -> tuple[np.ndarray, float]:
     """(c, b) with a = c . v + b for the neuron of binary ``j`` (v: the model's variables)."""
     net = s.form.network
@@ -273,10 +278,10 @@ def _preactivation_cost(s: _Searcher, j: int) -> tuple[np.ndarray, float]:
     c = np.zeros(s.lp.num_vars)
     if k == 0:
         zs = s.form.model.blocks["z"]
-        c[zs] = net.weights[0][i]
+        c[zs] = _row(net.weights[0], i)
     else:
         prev = s.hidden[k - 1]
-        c[prev.h] = net.weights[k][i, prev.kept]
+        c[prev.h] = _row(net.weights[k], i)[prev.kept]
     return c, float(net.biases[k][i])
 
 
@@ -389,10 +394,10 @@ def _output_cost(
         return c, 0.0
     if network.depth == 1:
         zs = free.model.blocks["z"]
-        c[start + zs.start : start + zs.stop] = network.weights[0][i]
+        c[start + zs.start : start + zs.stop] = _row(network.weights[0], i)
     else:
         last = free.layers[-1]
-        c[start + last.h.start : start + last.h.stop] = network.weights[-1][i, last.kept]
+        c[start + last.h.start : start + last.h.stop] = _row(network.weights[-1], i)[last.kept]
     return c, float(network.biases[-1][i])
 
 

@@ -214,5 +214,7 @@ def test_cli_make_instance_observes(cli, tmp_path):
         assert code == 0 and kind in out, err
         code, out, err = cli("invert", tmp_path / f"{kind}.npz", "--method", "milp")
         assert code == 0 and f"measurement={kind}" in out, (out, err)
+    code, out, err = cli("preimage", tmp_path / "avgpool.npz")  # a sparse (pooling) output layer
+    assert code == 0 and "y = A G(z) (avgpool)" in out, err
     code, out, err = cli("make-instance", tmp_path / "net.npz", "--avgpool", "3", "--out", tmp_path / "x.npz")
     assert code == 2 and "does not divide" in err and len(err.strip().splitlines()) == 1
