@@ -176,6 +176,7 @@ def row(digit: int, task: str, method: str, net, result, refusal: str, target, m
         "time_s": result.time_s,
         "recheck": recheck(net, result, target, measurement),
         "verified": result.verified,
+        "binaries": result.solver.get("binaries"),  # the MILP's unstable hidden units (after bounds)
         "note": note,
         "z": None if result.z is None else result.z.tolist(),
         "target": np.asarray(target).tolist(),  # what the method observed (y for a measurement)
