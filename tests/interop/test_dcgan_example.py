@@ -91,15 +91,19 @@ def test_planted_target_is_inverted_exactly(run):
 def test_statuses_say_what_was_proven(run):
     result, out = run
     rows = result["rows"]
-    by = {(r["task"].split()[0], r["method"]): r for r in rows}
-    assert by[("cs", "milp")]["status"] == "refused" and "tanh" in by[("cs", "milp")]["note"]
-    assert by[("cs", "gd")]["z"] is not None
-    for task in ("project", "inpaint"):  # Tanh output under l1: a bound on pre-activations, never `optimal`
+    by = {(r["task"], r["method"]): r for r in rows}
+    for method in ("milp", "layerwise"):  # a dense A after Tanh: refused in one line naming tanh
+        assert by[("cs m=32 (l1)", method)]["status"] == "refused" and "tanh" in by[("cs m=32 (l1)", method)]["note"]
+    assert by[("cs m=32 (l1)", "gd")]["z"] is not None
+    for task in ("project (l1)", "inpaint (l1)"):  # Tanh output under l1: a bound on pre-activations, never optimal
         milp = by[(task, "milp")]
         assert milp["status"] in ("feasible", "time_limit") and "pre-activations" in milp["note"]
         assert milp["bound"] <= milp["objective"] + 1e-9
+        assert by[(task, "layerwise")]["status"] == "refused"
     # 32 hidden units under 64 pixels: layer-wise applies and its answer is a verified pre-image
-    assert by[("invert", "layerwise")]["status"] == "optimal" and by[("invert", "layerwise")]["verified"]
+    assert by[("invert G(z*)", "layerwise")]["status"] == "optimal" and by[("invert G(z*)", "layerwise")]["verified"]
+    planted = by[("inpaint G(z*) (exact)", "milp")]  # the visible half matched exactly, re-checked above
+    assert planted["status"] == "optimal" and planted["verified"]
     table = json.loads(out.with_suffix(".json").read_text())
     assert len(table) == len(rows) and out.with_suffix(".csv").read_text().count("\n") == len(rows) + 1
     if importlib.util.find_spec("matplotlib") is not None:
