@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from milpinv.errors import InputError
 from milpinv.instance import Instance
@@ -14,17 +15,16 @@ from .problems import problem_to_dict
 EXACT_INT = 2**52  # float64 represents every integer below this exactly
 
 
-def check_dense(reduction, *shapes: tuple[int, int]) -> None:
-    """Refuse an empty latent, and, before allocating them, dense weight matrices beyond
-    MAX_ENTRIES entries."""
-    if any(0 in shape for shape in shapes):
+def check_size(reduction, n: int, nonzeros: int) -> None:
+    """Refuse an empty latent, and, before allocating them, sparse weights with more than
+    MAX_ENTRIES nonzeros."""
+    if n == 0:
         raise InputError(f"{reduction.name}: the problem has no variables, and an inversion instance needs a latent")
-    for rows, cols in shapes:
-        if rows * cols > MAX_ENTRIES:
-            raise InputError(
-                f"{reduction.name}: needs a {rows} x {cols} weight matrix, beyond the limit of "
-                f"{MAX_ENTRIES} entries; reduce a smaller instance"
-            )
+    if nonzeros > MAX_ENTRIES:
+        raise InputError(
+            f"{reduction.name}: needs {nonzeros} nonzero weights, beyond the limit of {MAX_ENTRIES}; "
+            "reduce a smaller instance"
+        )
 
 
 def check_exact(reduction, largest: int) -> None:
@@ -37,12 +37,12 @@ def check_exact(reduction, largest: int) -> None:
 
 
 def relu_instance(reduction, problem, layers, target, lower, upper) -> Instance:
-    """A two-layer integer-weight instance whose meta records the source problem."""
-    weights = [np.asarray(W, dtype=np.float64) for W, _ in layers]
+    """A two-layer integer-weight instance (sparse CSR weights) whose meta records the source problem."""
+    weights = [sp.csr_matrix(W, dtype=np.float64) for W, _ in layers]
     biases = [np.asarray(b, dtype=np.float64) for _, b in layers]
     largest = max(
         max(
-            float(np.abs(W).sum(axis=1).max(initial=0)) + float(np.abs(b).max(initial=0))
+            float(np.asarray(abs(W).sum(axis=1)).max(initial=0)) + float(np.abs(b).max(initial=0))
             for W, b in zip(weights, biases)
         ),
         float(np.max(np.abs(target), initial=0)),

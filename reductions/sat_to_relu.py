@@ -2,7 +2,7 @@ r"""3-SAT (any CNF) -> inversion of a two-layer ReLU network with integer weight
 
 Construction, for a CNF over variables 1..n with clauses C_1..C_m, latent z in [-1, 1]^n:
 
-    hidden (2n):   p_i = relu(z_i),   q_i = relu(-z_i)                      (W1 = [I; -I], b1 = 0)
+    hidden (2n):   p_i = relu(z_i),   q_i = relu(-z_i)                      (W1 = [I; -I], b1 = 0; weights sparse CSR)
     outputs:       u_i = relu(p_i + q_i)                      target 1      (i = 1..n)
                    c_j = relu(1 - sum_{l in C_j} val(l))      target 0      (j = 1..m)
     with val(v) = p_v for a positive literal v and val(-v) = q_v for a negative one.
@@ -24,10 +24,11 @@ layer and the u-outputs encode "z is Boolean", the c-outputs encode the clauses.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .base import Reduction
 from .problems import CNF
-from .relu_common import check_dense, latent, relu_instance
+from .relu_common import check_size, latent, relu_instance
 
 
 class SatToRelu(Reduction):
@@ -36,14 +37,15 @@ class SatToRelu(Reduction):
 
     def reduce(self, problem: CNF):
         n, m = problem.num_vars, problem.num_clauses
-        check_dense(self, (2 * n, n), (n + m, 2 * n))
-        W1 = np.vstack([np.eye(n), -np.eye(n)])
-        W2 = np.zeros((n + m, 2 * n))
-        W2[np.arange(n), np.arange(n)] = 1.0
-        W2[np.arange(n), n + np.arange(n)] = 1.0
-        for j, clause in enumerate(problem.clauses):
-            for lit in clause:  # -(val(l)); repeated literals count twice, as they should
-                W2[n + j, abs(lit) - 1 + (0 if lit > 0 else n)] -= 1.0
+        check_size(self, n, 4 * n + sum(len(c) for c in problem.clauses))
+        eye = sp.identity(n, format="csr")
+        W1 = sp.vstack([eye, -eye], format="csr")
+        lits = [(j, lit) for j, clause in enumerate(problem.clauses) for lit in clause]
+        rows = np.concatenate([np.arange(n), np.arange(n), [n + j for j, _ in lits]]).astype(np.int64)
+        cols = [abs(lit) - 1 + (0 if lit > 0 else n) for _, lit in lits]
+        cols = np.concatenate([np.arange(n), n + np.arange(n), cols]).astype(np.int64)
+        vals = np.concatenate([np.ones(2 * n), -np.ones(len(lits))])  # -(val(l)), a repeated literal twice
+        W2 = sp.csr_matrix((vals, (rows, cols)), shape=(n + m, 2 * n))  # duplicates add up
         b2 = np.concatenate([np.zeros(n), np.ones(m)])
         target = np.concatenate([np.ones(n), np.zeros(m)])
         return relu_instance(

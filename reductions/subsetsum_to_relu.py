@@ -20,10 +20,11 @@ All weights are integers; the instance is refused when its numbers exceed exact 
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from .base import Reduction
 from .problems import SubsetSum
-from .relu_common import check_dense, check_exact, latent, relu_instance
+from .relu_common import check_exact, check_size, latent, relu_instance
 
 
 class SubsetSumToRelu(Reduction):
@@ -32,12 +33,13 @@ class SubsetSumToRelu(Reduction):
 
     def reduce(self, problem: SubsetSum):
         n = problem.n
-        check_dense(self, (2 * n, n), (n + 1, 2 * n))
+        check_size(self, n, 6 * n)
         check_exact(self, max(sum(problem.weights), 2 * problem.target))
         a = np.array([float(w) for w in problem.weights])
-        W1 = np.vstack([2 * np.eye(n), -2 * np.eye(n)])
+        eye = sp.identity(n, format="csr")
+        W1 = sp.vstack([2 * eye, -2 * eye], format="csr")
         b1 = np.concatenate([-np.ones(n), np.ones(n)])
-        W2 = np.vstack([np.hstack([np.eye(n), np.eye(n)]), np.concatenate([a, -a])[None, :]])
+        W2 = sp.vstack([sp.hstack([eye, eye]), sp.csr_matrix(np.concatenate([a, -a])[None, :])], format="csr")
         b2 = np.concatenate([np.zeros(n), [float(sum(problem.weights))]])
         target = np.concatenate([np.ones(n), [2.0 * problem.target]])
         return relu_instance(self, problem, [(W1, b1), (W2, b2)], target, np.zeros(n), np.ones(n))

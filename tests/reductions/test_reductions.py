@@ -110,7 +110,8 @@ def test_satlib_unsatisfiable(satlib_dir):
 
 def edited(inst, edit):
     """A copy of a reduced instance with its last layer (W, b, target) edited in place by ``edit``."""
-    W, b, x = (np.array(a) for a in (inst.network.weights[-1], inst.network.biases[-1], inst.target))
+    W = inst.network.weights[-1].toarray()  # the reductions write sparse layers
+    b, x = (np.array(a) for a in (inst.network.biases[-1], inst.target))
     edit(W, b, x)
     net = milpinv.ReluNetwork(list(inst.network.weights[:-1]) + [W], list(inst.network.biases[:-1]) + [b])
     return milpinv.Instance(net, x, inst.lower, inst.upper, dict(inst.meta))
@@ -228,3 +229,20 @@ def test_cli_solve_rejects_plain_instances(rcli, tmp_path):
     inst.save(tmp_path / "p.npz")
     code, _, err = rcli("solve", tmp_path / "p.npz")
     assert code == 2 and "no reduction recorded" in err
+
+
+@pytest.mark.parametrize("n", [2000, 4000])
+def test_large_formulas_reduce_to_sparse_layers(n):
+    """3-SAT with thousands of variables (dense, n = 2000 was a 337 MB W2 and n = 4000 refused):
+    CSR weights with O(n + m) nonzeros, and the forward map of a planted assignment is a pre-image."""
+    from reductions.generators import planted_ksat
+
+    cnf, assignment = planted_ksat(n, 4.26, seed=n)
+    red = get_reduction("3sat", "relu")
+    inst = red.reduce(cnf)
+    W1, W2 = inst.network.weights
+    assert W1.format == W2.format == "csr"
+    assert W2.nnz <= 2 * n + 3 * cnf.num_clauses
+    z = red.forward(cnf, assignment)
+    assert np.array_equal(inst.network.forward(z), inst.target)
+    assert red.backward(cnf, z) == list(assignment)
