@@ -1,30 +1,39 @@
-"""Paired, one process: the l1 / linf heuristic's effort (NOISY_ROUNDS, POLISHED, FLIPS of
-milpinv/methods/heuristic.py) on milp_vs_peers.py's ten noisy instances; PERFORMANCE.md entry (12).
+"""Paired, one process: the l1 / linf heuristic's effort on milp_vs_peers.py's ten noisy instances
+(PERFORMANCE.md entries 12 and 13). Variants set milpinv/methods/heuristic.py's QUICK_EFFORT /
+NOISY_EFFORT (rounds, descents polished per round, flip LPs per point) and milp.py's ROOT (nodes
+searched after the quick heuristic before the full one is run; None: search to the end at once).
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 python benchmarks/noisy_heuristic_effort.py
 """
+
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 import numpy as np
-from milp_vs_peers import Case, make_instance
-import milpinv
-import milpinv.methods.heuristic as H
-VARIANTS = {"shipped": (2, 4, 40), "light": (1, 2, 20), "one-round": (1, 4, 40)}
-rows = []
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import milpinv  # noqa: E402
+import milpinv.methods.heuristic as H  # noqa: E402
+import milpinv.methods.milp as M  # noqa: E402
+from milp_vs_peers import Case, make_instance  # noqa: E402
+
+FULL = H.NOISY_EFFORT
+VARIANTS = {  # name: (quick effort, root nodes)
+    "full heuristic, then search (before)": (FULL, None),
+    "quick heuristic, root, then full heuristic (adaptive)": (H.QUICK_EFFORT, M.ROOT),
+}
+times = defaultdict(list)
 for seed in range(5):
     for kind in ("noisy_l1", "noisy_linf"):
         inst = make_instance(Case(kind, "10-20-20-10", seed))
-        for name, (r, p, f) in VARIANTS.items():
-            H.NOISY_ROUNDS, H.POLISHED, H.FLIPS = r, p, f
+        for name, (quick, root) in VARIANTS.items():
+            H.QUICK_EFFORT, M.ROOT = quick, root
             t = time.perf_counter()
             res = milpinv.invert(inst, method="milp", norm=kind.split("_")[1], threads=1, time_limit=60)
             dt = time.perf_counter() - t
-            rows.append((kind, seed, name, str(res.status), dt, res.objective, res.solver.get("nodes")))
-            print(*rows[-1], flush=True)
-from collections import defaultdict
-g = defaultdict(list)
-for k, s, n, st, dt, *_ in rows: g[n].append(dt)
-for n, v in g.items(): print(n, "geomean", float(np.exp(np.mean(np.log(v)))))
+            times[name].append(dt)
+            print(kind, seed, name, res.status, f"{dt:.2f}s", res.objective, res.solver.get("nodes"), flush=True)
+for name, v in times.items():
+    print(f"{name}: geomean {float(np.exp(np.mean(np.log(v)))):.3f} s, max {max(v):.1f} s")

@@ -132,7 +132,9 @@ class BranchAndBound:
         self.cuts = 0
 
     # ------------------------------------------------------------------ search
-    def run(self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None) -> Search:
+    def run(
+        self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None, node_limit: int | None = None
+    ) -> Search:
         best_z, best = (None, np.inf) if incumbent is None else incumbent
         m = self.form.model
         zs = m.blocks["z"]
@@ -149,8 +151,9 @@ class BranchAndBound:
         leaf_bound = np.inf  # min certified bound over pruned leaves (l1 / linf)
         try:
             while stack:
-                if deadline.expired():
-                    return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), "time limit")
+                if deadline.expired() or (node_limit is not None and self.nodes >= node_limit):
+                    why = "time limit" if deadline.expired() else "node limit"
+                    return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
                 node = stack.pop()
                 self.nodes += 1
                 outcome = self._process(node, best)
@@ -395,13 +398,15 @@ def search(
     deadline: Deadline,
     options: SolverOptions | None = None,
     incumbent: tuple[np.ndarray, float] | None = None,
+    node_limit: int | None = None,
 ) -> Search:
     """Run the branch and bound of the module docstring on ``form``.
 
     ``candidate(z)`` judges a point by a float64 forward pass of the original network: (accepted
     as a pre-image, residual in the norm of the problem, the point judged: rounded or polished).
-    ``incumbent``: a known (z, residual) for l1 / linf (nodes that cannot beat it are pruned)."""
-    return BranchAndBound(form, candidate, options or SolverOptions()).run(deadline, incumbent)
+    ``incumbent``: a known (z, residual) for l1 / linf (nodes that cannot beat it are pruned);
+    ``node_limit``: stop (status ``time_limit``, with the certified bound) after that many nodes."""
+    return BranchAndBound(form, candidate, options or SolverOptions()).run(deadline, incumbent, node_limit)
 
 
 def _neurons(form: Formulation, data: SafeLP) -> Neurons:

@@ -4,7 +4,7 @@ each round).
 * Exact norm: the best z of a round walks its linear pieces (:func:`polish` in linf, one LP a
   step), which turns a near miss into an exact pre-image; the first accepted one ends the
   search. Otherwise the z of smallest residual is returned (a warm start).
-* l1 / linf: the :data:`POLISHED` best descents of a round are polished in the norm (the optimum
+* l1 / linf: the best descents of a round (:data:`NOISY_EFFORT`) are polished in the norm (the optimum
   of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
   to their kink flipped one at a time, an LP each, a better piece taken at once). The best point
   found is the incumbent the branch and bound starts from: with the optimum in hand its proof
@@ -31,17 +31,19 @@ from .polish import polish
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
-NOISY_ROUNDS, POLISHED, FLIPS = 2, 4, 40  # l1 / linf: rounds, descents polished per round, flip LPs per point
+NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, flip LPs per point
+QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
 
 
 def heuristic(
-    network, target, norm: str, lower, upper, accept: Acceptance, budget: float | None = None
+    network, target, norm: str, lower, upper, accept: Acceptance, budget: float | None = None, quick: bool = False
 ) -> InversionResult:
-    """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring)."""
+    """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring);
+    ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
     if norm != "exact":
-        return noisy_heuristic(network, x, norm, lower, upper, deadline)
+        return noisy_heuristic(network, x, norm, lower, upper, deadline, QUICK_EFFORT if quick else NOISY_EFFORT)
     best = None
     for rnd in range(ROUNDS):
         if deadline.expired():
@@ -80,16 +82,20 @@ def _linf(result: InversionResult) -> float:
     return np.inf if result.residual_linf is None else result.residual_linf
 
 
-def noisy_heuristic(network, x: np.ndarray, norm: str, lower, upper, deadline: Deadline) -> InversionResult:
-    """The l1 / linf heuristic of the module docstring; returns the best point as ``feasible``."""
+def noisy_heuristic(
+    network, x: np.ndarray, norm: str, lower, upper, deadline: Deadline, effort: tuple[int, int, int] = NOISY_EFFORT
+) -> InversionResult:
+    """The l1 / linf heuristic of the module docstring (``effort``: rounds, descents polished per
+    round, flip LPs per point); returns the best point as ``feasible``."""
+    rounds, polished, flips = effort
     best_z, best, lps = None, np.inf, 0
-    for rnd in range(NOISY_ROUNDS):
+    for rnd in range(rounds):
         if deadline.expired():
             break
         Z, loss, _, _ = descend(network, x, lower, upper, RESTARTS, STEPS, rnd, 0.0, 0.05, deadline)
-        for z in Z[np.argsort(loss)[:POLISHED]]:
+        for z in Z[np.argsort(loss)[:polished]]:
             z = polish(network, x, z, norm, lower, upper, rounds=WALK)
-            z, tried = flip_search(network, x, z, norm, lower, upper, deadline)
+            z, tried = flip_search(network, x, z, norm, lower, upper, deadline, flips)
             lps += tried
             value = residual_norm(network, x, z, norm)
             if value < best:
@@ -100,19 +106,19 @@ def noisy_heuristic(network, x: np.ndarray, norm: str, lower, upper, deadline: D
 
 
 def flip_search(
-    network, x: np.ndarray, z: np.ndarray, norm: str, lower, upper, deadline: Deadline
+    network, x: np.ndarray, z: np.ndarray, norm: str, lower, upper, deadline: Deadline, flips: int
 ) -> tuple[np.ndarray, int]:
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
     closest to their kink first), optimise the norm on that piece (one LP), and move when it is
-    better; at most :data:`FLIPS` LPs. Returns the best point and the LPs solved."""
+    better; at most ``flips`` LPs. Returns the best point and the LPs solved."""
     engine = get_solver("highs")
     best, value, tried = z, residual_norm(network, x, z, norm), 0
     improved = True
-    while improved and tried < FLIPS and not deadline.expired():
+    while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
         for k, i in _closest_to_kinks(network, best):
-            if tried >= FLIPS or deadline.expired():
+            if tried >= flips or deadline.expired():
                 break
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]

@@ -31,7 +31,7 @@ from ..network import ReluNetwork
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, tolerance
+from ..tolerance import Acceptance, residual_norm, tolerance
 from .build import build_model
 from .certify import certify, check_result, integer_data
 from .heuristic import SHARE, heuristic
@@ -42,6 +42,7 @@ from .solve import Engine, Problem, solve_model
 
 ENGINE_NAMES = ("auto", "bab") + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
+ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
 
 
 def invert_milp(
@@ -92,14 +93,18 @@ def invert_milp(
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
+    improve = None
     if heuristic and warm_start is None:
-        found = heuristic_stage(problem, engine)
+        quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough
+        found = heuristic_stage(problem, engine, quick)
         if found.status == Status.OPTIMAL and norm == "exact":
             return found
         warm_start = found.z
+        if quick:
+            improve = lambda: heuristic_stage(problem, engine).z  # noqa: E731 - the full effort, on demand
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
-    return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start)
+    return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, improve)
 
 
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
@@ -141,11 +146,11 @@ def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
     return engine
 
 
-def heuristic_stage(problem: Problem, engine: Engine) -> InversionResult:
+def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> InversionResult:
     """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished."""
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
-    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget)
+    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
     if found.status == Status.OPTIMAL and p.norm == "exact" and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
@@ -153,6 +158,12 @@ def heuristic_stage(problem: Problem, engine: Engine) -> InversionResult:
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
         found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
     return found
+
+
+def better_point(problem: Problem, z, other):
+    """Of two points (either may be None), the one of smaller residual in the problem's norm."""
+    points = [p for p in (z, other) if p is not None]
+    return min(points, key=lambda p: residual_norm(problem.network, problem.target, p, problem.norm), default=None)
 
 
 def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
@@ -165,9 +176,11 @@ def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def solve_stages(
-    problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start
+    problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start, improve=None
 ) -> InversionResult:
-    """Rescale, bounds, build, solve and certify the (possibly peeled) model."""
+    """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``improve`` (l1 / linf
+    after a quick heuristic): if the root of the search does not prove the incumbent optimal, a
+    better incumbent on demand, and the search again."""
     sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
@@ -204,7 +217,9 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        result = solve_model(form, sub, engine, warm_start)
+        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if improve else None)
+        if improve is not None and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
+            result = solve_model(form, sub, engine, better_point(sub, result.z, improve()))
 
     def solve_full() -> InversionResult:
         return solve_stages(problem, Peeled(problem.network, problem.target, 0), engine, bounds, obbt_passes, None)

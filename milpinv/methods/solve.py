@@ -89,11 +89,13 @@ def solve_model(
     warm_start=None,
     solver: Solver | None = None,
     options: SolverOptions | None = None,
+    node_limit: int | None = None,
 ) -> InversionResult:
-    """Solve ``form`` with the engine (or the ``solver`` given) and read the result."""
+    """Solve ``form`` with the engine (or the ``solver`` given) and read the result (``node_limit``:
+    milpinv's branch and bound only)."""
     solver = solver if solver is not None else engine.solver
     if solver is None:
-        return search_model(form, problem, engine, warm_start)
+        return search_model(form, problem, engine, warm_start, node_limit)
     start = None if warm_start is None else form.complete(warm_start, problem.target)
     out = solver.solve(form.model, options or engine.remaining_options(), start)
     details = {**engine.details, **out.details(), "engine_status": out.status}
@@ -133,7 +135,9 @@ def _polished(z: np.ndarray, problem: Problem, engine: Engine, solver: Solver) -
     return polish(p.network, p.target, z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
 
 
-def search_model(form: Formulation, problem: Problem, engine: Engine, incumbent_z=None) -> InversionResult:
+def search_model(
+    form: Formulation, problem: Problem, engine: Engine, incumbent_z=None, node_limit: int | None = None
+) -> InversionResult:
     """milpinv's branch and bound on ``form``; an l1 / linf ``incumbent_z`` prunes from the start."""
     judge = candidate_judge(problem, engine.lp_solver)
     incumbent = None
@@ -141,7 +145,7 @@ def search_model(form: Formulation, problem: Problem, engine: Engine, incumbent_
         _, value, z = judge(np.asarray(incumbent_z, float))
         incumbent = (z, value)
     try:
-        s = search(form, judge, engine.deadline, engine.options, incumbent)
+        s = search(form, judge, engine.deadline, engine.options, incumbent, node_limit)
     except SolverError as exc:
         z, value = incumbent if incumbent is not None else (None, None)
         status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven
