@@ -52,6 +52,14 @@ def affine(W: Matrix, b: np.ndarray, h: np.ndarray) -> np.ndarray:
     return np.asarray((W @ h.T).T) + b
 
 
+def same_matrix(a, b) -> bool:
+    """Two weight matrices (dense or scipy.sparse, either way) with the same shape and entries."""
+    if sp.issparse(a) or sp.issparse(b):
+        a, b = sp.csr_matrix(a), sp.csr_matrix(b)
+        return a.shape == b.shape and (a != b).nnz == 0
+    return bool(np.array_equal(a, b))
+
+
 class ReluNetwork:
     """A fully connected (or sparse) piecewise-linear network with an optional smooth output.
 

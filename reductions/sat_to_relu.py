@@ -42,8 +42,8 @@ class SatToRelu(Reduction):
         W1 = sp.vstack([eye, -eye], format="csr")
         lits = [(j, lit) for j, clause in enumerate(problem.clauses) for lit in clause]
         rows = np.concatenate([np.arange(n), np.arange(n), [n + j for j, _ in lits]]).astype(np.int64)
-        cols = [abs(lit) - 1 + (0 if lit > 0 else n) for _, lit in lits]
-        cols = np.concatenate([np.arange(n), n + np.arange(n), cols]).astype(np.int64)
+        literal_cols = [abs(lit) - 1 + (0 if lit > 0 else n) for _, lit in lits]
+        cols = np.concatenate([np.arange(n), n + np.arange(n), literal_cols]).astype(np.int64)
         vals = np.concatenate([np.ones(2 * n), -np.ones(len(lits))])  # -(val(l)), a repeated literal twice
         W2 = sp.csr_matrix((vals, (rows, cols)), shape=(n + m, 2 * n))  # duplicates add up
         b2 = np.concatenate([np.zeros(n), np.ones(m)])

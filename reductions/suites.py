@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import numpy as np
-
 from milpinv.errors import InputError
 from milpinv.experiments.answers import Witness, register_witness
 from milpinv.experiments.suites import Entry
 from milpinv.instance import Instance
+from milpinv.network import same_matrix
 
 from .base import Reduction
 from .generators import random_ksat, random_subsetsum
@@ -54,7 +53,7 @@ def oracle_witness(inst: Instance) -> Witness:
 def same_instance(a: Instance, b: Instance) -> bool:
     """The same weights, biases, target and box."""
     arrays = [(x.network.weights + x.network.biases + (x.target, x.lower, x.upper)) for x in (a, b)]
-    return len(arrays[0]) == len(arrays[1]) and all(np.array_equal(u, v) for u, v in zip(*arrays))
+    return len(arrays[0]) == len(arrays[1]) and all(same_matrix(u, v) for u, v in zip(*arrays))
 
 
 def sat(ns=(5, 10, 15), ratios=SAT_RATIOS, seeds=(0, 1), growth_ns=(20, 25, 30)) -> Iterator[Entry]:

@@ -40,7 +40,7 @@ from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
 from ..methods.build import build_model
 from ..methods.certify import acceptance
-from ..network import ReluNetwork
+from ..network import ReluNetwork, same_matrix
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status
 from ..version import __version__
@@ -183,7 +183,7 @@ def write_query(pack: Path, name: str, inst: Instance, norm: str, w: Witness) ->
     inst.network.to_onnx(onnx_path)
     back = ReluNetwork.from_onnx(onnx_path)
     if not all(
-        np.array_equal(a, b) for a, b in zip(back.weights + back.biases, inst.network.weights + inst.network.biases)
+        same_matrix(a, b) for a, b in zip(back.weights + back.biases, inst.network.weights + inst.network.biases)
     ):
         raise InputError("the ONNX file does not read back to the instance's weights")
     answer = "sat" if w.z is not None else "unsat"

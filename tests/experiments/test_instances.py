@@ -12,6 +12,7 @@ import pytest
 from milpinv.experiments.runner import load_manifest, read_csv
 from milpinv.experiments.suites import make_suite, parse_param, suites
 from milpinv.instance import Instance
+from milpinv.network import same_matrix
 from milpinv.tolerance import tolerance
 from reductions.problems import CNF, problem_from_dict
 from reductions.registry import get_reduction
@@ -73,7 +74,7 @@ def _reduction_matches(entry, inst, kind):
     again = get_reduction(kind, "relu").reduce(problem)
     arrays = lambda i: [*i.network.weights, *i.network.biases, i.target, i.lower, i.upper]  # noqa: E731
     for a, b in zip(arrays(again), arrays(inst), strict=True):
-        assert np.array_equal(a, b), entry["file"]
+        assert same_matrix(a, b), entry["file"]
     return problem
 
 
