@@ -89,6 +89,16 @@ class ReluNetwork:
         self.weights: tuple[Matrix, ...] = tuple(ws)
         self.biases: tuple[np.ndarray, ...] = tuple(bs)
 
+    def nonzeros(self, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Row, column and value of every nonzero entry of ``W_k`` (computed once: the weights are
+        read-only)."""
+        cache = self.__dict__.setdefault("_nonzeros", {})
+        if k not in cache:
+            coo = sp.coo_matrix(self.weights[k])
+            keep = coo.data != 0
+            cache[k] = (coo.row[keep], coo.col[keep], coo.data[keep])
+        return cache[k]
+
     # ------------------------------------------------------------------ shape
     @property
     def dims(self) -> tuple[int, ...]:

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
 
 from ..rounding import UNIT, gamma
 from .interval import Bounds, activation_range, interval_step
@@ -47,16 +46,22 @@ class Propagated:
 
 
 def propagate_bounds(
-    network: Any, bounds: Bounds, z_lower: np.ndarray, z_upper: np.ndarray, out_lower: np.ndarray, out_upper: np.ndarray
+    network: Any,
+    bounds: Bounds,
+    z_lower: np.ndarray,
+    z_upper: np.ndarray,
+    out_lower: np.ndarray,
+    out_upper: np.ndarray,
+    passes: int = PASSES,
 ) -> Propagated:
     """Tighten ``bounds`` (and the latent box) under a_L in [out_lower, out_upper] (the output
-    pre-activations), by forward and backward sweeps."""
+    pre-activations), by at most ``passes`` backward and forward sweeps."""
     bounds = [(lo.copy(), hi.copy()) for lo, hi in bounds]
     zl, zu = np.array(z_lower, dtype=float), np.array(z_upper, dtype=float)
     last = network.depth - 1
     lo, hi = bounds[last]
     bounds[last] = (np.maximum(lo, out_lower), np.minimum(hi, out_upper))
-    for _ in range(PASSES):
+    for _ in range(passes):
         before = _width(bounds, zl, zu)
         if not _backward(network, bounds, zl, zu) or not _forward(network, bounds, zl, zu):
             return Propagated(bounds, zl, zu, empty=True)
@@ -87,7 +92,7 @@ def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> b
     for k in range(network.depth - 1, -1, -1):
         act = network.activation(k - 1) if k > 0 else None
         l, u = activation_range(act, *bounds[k - 1]) if act is not None else (zl, zu)
-        nl, nu = input_bounds(network.weights[k], network.biases[k], *bounds[k], l, u)
+        nl, nu = input_bounds(network.nonzeros(k), network.weights[k].shape, network.biases[k], *bounds[k], l, u)
         l, u = np.maximum(l, nl), np.minimum(u, nu)
         if np.any(l > u):
             return False
@@ -105,15 +110,19 @@ def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> b
 
 
 def input_bounds(
-    W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, l: np.ndarray, u: np.ndarray
+    nonzeros: tuple[np.ndarray, np.ndarray, np.ndarray],
+    shape: tuple[int, int],
+    b: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    l: np.ndarray,
+    u: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on each input h_j implied by lo <= W h + b <= hi and h in [l, u] (see the module
-    docstring), rounded outward; inputs that no row constrains keep [-inf, inf]."""
-    coo = sp.coo_matrix(W)
-    i, j, w = coo.row, coo.col, coo.data
-    keep = w != 0
-    i, j, w = i[keep], j[keep], w[keep]
-    m, n = coo.shape
+    docstring), rounded outward, for W of ``shape`` given by its ``nonzeros`` (rows, columns,
+    values); inputs that no row constrains keep [-inf, inf]."""
+    i, j, w = nonzeros
+    m, n = shape
     wl, wu = w * l[j], w * u[j]
     cmax, cmin = np.maximum(wl, wu), np.minimum(wl, wu)
     smax, smin = np.bincount(i, cmax, minlength=m), np.bincount(i, cmin, minlength=m)

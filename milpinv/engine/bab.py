@@ -48,6 +48,7 @@ from ..status import Status
 from .cuts import separate
 
 CUT_ROUNDS = 10  # rounds of root cuts at most
+NODE_PASSES = 1  # bound propagation sweeps per node (more rarely tighten a child of a tightened node)
 VIOLATION_TOL = 1e-9  # an LP point with h - relu(a) below this everywhere is a point of the network
 LP_TOL = 1e-9
 
@@ -344,7 +345,7 @@ class BranchAndBound:
             lo[idx[phase == 1]] = np.maximum(lo[idx[phase == 1]], 0.0)
             hi[idx[phase == 0]] = np.minimum(hi[idx[phase == 0]], 0.0)
         out_lo, out_hi = self._observed(incumbent)
-        p = propagate_bounds(self.net, bounds, node.z_lower, node.z_upper, out_lo, out_hi)
+        p = propagate_bounds(self.net, bounds, node.z_lower, node.z_upper, out_lo, out_hi, NODE_PASSES)
         if p.empty:
             return None
         fixed = node.fixed.copy()
