@@ -100,6 +100,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linprog, nnls
 from tqdm import tqdm
 
@@ -138,6 +139,7 @@ class Net:
     weights: list[np.ndarray]
     biases: list[np.ndarray]
     relu_out: bool
+    sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
 
     @property
     def depth(self) -> int:
@@ -158,12 +160,14 @@ class Net:
         return all(np.array_equal(a, np.round(a)) for a in self.weights + self.biases)
 
     def to_milpinv(self) -> ReluNetwork:
-        return ReluNetwork(self.weights, self.biases, "relu" if self.relu_out else "linear")
+        weights = [sp.csr_matrix(w) for w in self.weights] if self.sparse else self.weights
+        return ReluNetwork(weights, self.biases, "relu" if self.relu_out else "linear")
 
     @classmethod
     def of(cls, net: ReluNetwork) -> Net:
-        return cls([np.array(w) for w in net.weights], [np.array(b) for b in net.biases],
-                   net.output_activation == "relu")
+        sparse = any(sp.issparse(w) for w in net.weights)
+        dense = [w.toarray() if sp.issparse(w) else np.array(w) for w in net.weights]
+        return cls(dense, [np.array(b) for b in net.biases], net.output_activation == "relu", sparse)
 
 
 def forward(net: Net, z: np.ndarray) -> np.ndarray:
