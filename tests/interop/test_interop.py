@@ -516,7 +516,7 @@ def test_digits_example_runs_end_to_end(torch, capsys, tmp_path):
     example = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(example)
     example.main(
-        ["--epochs", "10", "--hidden", "8", "--count", "2", "--time-limit", "1", "--out", str(tmp_path / "d.png")]
+        ["--epochs", "10", "--hidden", "8", "--count", "2", "--time-limit", "3", "--out", str(tmp_path / "d.png")]
     )
     out = capsys.readouterr().out
     assert out.count("exact optimal") == 2 and "onnxruntime residual" in out
