@@ -103,8 +103,11 @@ def preimage_dimension(W, b, lo, hi, lower, upper, tol: float = 1e-7, solver: st
 
 
 def _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, solver: Solver) -> bool:
-    """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i)."""
+    """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i). An LP
+    without a value counts as yes: the dimension reported is then an upper bound, never too small."""
     out = solver.solve(slack_lp(W, b, y, active, G, g, i, lower, upper), SolverOptions())
+    if out.status == Status.OPTIMAL and out.objective is None:
+        return True
     return out.status == Status.OPTIMAL and out.objective < g[i] - tol
 
 

@@ -196,3 +196,16 @@ def test_an_lp_point_near_the_network_does_not_close_the_gap(solver):
         assert r.objective <= hi * (1 + 1e-9)
     else:
         assert r.status == "feasible" and r.objective >= lo
+
+
+def test_the_preimage_dimension_survives_an_lp_without_a_value():
+    """Campaign reproducer (near-duplicate:3000029): two rows 1e-9 apart, a target of 5.6e-17 and
+    9.2e-10; a slack LP came back without a value and method lp crashed computing the dimension."""
+    W = [[-0.5755551285339493, -0.22659262102327452, -0.5421231350400796],
+         [-0.5755551285339493, -0.22659262102327452, -0.5421231360400796]]  # fmt: skip
+    net = ReluNetwork([np.array(W)], [np.array([-0.19759329815167231, -0.19759329815167231])])
+    inst = Instance(net, np.array([5.551115123125783e-17, 9.184520921579065e-10]), -np.ones(3), np.ones(3))
+    r = invert(inst, method="lp")
+    assert r.status in (OPTIMAL, FAILED, INFEASIBLE)
+    if r.status == OPTIMAL:
+        assert r.residual_linf <= tolerance(inst.target)
