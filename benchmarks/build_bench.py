@@ -82,11 +82,11 @@ def time_milpinv(inst, repeats: int) -> dict:
 
 def time_omlt(inst) -> dict:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from milp_vs_omlt import omlt_model  # noqa: E402  (same model as the comparison)
+    from milp_vs_peers import omlt_model  # noqa: E402  (same model as the comparisons)
     from pyomo.contrib.appsi.solvers.highs import Highs
 
     t0 = time.perf_counter()
-    m = omlt_model(inst)
+    m = omlt_model(inst, "exact")
     t1 = time.perf_counter()
     Highs().set_instance(m)  # Pyomo -> HiGHS hand-over, no solve
     t2 = time.perf_counter()

@@ -49,6 +49,9 @@ from milpinv.methods.polish import polish
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import tolerance
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from milp_vs_peers import omlt_model  # noqa: E402 - a sibling script
+
 EXPANDING = ["10-30-30-60", "20-60-60-120"]
 NON_EXPANDING = ["8-16-16-16", "10-20-20-20-20", "12-24-24-12"]
 METHODS = ["milpinv", "milpinv-noheur", "base", "omlt", "gd"]
@@ -105,44 +108,12 @@ def run_base(inst, time_limit: float) -> dict:
     }
 
 
-def omlt_model(inst):
-    """OMLT's full-space big-M model of G with its outputs fixed to the target."""
-    import pyomo.environ as pyo
-    from omlt import OmltBlock
-    from omlt.neuralnet import NetworkDefinition, ReluBigMFormulation
-    from omlt.neuralnet.layer import DenseLayer, InputLayer
-
-    net = inst.network
-    bounds = {i: (float(inst.lower[i]), float(inst.upper[i])) for i in range(net.input_dim)}
-    nd = NetworkDefinition(scaled_input_bounds=bounds)
-    prev = InputLayer([net.input_dim])
-    nd.add_layer(prev)
-    for k, (W, b) in enumerate(zip(net.weights, net.biases)):
-        layer = DenseLayer(
-            prev.output_size,
-            [W.shape[0]],
-            activation="relu" if net.applies_relu(k) else "linear",
-            weights=np.array(W.T),
-            biases=np.array(b),
-        )  # OMLT's weights are (in, out)
-        nd.add_layer(layer)
-        nd.add_edge(prev, layer)
-        prev = layer
-    m = pyo.ConcreteModel()
-    m.nn = OmltBlock()
-    m.nn.build_formulation(ReluBigMFormulation(nd))
-    x = [float(v) for v in inst.target]
-    m.observe = pyo.Constraint(range(len(x)), rule=lambda mm, i: mm.nn.outputs[i] == x[i])
-    m.obj = pyo.Objective(expr=0.0)
-    return m
-
-
 def run_omlt(inst, time_limit: float) -> dict:
     import pyomo.environ as pyo
     from pyomo.opt import TerminationCondition as TC
 
     t0 = time.perf_counter()
-    m = omlt_model(inst)
+    m = omlt_model(inst, "exact")  # the same builder as milp_vs_peers.py
     build = time.perf_counter() - t0
     res = pyo.SolverFactory("appsi_highs").solve(
         m, timelimit=max(time_limit - build, 1e-3), load_solutions=False, options={"threads": 1}

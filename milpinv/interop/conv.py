@@ -8,7 +8,8 @@ order: entry ``(c, h, w)`` sits at index ``c H W + h W + w``. With that index,
       y[o, i, j] = sum_{c, u, v} K[o, c, u, v] x[c, i s_h - p_top + u, j s_w - p_left + v]
 
   (taps outside the input read zero), H_out = floor((H + p_top + p_bottom - k_h) / s_h) + 1;
-* ``ConvTranspose2d`` (weight (C_in, C_out, k_h, k_w)), the adjoint scatter::
+* ``ConvTranspose2d`` (weight (C_in, C_out, k_h, k_w)), the adjoint scatter (built as the
+  transpose of the Conv2d matrix with the same kernel, stride and pads)::
 
       y[o, i s_h - p_top + u, j s_w - p_left + v] += K[c, o, u, v] x[c, i, j]
 
@@ -117,14 +118,10 @@ def conv_transpose2d(
     out_w = (w - 1) * stride[1] - pads[1] - pads[3] + k_w + output_padding[1]
     if out_h < 1 or out_w < 1:
         raise InputError(f"{where}: the padding leaves an empty {out_h}x{out_w} output")
-    # axes (c_in, c_out, u, v, i, j) with (i, j) the input pixel
-    c, o, u, v, i, j = _grid(kernel, (h, w))
-    dst_h, dst_w = i * stride[0] - pads[0] + u, j * stride[1] - pads[1] + v
-    keep = (dst_h >= 0) & (dst_h < out_h) & (dst_w >= 0) & (dst_w < out_w)
-    rows = (o * out_h + dst_h) * out_w + dst_w
-    cols = (c * h + i) * w + j
-    matrix = _to_csr(kernel, rows, cols, keep, (c_out * out_h * out_w, c_in * h * w), where)
-    return matrix, (c_out, out_h, out_w)
+    # the adjoint of the Conv2d with the same kernel, stride and pads from (C_out, out_h, out_w)
+    # back to (C_in, H, W) (its output is H x W since output_padding < stride)
+    adjoint, _ = conv2d(kernel, (c_out, out_h, out_w), stride=stride, pads=pads, where=where)
+    return adjoint.T.tocsr(), (c_out, out_h, out_w)
 
 
 def channel_scaling(scale: np.ndarray, shift: np.ndarray, shape: Shape, where: str) -> tuple[sp.csr_matrix, np.ndarray]:

@@ -93,18 +93,16 @@ def invert_milp(
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
-    improve = None
+    refine = False
     if heuristic and warm_start is None:
         quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
         if found.status == Status.OPTIMAL and norm == "exact":
             return found
-        warm_start = found.z
-        if quick:
-            improve = lambda: heuristic_stage(problem, engine).z  # noqa: E731 - the full effort, on demand
+        warm_start, refine = found.z, quick
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
-    return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, improve)
+    return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine)
 
 
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
@@ -176,11 +174,11 @@ def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
 
 
 def solve_stages(
-    problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start, improve=None
+    problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start, refine: bool = False
 ) -> InversionResult:
-    """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``improve`` (l1 / linf
-    after a quick heuristic): if the root of the search does not prove the incumbent optimal, a
-    better incumbent on demand, and the search again."""
+    """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``refine`` (l1 / linf
+    after a quick heuristic): if the root of the search does not prove the incumbent optimal, the
+    heuristic's full effort for a better incumbent, and the search again."""
     sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
@@ -217,9 +215,9 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if improve else None)
-        if improve is not None and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
-            result = solve_model(form, sub, engine, better_point(sub, result.z, improve()))
+        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine else None)
+        if refine and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
+            result = solve_model(form, sub, engine, better_point(sub, result.z, heuristic_stage(problem, engine).z))
 
     def solve_full() -> InversionResult:
         return solve_stages(problem, Peeled(problem.network, problem.target, 0), engine, bounds, obbt_passes, None)
