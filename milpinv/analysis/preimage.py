@@ -4,10 +4,16 @@ For every hidden activation pattern p, G is affine on the closed piece
 P_p = {z in box : a_{k,i}(z) >= 0 (i active in p), <= 0 (inactive)} and S is the finite union of
 the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
 
-* **coordinate ranges** ``min / max z_i over S``: 2 n exact MILPs (the big-M model of
-  :mod:`milpinv.formulations.bigm` with a cost on z_i). The reported interval is the solvers' proven
-  *bounds* (not the incumbents), so S lies inside it; S is a single point when every interval is
-  narrower than a tolerance.
+* **emptiness**: decided by milpinv's certified exact-norm MILP
+  (:func:`milpinv.methods.milp.invert_milp`): a pre-image checked by a float64 forward pass, or
+  ``infeasible`` with every pruning certified; when neither, the status is ``unknown``.
+* **coordinate ranges** ``min / max z_i over S``: 2 n MILPs (the big-M model of
+  :mod:`milpinv.formulations.bigm` with a cost on z_i) give candidate bounds l_i, u_i in floating
+  point; each is then *certified*: the certified MILP must prove that no z with
+  ``|G(z) - x| <= RANGE_REL_TOL`` (relative) has z_i <= l_i - m (or z_i >= u_i + m),
+  m = ``POINT_TOL`` scale / 4, moving the edge past any such z it finds. A side that is not
+  proven falls back to the latent box's bound, so S always lies inside the reported interval; S is
+  a single point when every interval is narrower than ``POINT_TOL`` scale.
 * **pieces**: the patterns p with S_p non-empty, by depth-first search over the unstable hidden
   neurons (stable ones are fixed by sound bounds first). A node fixes some binaries of the big-M
   model; its LP relaxation (observation rows included) prunes the subtree when infeasible. With
@@ -21,8 +27,9 @@ the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
   tolerance (a witness); *convex* when one piece contains all the others (S = that S_p); otherwise
   *unknown*.
 
-Every LP verdict here is a floating-point one with tolerance 1e-9: a piece that meets S only within
-that tolerance may be listed. Exponential in the number of unstable neurons: meant for small nets.
+The emptiness verdict and the coordinate ranges are certified (above); the pieces, adjacency and
+convexity verdicts are floating-point LP / MILP ones with tolerance 1e-9: a piece that meets S
+only within that tolerance may be listed. Exponential in the number of unstable neurons: meant for small nets.
 """
 
 from __future__ import annotations
@@ -39,11 +46,12 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
 from ..methods.build import build_model
+from ..methods.milp import invert_milp
 from ..network import ReluNetwork
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
 from ..status import Status
-from ..tolerance import tolerance
+from ..tolerance import Acceptance, tolerance
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: `milpinv` itself does not load it
     import networkx as nx
@@ -51,6 +59,8 @@ if TYPE_CHECKING:  # networkx is imported where a graph is built: `milpinv` itse
 MAX_UNSTABLE = 30  # unstable hidden neurons allowed for piece enumeration (2^30 leaves at worst)
 MAX_PIECES = 10_000
 POINT_TOL = 1e-7  # relative: a coordinate range narrower than this (times scale) is a point
+EDGE_TRIES = 6  # proofs per side of a coordinate range before it falls back to the box
+RANGE_REL_TOL = 1e-9  # relative residual that counts as G(z) = x when the ranges are proven
 
 
 @dataclass
@@ -65,11 +75,13 @@ class Piece:
 
 
 class PreimageStatus(str, Enum):
-    """What is known of the set S: empty (proven), non-empty, or non-empty with pieces not all enumerated."""
+    """What is known of the set S: empty (proven), non-empty, non-empty with pieces not all
+    enumerated, or undecided."""
 
     EMPTY = "empty"
     NONEMPTY = "nonempty"
     LIMIT = "limit"
+    UNKNOWN = "unknown"  # neither a pre-image nor a certified proof of none (time limit, no certificate)
 
     def __str__(self) -> str:
         return self.value
@@ -80,6 +92,7 @@ class PreimageReport:
     status: PreimageStatus
     lower: np.ndarray | None = None  # proven coordinate bounds of S
     upper: np.ndarray | None = None
+    uncertified: list[str] = field(default_factory=list)  # range sides that fell back to the box
     single_point: bool | None = None
     pieces: list[Piece] = field(default_factory=list)  # maximal pieces (none inside another)
     patterns: list[str] | None = None  # labels of all patterns whose piece meets S
@@ -101,6 +114,7 @@ class PreimageReport:
             "lower": arr(self.lower),
             "upper": arr(self.upper),
             "single_point": self.single_point,
+            "uncertified_sides": self.uncertified,
             "patterns": self.patterns,
             "pieces": [p.label() for p in self.pieces],
             "points": [arr(p.points[0]) for p in self.pieces],
@@ -168,24 +182,66 @@ class _Searcher:
 
 def coordinate_ranges(
     form: Formulation, solver: str | Solver = "highs", time_limit: float | None = None
-) -> tuple[np.ndarray | None, np.ndarray | None, int]:
-    """Proven bounds on min / max z_i over the pre-image (2 n MILPs); (lower, upper, solves)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate bounds (lower, upper) on min / max z_i over the pre-image: 2 n MILPs, floating
+    point (a side without a bound is the box's); :func:`certify_ranges` proves them."""
     m: MatrixModel = form.model
     solver = get_solver(solver)
     zs = m.blocks["z"]
     n = zs.stop - zs.start
-    lower, upper = np.empty(n), np.empty(n)
+    lower, upper = m.col_lower[zs].copy(), m.col_upper[zs].copy()
     for i in range(n):
         for sign, out_arr in ((1.0, lower), (-1.0, upper)):
             c = np.zeros(m.num_vars)
             c[zs.start + i] = sign
             res = solver.solve(replace(m, c=c), SolverOptions(time_limit=time_limit))
-            if res.status == Status.INFEASIBLE:
-                return None, None, 2 * i + 1
-            if res.bound is None or res.status not in (Status.OPTIMAL, Status.TIME_LIMIT):
-                raise InputError(f"coordinate range of z{i}: the solver gave no bound ({res.status})")
-            out_arr[i] = sign * res.bound
-    return lower, upper, 2 * n
+            if res.bound is not None and np.isfinite(res.bound) and res.status in (Status.OPTIMAL, Status.TIME_LIMIT):
+                out_arr[i] = sign * res.bound
+    return lower, upper
+
+
+def certify_ranges(
+    network: ReluNetwork, target: np.ndarray, box: tuple[np.ndarray, np.ndarray], candidate, margin: float, time_limit
+) -> tuple[np.ndarray, np.ndarray, list[str], int]:
+    """The ``candidate`` ranges made proven: (lower, upper, sides left at the box's bound and why,
+    MILPs run). See :func:`proven_edge`."""
+    out = [np.array(box[0], float), np.array(box[1], float)]
+    fell_back, runs = [], 0
+    for i in range(out[0].size):
+        for side in (0, 1):
+            edge, why, n = proven_edge(network, target, box, i, side, candidate[side][i], margin, time_limit)
+            runs += n
+            if why:
+                fell_back.append(f"{('min', 'max')[side]} z{i}: {why}")
+            else:
+                out[side][i] = edge
+    return out[0], out[1], fell_back, runs
+
+
+def proven_edge(network, target, box, i: int, side: int, start: float, margin: float, time_limit):
+    """A proven bound on min (side 0) / max (side 1) of z_i over the pre-image: the certified MILP
+    must find no pre-image (residual within ``RANGE_REL_TOL``, so the range holds for the exact
+    pre-image) beyond ``start`` moved out by ``margin``; a pre-image it finds there
+    moves the edge past it by ten times the margin, and so on (``EDGE_TRIES`` times at most).
+    Returns (edge, why it is not proven ("" if it is), MILPs run)."""
+    direction = 1.0 if side else -1.0
+    edge, runs = start + direction * margin, 0
+    accept = Acceptance(tolerance(target, RANGE_REL_TOL))
+    for k in range(EDGE_TRIES):
+        beyond = [np.array(box[0], float), np.array(box[1], float)]  # the box cut to the far side of edge
+        beyond[1 - side][i] = edge
+        if not beyond[0][i] < beyond[1][i]:
+            return box[side][i], "", runs  # past the box: its own bound holds
+        runs += 1
+        found = invert_milp(
+            network, target, norm="exact", lower=beyond[0], upper=beyond[1], accept=accept, time_limit=time_limit
+        )
+        if found.status == Status.INFEASIBLE:
+            return edge, "", runs
+        if found.status != Status.OPTIMAL or found.z is None:
+            return box[side][i], f"no proof ({found.status})", runs
+        edge = float(found.z[i]) + direction * margin * 10.0 ** (k + 1)
+    return box[side][i], f"pre-images beyond {EDGE_TRIES} tries", runs
 
 
 def enumerate_pieces(
@@ -435,27 +491,42 @@ def analyse_preimage(
     engine = get_solver(solver)
     form, info = build_model(network, target, norm="exact", lower=lower, upper=upper, bounds=bounds, lp_solver=engine)
     report = PreimageReport(status=PreimageStatus.NONEMPTY)
-    if info.get("infeasible"):
-        report.status, report.message = PreimageStatus.EMPTY, "bound tightening proved the pre-image empty"
-        report.time_s = time.perf_counter() - t0
-        return report
-    lo, hi, solves = coordinate_ranges(form, engine, time_limit)
-    report.lps = solves
-    if lo is None:
-        report.status, report.message = PreimageStatus.EMPTY, "the MILP proved the pre-image empty"
-        report.time_s = time.perf_counter() - t0
-        return report
-    scale = max(1.0, float(np.abs(np.concatenate([lower, upper])).max(initial=0.0)))
-    report.lower, report.upper = lo, hi
-    report.single_point = bool(np.all(hi - lo <= POINT_TOL * scale))
-    if pieces:
-        _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
-    if report.convex == "unknown" and report.single_point:
-        report.convex, report.convex_reason = "yes", "a single point"
-    if report.convex == "unknown" and convexity:
-        decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
+    empty = emptiness(network, target, lower, upper, info, time_limit)
+    if empty is not None:
+        report.status, report.message = empty
+    else:
+        proven_ranges(report, network, target, form, (lower, upper), time_limit, engine)
+        if pieces:
+            _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
+        if report.convex == "unknown" and report.single_point:
+            report.convex, report.convex_reason = "yes", "a single point"
+        if report.convex == "unknown" and convexity:
+            decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
     report.time_s = time.perf_counter() - t0
     return report
+
+
+def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[PreimageStatus, str] | None:
+    """None when S has a point (the certified MILP found one), else (empty or unknown, why)."""
+    if info.get("infeasible"):
+        return PreimageStatus.EMPTY, "bound tightening proved the pre-image empty"
+    found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, time_limit=time_limit)
+    if found.status == Status.OPTIMAL:
+        return None
+    status = PreimageStatus.EMPTY if found.status == Status.INFEASIBLE else PreimageStatus.UNKNOWN
+    return status, f"the certified MILP: {found.message or found.status}"
+
+
+def proven_ranges(report: PreimageReport, network, target, form, box, time_limit, engine: Solver) -> None:
+    """The coordinate ranges (candidates by MILP, then certified) and whether S is a point."""
+    box = (np.asarray(box[0], float), np.asarray(box[1], float))
+    scale = max(1.0, float(np.abs(np.concatenate(box)).max(initial=0.0)))
+    candidate = coordinate_ranges(form, engine, time_limit)
+    lo, hi, report.uncertified, runs = certify_ranges(
+        network, target, box, candidate, POINT_TOL * scale / 4, time_limit
+    )
+    report.lower, report.upper, report.lps = lo, hi, 2 * lo.size + 1 + runs
+    report.single_point = bool(np.all(hi - lo <= POINT_TOL * scale))
 
 
 def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:
@@ -512,7 +583,8 @@ def decide_convexity(report: PreimageReport, network, target, form, lower, upper
     elif verdict == "yes" and info is not None:
         report.convex_reason = (
             f"midpoint MILP: no midpoint of two pre-image points misses x by more than "
-            f"{info['max_midpoint_miss_bound']:.1e} (proven bound; tolerance {tolerance(target):.1e})"
+            f"{info['max_midpoint_miss_bound']:.1e} (the MILP solver's bound, floating point; tolerance "
+            f"{tolerance(target):.1e})"
         )
     else:
         report.convex_reason = (

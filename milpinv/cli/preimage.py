@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 
-from ..analysis.preimage import MAX_PIECES, MAX_UNSTABLE, PreimageReport, analyse_preimage
+from ..analysis.preimage import MAX_PIECES, MAX_UNSTABLE, PreimageReport, PreimageStatus, analyse_preimage
 from ..files import atomic_write
 from ..instance import Instance
 from ..methods.build import BOUND_MODES
+from ..status import Status, exit_code
 from .args import positive_float, positive_int
 
 
@@ -52,15 +53,15 @@ def run(args) -> int:
         print(json.dumps(rep.to_dict()))
     else:
         print(describe(rep, inst))
-    return 0
+    return exit_code(Status.FAILED if rep.status == PreimageStatus.UNKNOWN else Status.OPTIMAL)
 
 
 def describe(rep: PreimageReport, inst: Instance) -> str:
     """The report as text."""
     seen = "x" if inst.measurement is None else f"y = A G(z) ({inst.measurement.kind})"
     lines = [f"pre-image of {seen} ({inst.target.shape[0]} values) under {inst.network} in the latent box"]
-    if rep.status == "empty" or rep.lower is None or rep.upper is None:
-        lines.append(f"  empty: {rep.message}")
+    if rep.lower is None or rep.upper is None:  # empty, or undecided
+        lines.append(f"  {rep.status}: {rep.message}")
         return "\n".join(lines)
     for i, (lo, hi) in enumerate(zip(rep.lower, rep.upper)):
         lines.append(f"  z{i:<3d} in [{lo: .9g}, {hi: .9g}]  width {hi - lo:.3g}")

@@ -15,7 +15,9 @@ from milpinv.analysis.preimage import analyse_preimage, midpoint_test
 from milpinv.cli.main import main
 from milpinv.formulations.pieces import piece_model
 from milpinv.methods.build import build_model
-from milpinv.solvers import solve
+from milpinv.solvers import Solver, get_solver, solve
+from milpinv.solvers.outcome import Outcome
+from milpinv.status import Status
 from milpinv.tolerance import tolerance
 
 ABS = ReluNetwork([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)])  # |z|
@@ -75,6 +77,38 @@ def test_expanding_planted_instance_is_a_single_point(dims):
     z = inst.planted_z
     assert np.all(rep.lower <= z + 1e-7) and np.all(z <= rep.upper + 1e-7)
     assert np.abs(rep.pieces[0].points[0] - z).max() < 1e-6
+
+
+class LyingMilps(Solver):
+    """HiGHS for LPs; every MILP answered by ``lie`` (a floating-point engine gone wrong)."""
+
+    name = "liar"
+
+    def __init__(self, lie) -> None:
+        self.lie, self.highs = lie, get_solver("highs")
+        self.supported = self.highs.supported
+
+    def _solve(self, model, options, warm_start):
+        if model.integrality is not None and model.integrality.any():
+            return self.lie(model)
+        return self.highs.solve(model, options, warm_start)
+
+
+@pytest.mark.parametrize(
+    "lie",
+    [
+        lambda model: Outcome(Status.INFEASIBLE),
+        lambda model: Outcome(Status.OPTIMAL, bound=0.1 if model.c.sum() > 0 else -0.1),
+    ],
+    ids=["says-empty", "ranges-too-tight"],
+)
+def test_a_lying_milp_engine_never_makes_a_wrong_claim(lie):
+    """Audit reproducer (10-30-30-60: HiGHS's MILP said "empty" with a planted pre-image): the
+    emptiness verdict and every range side come from the certified MILP, whatever the engine says."""
+    rep = analyse_preimage(ABS, np.array([1.0]), *box(1), solver=LyingMilps(lie), convexity=False)
+    assert rep.status == "nonempty"
+    assert rep.lower[0] <= -1.0 and rep.upper[0] >= 1.0  # the pre-image {-1, 1} lies inside
+    assert rep.lower[0] >= -1.0 - 1e-5 and rep.upper[0] <= 1.0 + 1e-5  # ... and the edges were proven
 
 
 def test_empty_preimage():
@@ -146,3 +180,17 @@ def test_cli_text_json_and_graph(tmp_path, capsys):
     bad.write_bytes(b"")
     assert main(["preimage", str(bad)]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_cli_undecided_is_not_empty(tmp_path, capsys, monkeypatch):
+    """The certified MILP stopped before a verdict: `unknown` and exit 1, never `empty`."""
+    from milpinv.analysis import preimage
+    from milpinv.result import InversionResult
+
+    stopped = InversionResult(Status.TIME_LIMIT, None, "milp", "exact", message="time limit in the branch and bound")
+    monkeypatch.setattr(preimage, "invert_milp", lambda *args, **kwargs: stopped)
+    path = tmp_path / "abs.npz"
+    Instance(ABS, np.array([1.0]), *box(1)).save(path)
+    code = main(["preimage", str(path), "--bounds", "interval"])
+    out = capsys.readouterr().out
+    assert code == 1 and "unknown: the certified MILP: time limit" in out and "empty" not in out
