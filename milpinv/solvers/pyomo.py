@@ -18,6 +18,7 @@ import numpy as np
 from ..errors import InputError, SolverError
 from ..files import atomic_write
 from ..status import Status
+from ..tolerance import relative_gap
 from .base import Solver
 from .highs import DEFAULT_THREADS, use_threads
 from .matrix import MatrixModel
@@ -145,8 +146,7 @@ class PyomoSolver(Solver):
             x = np.array([pyo.value(m.v[j], exception=False) or 0.0 for j in range(model.num_vars)])
             objective = float(pyo.value(m.objective))
         bound = _bound(res, objective, model)
-        gap = None if bound is None or objective is None else abs(objective - bound) / max(1e-10, abs(objective))
-        return Outcome(status, x, objective, bound, gap, None, None, elapsed, self.name, str(tc))
+        return Outcome(status, x, objective, bound, relative_gap(objective, bound), None, None, elapsed, self.name, str(tc))
 
 
 def _set_options(opt, name: str, time_limit, mip_gap, threads) -> None:
