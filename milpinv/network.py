@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from .activation import RELU, Activation
 from .errors import InputError
 from .files import read_npz, write_npz
-from .validation import MAX_ENTRIES, as_float_array
+from .validation import MAX_ENTRIES, as_float_array, make_rng
 
 OUTPUT_ACTIVATIONS = ("relu", "linear", "leaky_relu:SLOPE", "tanh", "sigmoid")
 SPARSE_KEYS = ("data", "indices", "indptr", "shape")
@@ -197,7 +197,7 @@ class ReluNetwork:
             raise InputError(f"bias_scale: must be a finite number >= 0, got {bias_scale}")
         if sum(a * b for a, b in zip(dims[:-1], dims[1:])) > 50_000_000:
             raise InputError(f"dims: {dims} has more than 50,000,000 weights")
-        rng = np.random.default_rng(seed)
+        rng = make_rng(seed)
         weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in)) for n_in, n_out in zip(dims[:-1], dims[1:])]
         biases = [rng.normal(0.0, bias_scale, size=n_out) if bias_scale > 0 else np.zeros(n_out) for n_out in dims[1:]]
         return cls(weights, biases, output_activation)

@@ -40,7 +40,8 @@ from .polish import polish
 from .rescale import rescale
 from .solve import Engine, Problem, solve_model
 
-ENGINE_NAMES = ("auto", "bab") + BACKEND_NAMES
+OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
+ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
 

@@ -18,7 +18,7 @@ def deep_instance():
 @pytest.mark.parametrize("mask", [False, True])
 def test_auto_is_as_good_as_milp(deep_instance, norm, mask):
     measurement = Measurement.mask(np.arange(60) % 2) if mask else None
-    kwargs = dict(norm=norm, time_limit=20, measurement=measurement)
+    kwargs = {"norm": norm, "time_limit": 20, "measurement": measurement}
     milp = invert(deep_instance, method="milp", **kwargs)
     auto = invert(deep_instance, method="auto", **kwargs)
     assert milp.status == auto.status == "optimal", (milp.summary(), auto.summary())
