@@ -7,6 +7,7 @@ import numpy as np
 from .errors import InputError
 
 MAX_ENTRIES = 50_000_000  # refuse arrays that would not fit a model built in memory
+MAX_MAGNITUDE = 1e20  # weights and biases beyond this reach no solver (HiGHS takes 1e20 as infinite)
 
 
 def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
@@ -28,6 +29,13 @@ def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise InputError(f"{name}: contains NaN or inf (first at index {tuple(int(i) for i in bad)})")
     return arr
+
+
+def check_magnitude(values: np.ndarray, name: str) -> None:
+    """Refuse values beyond :data:`MAX_MAGNITUDE` (the 62-bit integers of the reductions pass)."""
+    top = float(np.max(np.abs(values), initial=0.0))
+    if top > MAX_MAGNITUDE:
+        raise InputError(f"{name}: values up to {top:.3g} exceed the limit of {MAX_MAGNITUDE:g}; rescale the network")
 
 
 def check_length(arr: np.ndarray, n: int, name: str) -> None:

@@ -1,6 +1,7 @@
 """The CLI's input rules of the audit: seeds, solver names, option values and flag combinations are
 refused with one line and exit 2, before anything is written or any progress bar starts."""
 
+import numpy as np
 import pytest
 
 from milpinv import ReluNetwork, plant_instance
@@ -56,3 +57,82 @@ def test_bench_refuses_bad_option_values_up_front(cli, tmp_path, spec):
     make_suite("expanding", suite, seeds=(0,), dims_list=([3, 9, 18],))
     one_line_error(*cli("bench", suite, "--methods", spec, "--out", tmp_path / "r.csv", "--quiet"), "")
     assert not (tmp_path / "r.csv").exists()
+
+
+def test_result_file_without_vnnlib_names_the_real_problem(cli, tmp_path):
+    ReluNetwork.random([2, 4], seed=0).to_onnx(tmp_path / "small.onnx")
+    code, out, err = cli("invert", tmp_path / "small.onnx", "--target", tmp_path / "x.npy", "--result-file", "r.txt")
+    one_line_error(code, out, err, "--result-file: only with --vnnlib")
+
+
+@pytest.mark.parametrize(
+    "flags, fragment",
+    [
+        (["--method", "gd", "--solver", "highs"], "--solver: not with --method gd"),
+        (["--method", "gd", "--threads", "4"], "--threads: not with --method gd"),
+        (["--method", "layerwise", "--bounds", "lp"], "--bounds: not with --method layerwise"),
+        (["--method", "milp", "--seed", "3"], "--seed: not with --method milp"),
+    ],
+)
+def test_a_flag_the_method_does_not_take_is_refused(cli, inst, flags, fragment):
+    one_line_error(*cli("invert", inst, *flags), fragment)
+
+
+@pytest.mark.parametrize("fmt, norm", [("vnnlib", "exact"), ("mps", "exact"), ("mps", "linf")])
+def test_export_radius_only_with_a_linf_query(cli, inst, tmp_path, fmt, norm):
+    out = tmp_path / ("q" if fmt == "vnnlib" else "m.mps")
+    one_line_error(*cli("export", inst, "--format", fmt, "--norm", norm, "--radius", "0.1", "--out", out), "--radius")
+    assert not out.exists()
+
+
+def test_a_bad_generator_parameter_comes_before_any_progress_bar(rcli, tmp_path):
+    one_line_error(*rcli("generate", "3sat", "--n", "2", "--k", "3", "--count", "1", "--out", tmp_path / "g"), "n >= k")
+
+
+def test_regenerating_a_suite_removes_its_stale_sources(rcli, tmp_path):
+    suite = tmp_path / "g"
+    assert rcli("generate", "3sat", "--n", "4", "--count", "2", "--out", suite)[0] == 0
+    assert rcli("generate", "3sat", "--n", "5", "--count", "1", "--out", suite)[0] == 0
+    assert sorted(p.name for p in suite.iterdir()) == ["3sat_n5_s0.cnf", "3sat_n5_s0.npz", "manifest.json"]
+
+
+@pytest.mark.parametrize(
+    "command, fragment",
+    [
+        (["random-net", "--dims", "2,3", "--out", "r.txt"], ".npz"),
+        (["make-instance", "INST", "--out", "i.npy"], ".npz"),
+        (["invert", "INST", "--out", "z.txt"], ".npy"),
+    ],
+)
+def test_an_output_name_must_match_its_format(cli, inst, tmp_path, command, fragment):
+    args = [inst if a == "INST" else a for a in command]
+    args[-1] = tmp_path / args[-1]
+    one_line_error(*cli(*args), fragment)
+    assert not args[-1].exists()
+
+
+@pytest.mark.parametrize(
+    "flags, fragment",
+    [
+        (["--to", "subset-sum", "--out", "r.npz"], ".ss"),
+        (["--to", "subset-sum", "--via", "subset-sum", "--out", "r.ss"], "--via"),
+    ],
+)
+def test_reduce_refuses_mismatched_outputs(rcli, tmp_path, flags, fragment):
+    (tmp_path / "ok.cnf").write_text("p cnf 3 1\n1 2 3 0\n")
+    flags = [*flags[:-1], tmp_path / flags[-1]]
+    one_line_error(*rcli("reduce", tmp_path / "ok.cnf", *flags), fragment)
+    assert not flags[-1].exists()
+
+
+def test_huge_weights_name_the_field(cli, tmp_path):
+    path = tmp_path / "huge.npz"
+    np.savez(
+        path,
+        W0=np.array([[1e300, 1.0]]),
+        b0=np.zeros(1),
+        target=np.ones(1),
+        latent_lower=-np.ones(2),
+        latent_upper=np.ones(2),
+    )
+    one_line_error(*cli("invert", path, "--norm", "l1"), "W0: values up to 1e+300")
