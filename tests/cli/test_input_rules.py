@@ -136,3 +136,15 @@ def test_huge_weights_name_the_field(cli, tmp_path):
         latent_upper=np.ones(2),
     )
     one_line_error(*cli("invert", path, "--norm", "l1"), "W0: values up to 1e+300")
+
+
+def test_a_pyomo_time_limit_prints_no_pyomo_warning(tmp_path, capfd):
+    """appsi_highs at a time limit: Pyomo warned 'Loading a SolverResults object with an aborted status'."""
+    from milpinv.cli.main import main
+
+    path = tmp_path / "noisy.npz"
+    plant_instance(ReluNetwork.random([8, 20, 20, 20], seed=0), seed=1, noise=0.1).save(path)
+    args = ["invert", str(path), "--method", "milp", "--norm", "l1", "--solver", "pyomo:appsi_highs"]
+    code = main([*args, "--time-limit", "1"])
+    err = capfd.readouterr().err
+    assert code == 3 and "WARNING" not in err and "aborted" not in err, err
