@@ -44,13 +44,21 @@ def atomic_write(path: str | Path, data: bytes | str) -> None:
         raise
 
 
+def check_suffix(path: str | Path, suffix: str, what: str) -> None:
+    """Refuse to write ``what`` under a name that says otherwise (``r.txt`` holding an archive)."""
+    if Path(path).suffix.lower() != suffix:
+        raise InputError(f"{path}: {what} is written to a {suffix} file; name it so")
+
+
 def write_npz(path: str | Path, arrays: dict) -> None:
+    check_suffix(path, ".npz", "an .npz archive")
     buf = io.BytesIO()
     np.savez_compressed(buf, **arrays)
     atomic_write(path, buf.getvalue())
 
 
 def write_npy(path: str | Path, array) -> None:
+    check_suffix(path, ".npy", "a .npy array")
     buf = io.BytesIO()
     np.save(buf, np.asarray(array))
     atomic_write(path, buf.getvalue())

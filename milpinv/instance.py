@@ -23,7 +23,7 @@ from .errors import InputError
 from .files import read_npz, write_npz
 from .measurement import Measurement, SmoothMeasured
 from .network import ReluNetwork
-from .validation import as_float_array, check_length
+from .validation import as_float_array, check_length, make_rng
 
 DEFAULT_BOX = 3.0
 NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z) - x||_1 or _inf
@@ -152,7 +152,7 @@ def plant_instance(
 ) -> Instance:
     """Plant z ~ N(0, I) truncated to [-box, box]^n and observe x = G(z), or y = A G(z) under a
     ``measurement`` A (+ N(0, noise^2) on each observed value)."""
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     lower, upper = make_box(network, box)
     if measurement is not None:
         measurement.check(network)

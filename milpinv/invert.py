@@ -23,9 +23,11 @@ from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.lp import invert_single_layer
 from .methods.milp import invert_milp
+from .methods.options import check_options
 from .network import ReluNetwork
 from .result import InversionResult
 from .status import Status
+from .validation import check_number
 
 METHODS: dict[str, Callable[..., InversionResult]] = {
     "lp": invert_single_layer,
@@ -84,11 +86,12 @@ def invert(
         raise InputError(f"method: expected one of {METHOD_NAMES}, got {method!r}")
     if target is None:
         raise InputError("target: missing")
-    if time_limit is not None and not (np.isfinite(time_limit) and time_limit > 0):
-        raise InputError(f"time_limit: must be a positive number of seconds, got {time_limit}")
+    if time_limit is not None:
+        check_number(time_limit, "time_limit", positive=True)
     unknown = sorted(set(options) - method_options(method))
     if unknown:
         raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
+    check_options(options, network.input_dim)
     lower, upper = make_box(network, box)
     check_range(network, lower, upper)
     observed = _observed(network, measurement, method)

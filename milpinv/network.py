@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from .activation import RELU, Activation
 from .errors import InputError
 from .files import read_npz, write_npz
-from .validation import MAX_ENTRIES, as_float_array
+from .validation import MAX_ENTRIES, as_float_array, check_magnitude, make_rng
 
 OUTPUT_ACTIVATIONS = ("relu", "linear", "leaky_relu:SLOPE", "tanh", "sigmoid")
 SPARSE_KEYS = ("data", "indices", "indptr", "shape")
@@ -35,13 +35,16 @@ Matrix = Any  # np.ndarray or scipy.sparse.csr_matrix
 def as_matrix(value, name: str) -> Matrix:
     """A float64 weight matrix: a dense array, or CSR when given sparse; finite, within the size limit."""
     if not sp.issparse(value):
-        return as_float_array(value, name, ndim=2)
+        dense = as_float_array(value, name, ndim=2)
+        check_magnitude(dense, name)
+        return dense
     w = sp.csr_matrix(value, dtype=np.float64)
     if w.nnz > MAX_ENTRIES:
         raise InputError(f"{name}: {w.nnz} stored entries exceed the limit of {MAX_ENTRIES}")
     if not np.all(np.isfinite(w.data)):
         raise InputError(f"{name}: contains NaN or inf")
     w.sum_duplicates()
+    check_magnitude(w.data, name)
     return w
 
 
@@ -82,6 +85,8 @@ class ReluNetwork:
         if len(biases) != len(ws):
             raise InputError(f"biases: expected {len(ws)} bias vectors, got {len(biases)}")
         bs = [as_float_array(b, f"b{k}", ndim=1) for k, b in enumerate(biases)]
+        for k, b in enumerate(bs):
+            check_magnitude(b, f"b{k}")
         _check_shapes(ws, bs)
         self.activations: tuple[Activation, ...] = _activations(len(ws), output_activation, activations)
         for a in ws + bs:
@@ -197,7 +202,7 @@ class ReluNetwork:
             raise InputError(f"bias_scale: must be a finite number >= 0, got {bias_scale}")
         if sum(a * b for a, b in zip(dims[:-1], dims[1:])) > 50_000_000:
             raise InputError(f"dims: {dims} has more than 50,000,000 weights")
-        rng = np.random.default_rng(seed)
+        rng = make_rng(seed)
         weights = [rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(n_out, n_in)) for n_in, n_out in zip(dims[:-1], dims[1:])]
         biases = [rng.normal(0.0, bias_scale, size=n_out) if bias_scale > 0 else np.zeros(n_out) for n_out in dims[1:]]
         return cls(weights, biases, output_activation)

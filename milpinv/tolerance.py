@@ -26,12 +26,32 @@ import numpy as np
 
 REL_TOL = 1e-6
 EXACT_INT = 2.0**52  # below this every integer sum and product of the forward pass is exact in float64
+GAP_FLOOR = 1e-10  # the gap's absolute floor where no tolerance is known (a backend's own report)
 
 
 def tolerance(target: np.ndarray, rel: float = REL_TOL) -> float:
     """Residual tolerance for accepting G(z) = x: ``rel * max(1, ||x||_inf)``."""
     scale = float(np.max(np.abs(target))) if np.size(target) else 0.0
     return rel * max(1.0, scale)
+
+
+def objective_slack(norm: str, tol: float, outputs: int) -> float:
+    """How far two l1 / linf values may differ and count as equal: ``tol`` per output in l1,
+    ``tol`` in linf."""
+    return tol * max(1, outputs if norm == "l1" else 1)
+
+
+def relative_gap(objective: float | None, bound: float | None, floor: float = GAP_FLOOR) -> float | None:
+    """The MIP gap ``|objective - bound| / max(|objective|, floor)``, 0 where the two are within
+    ``floor`` (None without both).
+
+    >>> relative_gap(3.8e-15, -1.1e-12, 1e-6), relative_gap(2.0, 1.0)
+    (0.0, 0.5)
+    """
+    if objective is None or bound is None:
+        return None
+    diff = abs(objective - bound)
+    return 0.0 if diff <= floor else diff / max(abs(objective), floor)
 
 
 def residual_vector(network: Any, target: np.ndarray, z: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ import numpy as np
 from .errors import InputError
 
 MAX_ENTRIES = 50_000_000  # refuse arrays that would not fit a model built in memory
+MAX_MAGNITUDE = 1e20  # weights and biases beyond this reach no solver (HiGHS takes 1e20 as infinite)
 
 
 def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
@@ -30,7 +31,48 @@ def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
     return arr
 
 
+def check_magnitude(values: np.ndarray, name: str) -> None:
+    """Refuse values beyond :data:`MAX_MAGNITUDE` (the 62-bit integers of the reductions pass)."""
+    top = float(np.max(np.abs(values), initial=0.0))
+    if top > MAX_MAGNITUDE:
+        raise InputError(f"{name}: values up to {top:.3g} exceed the limit of {MAX_MAGNITUDE:g}; rescale the network")
+
+
 def check_length(arr: np.ndarray, n: int, name: str) -> None:
     """Require a 1-d array of length ``n``."""
     if arr.ndim != 1 or arr.shape[0] != n:
         raise InputError(f"{name}: expected shape ({n},), got {arr.shape}")
+
+
+def check_seed(seed, name: str = "seed") -> int | None:
+    """None or a non-negative integer: the seeds numpy's generators take."""
+    return None if seed is None else check_int(seed, name, minimum=0)
+
+
+def make_rng(seed, *stream: int, name: str = "seed") -> np.random.Generator:
+    """numpy's generator for a checked ``seed`` (None: fresh entropy); ``stream`` picks an
+    independent stream of the same seed."""
+    seed = check_seed(seed, name)
+    return np.random.default_rng(None if seed is None else [seed, *stream] if stream else seed)
+
+
+def check_int(value, name: str, minimum: int = 1) -> int:
+    """An integer >= ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise InputError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def check_number(value, name: str, positive: bool = False) -> float:
+    """A finite real number, > 0 (``positive``) or >= 0."""
+    real = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+    if not real or not np.isfinite(value) or value < 0 or (positive and value == 0):
+        raise InputError(f"{name}: expected a finite number {'> 0' if positive else '>= 0'}, got {value!r}")
+    return float(value)
+
+
+def check_flag(value, name: str) -> bool:
+    """True or False (or 1 / 0)."""
+    if not isinstance(value, (bool, np.bool_, int, np.integer)) or value not in (0, 1):
+        raise InputError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from milpinv.errors import InputError
+from milpinv.validation import make_rng
 
 from .problems import CNF, SubsetSum
 
@@ -31,7 +32,7 @@ def _clause(rng, n: int, k: int) -> tuple[int, ...]:
 def random_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> CNF:
     """m = round(ratio * n) clauses of k distinct variables with random signs."""
     m = _check(n, ratio, k)
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     return CNF(
         n,
         tuple(_clause(rng, n, k) for _ in range(m)),
@@ -42,7 +43,7 @@ def random_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> CN
 def planted_ksat(n: int, ratio: float, k: int = 3, seed: int | None = None) -> tuple[CNF, list[bool]]:
     """Clauses drawn uniformly among those satisfied by a hidden random assignment."""
     m = _check(n, ratio, k)
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     hidden = [bool(v) for v in rng.integers(0, 2, size=n)]
     clauses: list[tuple[int, ...]] = []
     while len(clauses) < m:
@@ -63,7 +64,7 @@ def random_subsetsum(n: int, density: float, seed: int | None = None, planted: b
     bits = max(1, int(round(n / density)))
     if bits > 62:
         raise InputError(f"n / density = {bits} bits exceeds the 62-bit weights this generator makes")
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     weights = [int(w) for w in rng.integers(1, 2**bits, size=n, endpoint=True)]
     if planted is None:
         planted = bool(rng.integers(0, 2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from milpinv.errors import InputError
+from milpinv.files import check_suffix
 
 from .dimacs import read_dimacs, write_dimacs
 from .subsetsum_io import read_subsetsum, write_subsetsum
@@ -33,4 +34,5 @@ def read_problem(path: str | Path, kind: str | None = None):
 def write_problem(problem, path: str | Path, comment: str | None = None) -> None:
     from .problems import problem_kind
 
+    check_suffix(path, SUFFIX[problem_kind(problem)], f"a {problem_kind(problem)} problem")
     (write_dimacs if problem_kind(problem) == "3sat" else write_subsetsum)(problem, path, comment)

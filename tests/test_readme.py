@@ -35,3 +35,37 @@ def test_readme_python_block_runs(where, code, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write_dimacs(planted_ksat(10, 4.0, seed=0)[0], tmp_path / "formula.cnf")
     exec(compile(code, f"README.md ({where})", "exec"), {"__name__": "__readme__"})
+
+
+SHELL = re.compile(r"^```bash\n(.*?)^```", re.S | re.M)
+CHEAP = ("random-net", "make-instance", "invert", "export")  # seconds at most; demo, bench, suites are tested apart
+
+
+def shell_commands() -> list[str]:
+    """README's complete ``milpinv`` commands of the cheap subcommands, in README order (commands with
+    ``[OPTIONS]`` or ``...`` placeholders are syntax, not examples)."""
+    commands = []
+    for block in SHELL.findall(README.read_text()):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = line.split("#")[0].split()
+            placeholder = any(w.startswith("[") or "..." in w for w in words)
+            if words[:1] == ["milpinv"] and words[1] in CHEAP and not placeholder:
+                commands.append(" ".join(words))
+    return commands
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("readme")
+
+
+def test_the_readme_shows_make_instance_commands():
+    assert sum(" make-instance " in c for c in shell_commands()) >= 4
+
+
+@pytest.mark.parametrize("command", shell_commands())
+def test_readme_shell_command_runs(command, workdir, monkeypatch, cli):
+    """In one directory, in README order (later commands read the files earlier ones write)."""
+    monkeypatch.chdir(workdir)
+    code, out, err = cli(*command.split()[1:])
+    assert code == 0 and not err.strip(), (command, out, err)

@@ -6,6 +6,8 @@ import argparse
 
 import numpy as np
 
+from ..validation import check_seed
+
 
 def parse_dims(text: str) -> list[int]:
     """``"10,30,60"`` -> [10, 30, 60]."""
@@ -43,4 +45,14 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def seed_int(text: str) -> int:
+    """A seed: a non-negative integer (:func:`milpinv.validation.check_seed`)."""
+    try:
+        value = check_seed(int(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    assert value is not None
     return value

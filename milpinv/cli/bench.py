@@ -16,7 +16,9 @@ def register(sub) -> None:
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per run (default 60)")
     p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
-    p.add_argument("--out", default="results.csv", help="CSV of all runs")
+    p.add_argument(
+        "--out", default="results.csv", help="CSV of all runs (default: results.csv in the current directory)"
+    )
     p.add_argument("--plot", default=None, help="PNG with the plots")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -6,11 +6,12 @@ import json
 import sys
 
 from ..experiments.demo import SEED, run_demo
+from .args import seed_int
 
 
 def register(sub) -> None:
     p = sub.add_parser("demo", help="the main job on an embedded default: compare inversion methods")
-    p.add_argument("--seed", type=int, default=SEED)
+    p.add_argument("--seed", type=seed_int, default=SEED)
     p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)
 

@@ -43,11 +43,11 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    if args.radius is not None and (args.format != VNNLIB or args.norm != "linf"):
+        raise InputError("--radius: only with --format vnnlib --norm linf (the ball around a noisy target)")
     inst = Instance.load(args.instance)
     if args.format == VNNLIB:
         return export_query(inst, args)
-    if args.radius is not None:
-        raise InputError("--radius: only with --format vnnlib")
     form, info = build_model(
         inst.exact_network(), inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
     )

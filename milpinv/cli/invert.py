@@ -14,14 +14,17 @@ from ..files import atomic_write, read_npy, write_json, write_npy
 from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
+from ..invert import method_options as options_of
 from ..measurement import Measurement
 from ..methods.milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..status import exit_code
 from ..validation import check_length
-from .args import positive_float, positive_int
+from .args import positive_float, positive_int, seed_int
 from .measure import add_measurement_args, measurement_from_args
+
+OPTION_FLAGS = ("solver", "bounds", "threads", "seed")  # --KEY: the method option KEY
 
 
 def register(sub) -> None:
@@ -48,25 +51,29 @@ def register(sub) -> None:
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
     p.add_argument("--threads", type=positive_int, default=None)
-    p.add_argument("--seed", type=int, default=None, help="seed for gd restarts")
+    p.add_argument("--seed", type=seed_int, default=None, help="seed for gd restarts")
     p.add_argument("--json", action="store_true", help="print the result as one JSON document")
-    p.add_argument("--out", default=None, help="write z to this .npy (or the JSON result if it ends in .json)")
+    p.add_argument(
+        "--out",
+        default=None,
+        help="write z to this .npy (or the JSON result if it ends in .json); with no z to write, "
+        "an earlier file of that name is removed",
+    )
     p.set_defaults(func=run)
 
 
 def method_options(args) -> dict:
-    """Options that the chosen method understands, from the CLI flags that were given."""
+    """The chosen method's options from the CLI flags given; a flag it does not take is refused,
+    as :func:`milpinv.invert` refuses an option it does not take."""
     opts = {}
-    if args.method in ("milp", "auto"):
-        opts.update(
-            {
-                k: v
-                for k, v in (("solver", args.solver), ("bounds", args.bounds), ("threads", args.threads))
-                if v is not None
-            }
-        )
-    if args.method == "gd" and args.seed is not None:
-        opts["seed"] = args.seed
+    for key in OPTION_FLAGS:
+        value = getattr(args, key)
+        if value is None:
+            continue
+        if key not in options_of(args.method):
+            takes = " or ".join(m for m in METHOD_NAMES if key in options_of(m))
+            raise InputError(f"--{key}: not with --method {args.method} (only with {takes})")
+        opts[key] = value
     return opts
 
 
@@ -148,11 +155,11 @@ def run_query(args) -> int:
         ("--measure-matrix", args.measure_matrix),
         ("--avgpool", args.avgpool),
     )
+    if args.vnnlib is None:
+        raise InputError("--result-file: only with --vnnlib (the VNN-COMP result of a property)")
     for flag, given in given_flags:
         if given is not None:
             raise InputError(f"{flag}: not with --vnnlib; the property sets the input box and the output intervals")
-    if args.vnnlib is None:
-        raise InputError("--result-file: only with --vnnlib")
     if Path(args.instance).suffix.lower() != ".onnx":
         raise InputError(f"--vnnlib: decides an .onnx model, got {args.instance}")
     prop = read_vnnlib(args.vnnlib)

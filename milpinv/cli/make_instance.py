@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from ..instance import DEFAULT_BOX, plant_instance
 from ..network import ReluNetwork
-from .args import nonneg_float, positive_float
+from .args import nonneg_float, positive_float, seed_int
 from .measure import add_measurement_args, measurement_from_args
 
 
 def register(sub) -> None:
     p = sub.add_parser("make-instance", help="plant z in a box and write an instance (.npz)")
     p.add_argument("network", help="network .npz")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--noise", type=nonneg_float, default=0.0, help="std of Gaussian noise added to x")
     p.add_argument("--box", type=positive_float, default=DEFAULT_BOX, help="latent box radius R: [-R, R]^n")
     add_measurement_args(p, random=True)

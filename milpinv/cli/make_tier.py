@@ -8,7 +8,7 @@ import sys
 
 from ..experiments.packs import DEFAULT_TIMEOUT
 from ..experiments.tiers import KNOBS, make_tier
-from .args import positive_float, positive_int
+from .args import positive_float, positive_int, seed_int
 from .make_suite import engine_list, pack_summary
 
 
@@ -36,7 +36,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, help="the pack's folder")
     p.add_argument("--count", type=positive_int, default=5, help="instances per size (default 5)")
     p.add_argument("--steps", type=positive_int, default=8, help="sizes to try at most (default 8)")
-    p.add_argument("--seed", type=int, default=0, help="first seed")
+    p.add_argument("--seed", type=seed_int, default=0, help="first seed")
     p.add_argument("--engine-cap", type=positive_float, default=None, help="the pack's time limit (default 2 HIGH)")
     p.add_argument("--engines", type=engine_list, default=("highs", "scip", "milpinv"), help="engines the pack times")
     p.add_argument("--timeout", type=positive_float, default=DEFAULT_TIMEOUT, help="vnncomp/instances.csv timeout")

@@ -10,6 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..files import read_npy
 from ..measurement import Measurement
+from ..validation import make_rng
 from .args import positive_int
 
 
@@ -59,7 +60,7 @@ def measurement_from_args(args, n: int, seed: int | None = None) -> Measurement 
         return Measurement.matrix(read_npy(args.measure_matrix, "measurement matrix"))
     if args.avgpool is not None:
         return Measurement.avgpool(args.image_shape or square_image(n), args.avgpool)
-    rng = np.random.default_rng(None if seed is None else [seed, 0x6D73])
+    rng = make_rng(seed, 0x6D73)
     if getattr(args, "observe", None) is not None:
         keep = rng.permutation(n)[: max(1, round(args.observe * n))]
         return Measurement.mask(np.isin(np.arange(n), keep))

@@ -32,6 +32,7 @@ from ..errors import InputError
 from ..files import atomic_write, check_readable
 from ..instance import NORMS, Instance
 from ..invert import METHOD_NAMES, invert, method_options
+from ..methods.options import check_options
 from ..status import Status
 from ..tolerance import tolerance
 
@@ -85,7 +86,9 @@ def parse_method(spec: str) -> tuple[str, tuple]:
     for key, _ in options:
         if key not in accepted:
             raise InputError(f"methods: {name} has no option {key!r}; it takes {', '.join(sorted(accepted))}")
-    return name, tuple((k, _option_value(v)) for k, v in options)
+    values = {k: _option_value(v) for k, v in options}
+    check_options(values)
+    return name, tuple(values.items())
 
 
 def _option_value(text: str):

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterable, Iterator
 from importlib.metadata import entry_points
+from itertools import chain
 from pathlib import Path
 
 from ..errors import InputError
@@ -165,12 +166,14 @@ def write_suite(
     out: str | Path, entries: Iterable[Entry], head: dict, progress: bool = False, desc: str = "suite"
 ) -> dict:
     """Save every entry's instance in ``out`` and write the manifest (``head`` + count + instances);
-    instance files an earlier manifest there listed, and this one does not, are removed."""
+    files an earlier manifest there listed, and this one does not, are removed."""
     from tqdm import tqdm
 
     out = Path(out)
     rows, names = [], set()
-    for fname, inst, entry in tqdm(entries, desc=desc, disable=not progress):
+    entries = iter(entries)
+    first = next(entries, None)  # bad parameters fail here, before a progress bar is drawn
+    for fname, inst, entry in tqdm(chain([first] if first else [], entries), desc=desc, disable=not progress):
         if fname in names:
             raise InputError(f"suite {head.get('suite', desc)}: parameters repeat an instance ({fname})")
         names.add(fname)
@@ -178,7 +181,7 @@ def write_suite(
         rows.append({"file": fname, "norm": entry.pop("norm", "exact"), **entry})
     if not rows:
         raise InputError(f"suite {head.get('suite', desc)}: these parameters give no instances")
-    _remove_stale(out, names)
+    _remove_stale(out, names | {r["source"] for r in rows if isinstance(r.get("source"), str)})
     manifest = {**head, "count": len(rows), "instances": rows}
     write_json(out / "manifest.json", manifest)
     return manifest
@@ -204,15 +207,18 @@ def _normalised(name: str, key: str, values: list) -> list:
 
 
 def _remove_stale(out: Path, keep: set[str]) -> None:
-    """Delete instance files that an earlier manifest in ``out`` listed and this one does not."""
+    """Delete the files an earlier manifest in ``out`` listed (instances, and the source problems
+    beside them) and this one does not."""
     old = out / "manifest.json"
     try:
-        files = [e["file"] for e in json.loads(old.read_text())["instances"]]
+        entries = json.loads(old.read_text())["instances"]
+        listed = [(e["file"], ".npz") for e in entries] + [(e["source"], None) for e in entries if "source" in e]
     except (OSError, ValueError, KeyError, TypeError):
         return
-    for f in files:
-        path = out / f
-        if isinstance(f, str) and f not in keep and path.parent == out and path.suffix == ".npz" and path.is_file():
+    for f, suffix in listed:
+        path = out / f if isinstance(f, str) else old
+        stale = f not in keep and path.parent == out and path != old and suffix in (None, path.suffix)
+        if stale and path.is_file():
             path.unlink()
 
 

@@ -22,6 +22,13 @@ BOUND_MODES = ("interval", "lp")
 OBBT_SHARE = 0.5  # bound tightening may use at most this share of the time left
 
 
+def check_bounds(bounds, name: str = "bounds") -> str:
+    """``interval`` or ``lp`` (:data:`BOUND_MODES`)."""
+    if bounds not in BOUND_MODES:
+        raise InputError(f"{name}: expected one of {BOUND_MODES}, got {bounds!r}")
+    return bounds
+
+
 def build_model(
     network: ReluNetwork,
     target,
@@ -46,8 +53,7 @@ def build_model(
     bounds are rounded to the integers that integer pre-activations can reach. ``band``: the exact
     norm's tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
     pre-activations, given."""
-    if bounds not in BOUND_MODES:
-        raise InputError(f"bounds: expected one of {BOUND_MODES}, got {bounds!r}")
+    check_bounds(bounds)
     t0 = time.perf_counter()
     x = np.asarray(target, dtype=np.float64)
     if norm == "exact" and observed is None:

@@ -8,11 +8,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ..deadline import Deadline
-from ..errors import InputError
 from ..network import affine
 from ..result import InversionResult
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
+from ..validation import make_rng
 
 
 def loss_and_grad(network, Z: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -60,7 +60,7 @@ def descend(
 ) -> tuple[np.ndarray, np.ndarray, str, int]:
     """A batch of ``restarts`` projected descents from N(0, I) starts (seeded): the final points,
     their squared residuals, why they stopped and the steps taken."""
-    rng = np.random.default_rng(None if seed is None else [seed, 0x6764])  # own stream, not plant's
+    rng = make_rng(seed, 0x6764)  # own stream, not plant's
     Z = np.clip(rng.normal(size=(restarts, network.input_dim)), lower, upper)
     # Small matrix products in a loop: BLAS threads only add overhead, and on a loaded machine
     # they spin (benchmarks/gd_blas_threads.py: 10-20x slower on a 60-360-2160 net under load).
@@ -85,9 +85,8 @@ def invert_gd(
     restarts: int = 8,
 ) -> InversionResult:
     """Method ``gd``: Adam with projection and restarts; returns the best z found (with the exact
-    norm ``optimal`` when ``accept`` takes it as a pre-image)."""
-    if steps < 1 or restarts < 1 or not lr > 0:
-        raise InputError("method gd: steps and restarts must be >= 1 and lr > 0")
+    norm ``optimal`` when ``accept`` takes it as a pre-image). Options are checked by
+    :func:`milpinv.methods.options.check_options`."""
     x = np.asarray(target, dtype=np.float64)
     accept = accept or Acceptance(tolerance(x))
     tol = max(accept.tol, 1e-12 * max(1.0, float(np.max(np.abs(x), initial=0.0))))  # stop rule: descent is float

@@ -37,7 +37,7 @@ from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, residual_norm, tolerance
+from ..tolerance import Acceptance, relative_gap, residual_norm, tolerance
 from .polish import polish
 
 MAX_TAU_ROUNDS = 8
@@ -293,6 +293,6 @@ def invert_single_layer(
         "lp",
         norm,
         bound=sol.value,
-        gap=resid - sol.value,
+        gap=relative_gap(resid, sol.value, tolerance(target)),
         solver={"lp_value": sol.value, "tau": sol.info.get("tau"), "how": "lp"},
     )

@@ -40,7 +40,8 @@ from .polish import polish
 from .rescale import rescale
 from .solve import Engine, Problem, solve_model
 
-ENGINE_NAMES = ("auto", "bab") + BACKEND_NAMES
+OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
+ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
 
@@ -68,7 +69,8 @@ def invert_milp(
 
     ``solver``: ``auto`` (default), ``bab`` (milpinv's branch and bound) or a backend of
     :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
-    ``heuristic`` / ``peeling``: the stages of the same names."""
+    ``heuristic`` / ``peeling``: the stages of the same names; ``warm_start``: a candidate incumbent,
+    kept where it beats the heuristic's point."""
     x = np.asarray(target, float)
     if norm != "exact" and network.activation(network.depth - 1).smooth:
         inner, y = pre_activation_problem(network, x)
@@ -94,12 +96,12 @@ def invert_milp(
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
     refine = False
-    if heuristic and warm_start is None:
+    if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
         quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
         if found.status == Status.OPTIMAL and norm == "exact":
             return found
-        warm_start, refine = found.z, quick
+        warm_start, refine = better_point(problem, warm_start, found.z), quick
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
     return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine)

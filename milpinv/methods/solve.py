@@ -18,7 +18,7 @@ from ..network import ReluNetwork
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
 from ..status import Status
-from ..tolerance import Acceptance, residual_norm
+from ..tolerance import Acceptance, relative_gap, residual_norm
 from .polish import polish
 
 NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polished before it is judged
@@ -171,7 +171,6 @@ def search_model(
             solver=details,
             message=s.message,
         )
-    gap = None if s.bound is None or s.objective is None else abs(s.objective - s.bound) / max(1e-10, abs(s.objective))
     return InversionResult(
         s.status,
         s.z,
@@ -179,7 +178,7 @@ def search_model(
         problem.norm,
         objective=s.objective,
         bound=s.bound,
-        gap=gap,
+        gap=relative_gap(s.objective, s.bound),
         solver=details,
         message=s.message,
     )

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..errors import InputError, SolverError
 from ..status import Status
+from ..tolerance import relative_gap
 from .base import Solver
 from .matrix import MatrixModel
 from .outcome import Outcome, SolverOptions
@@ -125,7 +126,7 @@ def _scip_outcome(solver, model: MatrixModel, xs, obj, code, elapsed: float) -> 
         x = np.array([v.solution_value() for v in xs])
         objective = float(obj.Value())
         bound = float(obj.BestBound()) if model.num_integer else objective
-        gap = abs(objective - bound) / max(1e-10, abs(objective)) if bound is not None else None
+        gap = relative_gap(objective, bound)
     status = {
         S.OPTIMAL: Status.OPTIMAL,
         S.FEASIBLE: Status.TIME_LIMIT,
@@ -204,7 +205,7 @@ def _cpsat_outcome(solver, m, xs, c, model: MatrixModel, code, elapsed: float) -
         x = np.array([solver.Value(v) for v in xs], dtype=np.float64)
         objective = float(solver.ObjectiveValue()) + model.offset if any(c) else model.offset
         bound = float(solver.BestObjectiveBound()) + model.offset if any(c) else objective
-        gap = abs(objective - bound) / max(1e-10, abs(objective))
+        gap = relative_gap(objective, bound)
     status = Status.OPTIMAL if code == cp_model.OPTIMAL else Status.TIME_LIMIT
     return Outcome(status, x, objective, bound, gap, int(solver.NumBranches()), None, elapsed, "cpsat", raw)
 

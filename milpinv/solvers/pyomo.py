@@ -11,6 +11,8 @@ import logging
 import os
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +20,7 @@ import numpy as np
 from ..errors import InputError, SolverError
 from ..files import atomic_write
 from ..status import Status
+from ..tolerance import relative_gap
 from .base import Solver
 from .highs import DEFAULT_THREADS, use_threads
 from .matrix import MatrixModel
@@ -75,43 +78,64 @@ def export_model(model: MatrixModel, path: str | Path, fmt: str | None = None) -
     m = to_pyomo(model)
     fd, tmp = tempfile.mkstemp(suffix=f".{fmt}")
     os.close(fd)
-    quiet = logging.getLogger("pyomo")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # "constant objective" notices for the exact-norm feasibility model
     try:
-        m.write(
-            tmp,
-            format={"lp": ProblemFormat.cpxlp, "mps": ProblemFormat.mps}[fmt],
-            io_options={"symbolic_solver_labels": True},
-        )
+        with quiet_pyomo():  # "constant objective" notices for the exact-norm feasibility model
+            m.write(
+                tmp,
+                format={"lp": ProblemFormat.cpxlp, "mps": ProblemFormat.mps}[fmt],
+                io_options={"symbolic_solver_labels": True},
+            )
         atomic_write(path, Path(tmp).read_bytes())
     finally:
-        quiet.setLevel(level)
         os.unlink(tmp)
     return path
 
 
+@contextmanager
+def quiet_pyomo() -> Iterator[None]:
+    """Pyomo's log below ERROR silenced: its warnings (a missing solver's traceback, "loading an
+    aborted status") would break the one-line contract; milpinv says what happened instead."""
+    logger = logging.getLogger("pyomo")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def solver_factory(name: str):
+    """``pyomo.SolverFactory(name)``, refused with one line unless the solver is available here."""
+    import pyomo.environ as pyo
+
+    try:
+        with quiet_pyomo():
+            opt = pyo.SolverFactory(name)
+            available = opt is not None and opt.available(exception_flag=False)
+    except Exception:  # noqa: BLE001 - Pyomo plugins raise many kinds on a missing solver
+        available = False
+    if not available:
+        raise InputError(f"solver pyomo:{name}: not available here; try pyomo:appsi_highs")
+    return opt
+
+
 class PyomoSolver(Solver):
-    """``pyomo.SolverFactory(solver_name)``; the model is built element by element."""
+    """``pyomo.SolverFactory(solver_name)``; the model is built element by element. A solver that
+    is not available here is refused when the backend is made, before any solve."""
 
     supported = frozenset({"time_limit", "mip_gap", "threads", "verbose"})
 
     def __init__(self, solver_name: str) -> None:
         self.solver_name = solver_name
         self.name = f"pyomo:{solver_name}"
+        solver_factory(solver_name)
 
     def _solve(self, model: MatrixModel, options: SolverOptions, warm_start: np.ndarray | None) -> Outcome:
         import pyomo.environ as pyo
         from pyomo.opt import TerminationCondition as TC
 
         name = self.solver_name
-        try:
-            opt = pyo.SolverFactory(name)
-            available = opt is not None and opt.available(exception_flag=False)
-        except Exception:  # noqa: BLE001 - Pyomo plugins raise many kinds on a missing solver
-            available = False
-        if not available:
-            raise SolverError(f"Pyomo solver {name!r} is not available here; try pyomo:appsi_highs")
+        opt = solver_factory(name)
         m = to_pyomo(model)
         if warm_start is not None:
             for j, val in enumerate(warm_start):
@@ -141,11 +165,12 @@ class PyomoSolver(Solver):
         }.get(tc, Status.FAILED)
         x = objective = None
         if status in (Status.OPTIMAL, Status.TIME_LIMIT) and len(res.solution) > 0:
-            m.solutions.load_from(res)
+            with quiet_pyomo():  # an "aborted" status (a time limit) still carries the incumbent
+                m.solutions.load_from(res)
             x = np.array([pyo.value(m.v[j], exception=False) or 0.0 for j in range(model.num_vars)])
             objective = float(pyo.value(m.objective))
         bound = _bound(res, objective, model)
-        gap = None if bound is None or objective is None else abs(objective - bound) / max(1e-10, abs(objective))
+        gap = relative_gap(objective, bound)
         return Outcome(status, x, objective, bound, gap, None, None, elapsed, self.name, str(tc))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from milpinv.cli.args import nonneg_float, positive_float, positive_int
+from milpinv.cli.args import nonneg_float, positive_float, positive_int, seed_int
 from milpinv.experiments.suites import Entry, known_answer_counts, write_suite
 
 from ..generators import planted_ksat, random_ksat, random_subsetsum
@@ -25,7 +25,7 @@ def register(sub) -> None:
     p.add_argument("--planted", action="store_true", help="3sat: planted satisfiable; subset-sum: planted yes")
     p.add_argument("--density", type=positive_float, default=1.0, help="subset-sum: n / log2(max weight)")
     p.add_argument("--count", type=positive_int, default=10)
-    p.add_argument("--seed", type=int, default=0, help="instance i uses seed + i")
+    p.add_argument("--seed", type=seed_int, default=0, help="instance i uses seed + i")
     p.add_argument("--via", choices=["subset-sum"], default=None, help="3sat: reduce through subset-sum")
     p.add_argument("--out", required=True, help="output folder")
     p.set_defaults(func=run)

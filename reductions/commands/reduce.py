@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from milpinv.errors import InputError
+from milpinv.files import check_suffix
 
 from ..io import read_problem
 from ..registry import PROBLEMS, get_reduction
@@ -25,9 +26,13 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..io import guess_kind, write_problem
+    from ..io import SUFFIX, guess_kind, write_problem
 
     kind = guess_kind(args.file, args.source)
+    if args.via == args.to:
+        raise InputError(f"--via {args.via}: the target itself; give --to {args.to} alone")
+    what = "a relu instance" if args.to == "relu" else f"a {args.to} problem"
+    check_suffix(args.out, SUFFIX.get(args.to, ".npz"), what)
     problem = read_problem(args.file, kind)
     reduction = get_reduction(kind, args.to, via=args.via)
     try:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
-from milpinv.cli.args import positive_float, positive_int
+from milpinv.cli.args import positive_float, positive_int, seed_int
 from milpinv.files import write_json
 from milpinv.methods.milp import ENGINE_NAMES
+from milpinv.validation import make_rng
 
 from ..generators import random_ksat, random_subsetsum
 from ..registry import get_reduction
@@ -37,7 +36,7 @@ def register(sub) -> None:
         default=None,
         help="sizes A:B (default 3:12 for 3sat, 4:10 for subset-sum, 2:4 via subset-sum)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--solver", default="auto", help=f"MILP backend: {', '.join(ENGINE_NAMES)}")
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per instance")
     p.add_argument("--json", default=None, help="also write every check to this JSON file")
@@ -45,7 +44,7 @@ def register(sub) -> None:
 
 
 def _instances(problem: str, trials: int, sizes: tuple[int, int], seed: int):
-    rng = np.random.default_rng(seed)
+    rng = make_rng(seed)
     for _ in range(trials):
         n = int(rng.integers(sizes[0], sizes[1], endpoint=True))
         s = int(rng.integers(2**31))

@@ -135,9 +135,9 @@ def test_curves_leave_out_wrong_answers_and_mark_unsolved_points():
 
 
 def test_method_options():
-    assert parse_method("milp:heuristic=0:solver=pyomo:cbc:mip_gap=1e-6") == (
+    assert parse_method("milp:heuristic=0:solver=pyomo:appsi_highs:mip_gap=1e-6") == (
         "milp",
-        (("heuristic", 0), ("solver", "pyomo:cbc"), ("mip_gap", 1e-6)),
+        (("heuristic", 0), ("solver", "pyomo:appsi_highs"), ("mip_gap", 1e-6)),
     )
     assert parse_method("gd:restarts=2") == ("gd", (("restarts", 2),))
     with pytest.raises(InputError, match="layerwise has no option 'restarts'"):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import milpinv
-from milpinv.errors import InputError, SolverError
+from milpinv.errors import InputError
 from milpinv.methods.build import build_model
 from milpinv.solvers import solve
 from milpinv.solvers.pyomo import export_model
@@ -112,7 +112,7 @@ def test_cpsat_lattice_verdicts():
 
 def test_unknown_pyomo_solver_is_one_line():
     inst = next(instances())
-    with pytest.raises(SolverError, match="not available"):
+    with pytest.raises(InputError, match="not available"):  # bad input: refused before any solve
         milpinv.invert(inst, method="milp", solver="pyomo:no_such_solver", heuristic=False)
     with pytest.raises(InputError, match="unknown backend"):
         milpinv.invert(inst, method="milp", solver="gurobi", heuristic=False)

@@ -1,0 +1,52 @@
+"""The methods' keyword options, checked up front (before any stage runs): one rule per option,
+each raising :class:`~milpinv.errors.InputError` naming it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+from ..solvers import Solver, get_solver
+from ..validation import as_float_array, check_flag, check_int, check_length, check_number, check_seed
+from .build import check_bounds
+from .milp import OWN_ENGINES
+
+
+def check_engine(solver, name: str = "solver") -> str | Solver:
+    """``auto``, ``bab`` or a backend that exists here (a Pyomo solver must be available)."""
+    return solver if solver in OWN_ENGINES else get_solver(solver)
+
+
+def optional_threads(threads, name: str = "threads") -> int | None:
+    """None (the default count) or a positive integer."""
+    return None if threads is None else check_int(threads, name)
+
+
+RULES: dict[str, Callable[[Any, str], Any]] = {
+    "solver": check_engine,
+    "lp_solver": lambda solver, name: get_solver(solver),
+    "bounds": check_bounds,
+    "obbt_passes": partial(check_int, minimum=0),
+    "threads": optional_threads,
+    "mip_gap": check_number,
+    "heuristic": check_flag,
+    "peeling": check_flag,
+    "verbose": check_flag,
+    "seed": check_seed,
+    "steps": check_int,
+    "restarts": check_int,
+    "lr": partial(check_number, positive=True),
+}
+
+
+def check_options(options: dict[str, Any], input_dim: int | None = None) -> None:
+    """Check every option given, raising on the first bad one (``warm_start``: finite numbers, and
+    ``input_dim`` of them where it is known)."""
+    for key, value in options.items():
+        if key != "warm_start":
+            RULES[key](value, key)
+        elif value is not None:
+            z = as_float_array(value, key, ndim=1)
+            if input_dim is not None:
+                check_length(z, input_dim, key)
