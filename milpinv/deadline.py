@@ -1,4 +1,5 @@
 """One clock for a whole method: every stage asks the same :class:`Deadline` how long it has.
+A Ctrl-C under :func:`milpinv.interrupt.deferred` runs every clock out.
 
 >>> d = Deadline(None)
 >>> d.remaining() is None, d.expired()
@@ -10,6 +11,8 @@ True
 from __future__ import annotations
 
 import time
+
+from . import interrupt
 
 MIN_SLICE = 1e-3  # a stage that starts with the clock run out still gets a moment (solvers refuse 0)
 
@@ -27,7 +30,11 @@ class Deadline:
         return None if self.at is None else max(self.at - time.perf_counter(), MIN_SLICE)
 
     def expired(self) -> bool:
-        return self.at is not None and time.perf_counter() > self.at
+        return interrupt.requested() or (self.at is not None and time.perf_counter() > self.at)
+
+    def why(self) -> str:
+        """What ran the clock out: the limit or a Ctrl-C."""
+        return interrupt.INTERRUPTED if interrupt.requested() else "time limit"
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.start

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from milpinv.cli.main import build_parser, run_cli
+from milpinv.cli.main import build_parser, guard_interrupt, run_cli
 
 from .commands import generate, reduce, solve, verify
 from .commands import list as list_command
@@ -13,8 +13,8 @@ COMMANDS = (generate, list_command, reduce, solve, verify)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser("reductions", "Reduce 3-SAT and subset-sum to ReLU inversion, solve, verify.", COMMANDS)
-    return run_cli(parser, argv)
+    about = "Reduce 3-SAT and subset-sum to ReLU inversion, solve, verify."
+    return guard_interrupt("reductions", lambda: run_cli(build_parser("reductions", about, COMMANDS), argv))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ..errors import MilpinvError
@@ -64,13 +64,20 @@ def run_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
     except (OSError, MemoryError) as exc:
         print(f"{parser.prog}: error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def guard_interrupt(prog: str, command: Callable[[], int]) -> int:
+    """``command()``; a Ctrl-C it did not turn into a result (while the parser is built, an
+    instance read, a file written): one line on stderr and exit 130."""
+    try:
+        return command()
     except KeyboardInterrupt:
-        print(f"{parser.prog}: interrupted", file=sys.stderr)
+        print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
 def main(argv: list[str] | None = None) -> int:
-    return run_cli(build_parser(), argv)
+    return guard_interrupt("milpinv", lambda: run_cli(build_parser(), argv))
 
 
 if __name__ == "__main__":

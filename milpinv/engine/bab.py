@@ -26,6 +26,9 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
 l1 / linf searches start with rounds of cuts of the ideal single-neuron formulation at the root
 (:mod:`.cuts`); every cut is valid at every node.
 
+Every LP gets the time the deadline has left; an LP stopped by it (or by a Ctrl-C, see
+:mod:`milpinv.interrupt`) is no answer at all: the search stops there, its node still open.
+
 A search that ends with every node pruned by a certificate proves its verdict: ``infeasible``
 (exact norm) or the certified ``bound`` of an l1 / linf optimum. A node that could be pruned
 only on HiGHS's word is counted in ``uncertified``, and then no proof is claimed.
@@ -38,6 +41,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from .. import interrupt
 from ..bounds.interval import Bounds
 from ..bounds.propagation import propagate_bounds
 from ..bounds.safe import SafeLP
@@ -104,6 +108,10 @@ class NodeOutcome:
     children: list[Node] = field(default_factory=list)
 
 
+class LPStopped(Exception):
+    """A node LP stopped by the deadline or a Ctrl-C before it had an answer."""
+
+
 @dataclass
 class Search:
     """The outcome of a search (bounds in the units of the original problem)."""
@@ -135,11 +143,13 @@ class BranchAndBound:
         self.reach = _reach(self.net, self.neurons)  # the branching weights of step 5
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
+        self.deadline = Deadline(None)
 
     # ------------------------------------------------------------------ search
     def run(
         self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None, node_limit: int | None = None
     ) -> Search:
+        self.deadline = deadline
         best_z, best = (None, np.inf) if incumbent is None else incumbent
         m = self.form.model
         zs = m.blocks["z"]
@@ -150,14 +160,14 @@ class BranchAndBound:
             m.col_upper[zs].copy(),
             self._interval_bound(),
         )
-        if not self.exact:  # an objective to separate against (exact-norm LPs have none)
-            self._cut_loop(node, best)
         stack = [node]
         leaf_bound = np.inf  # min certified bound over pruned leaves (l1 / linf)
         try:
+            if not self.exact:  # an objective to separate against (exact-norm LPs have none)
+                self._cut_loop(node, best)
             while stack:
-                if deadline.expired() or (node_limit is not None and self.nodes >= node_limit):
-                    why = "time limit" if deadline.expired() else "node limit"
+                why = self._stop_reason(node_limit)
+                if why:
                     return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
                 node = stack.pop()
                 self.nodes += 1
@@ -172,10 +182,17 @@ class BranchAndBound:
                     leaf_bound = min(leaf_bound, outcome.bound)
                     continue
                 stack.extend(outcome.children)
-        except KeyboardInterrupt:  # Ctrl-C: the search stops and keeps what it has
+        except (KeyboardInterrupt, LPStopped) as exc:  # the search stops and keeps what it has
             stack.append(node)
-            return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), "interrupted (Ctrl-C)")
+            why = self.deadline.why() if isinstance(exc, LPStopped) else interrupt.INTERRUPTED
+            return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
         return self._finished(best_z, best, leaf_bound)
+
+    def _stop_reason(self, node_limit: int | None) -> str:
+        """Why the search must stop before its next node ("" to go on)."""
+        if self.deadline.expired():
+            return self.deadline.why()
+        return "node limit" if node_limit is not None and self.nodes >= node_limit else ""
 
     def _interval_bound(self) -> float:
         """l1 / linf: a certified lower bound before any LP, from the sound output intervals: each
@@ -231,8 +248,11 @@ class BranchAndBound:
         return Search(status, z, objective, bound, self.nodes, self.lps, self.uncertified, message)
 
     def _cut_loop(self, root: Node, incumbent: float) -> None:
-        """Rounds of ideal-formulation cuts on the root LP (global: valid at every node)."""
+        """Rounds of ideal-formulation cuts on the root LP (global: valid at every node), while the
+        deadline allows."""
         for _ in range(CUT_ROUNDS):
+            if self.deadline.expired():
+                return
             node = self._propagate(root, incumbent)
             if node is None:
                 return
@@ -273,14 +293,18 @@ class BranchAndBound:
         return self._branch(node, out.x, lower, found)
 
     def _solve_lp(self) -> Outcome:
-        """The loaded node's LP; a solver error is an LP without a usable answer (the node is then
-        branched on blindly, never pruned)."""
+        """The loaded node's LP within the time left; a solver error is an LP without a usable
+        answer (the node is then branched on blindly, never pruned), a stopped LP raises
+        :class:`LPStopped`."""
         self.lps += 1
         try:
-            return self.lp.solve()
+            out = self.lp.solve(self.deadline.remaining())
         except SolverError as exc:
             self.lp.reset()
             return Outcome(Status.FAILED, raw_status=str(exc))
+        if out.status == Status.TIME_LIMIT:
+            raise LPStopped(out.raw_status)
+        return out
 
     def _candidate(self, x: np.ndarray) -> tuple[np.ndarray, float] | None:
         accepted, value, z = self.candidate(self.form.z_of(x))

@@ -16,13 +16,16 @@ A pipeline of named stages, one clock for all of them:
    integrality is proven; a verdict about a peeled model is re-decided on the full one.
 
 Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent, the
-certified bound and the gap. Every z is re-checked by :func:`milpinv.invert`.
+certified bound and the gap. A Ctrl-C stops every stage as the time limit does
+(:mod:`milpinv.interrupt`): ``time_limit``, with the message "interrupted (Ctrl-C)". Every z is
+re-checked by :func:`milpinv.invert`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import interrupt
 from ..activation import LINEAR
 from ..deadline import Deadline
 from ..errors import InputError
@@ -46,6 +49,7 @@ DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its 
 ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
 
 
+@interrupt.deferred()
 def invert_milp(
     network: ReluNetwork,
     target,

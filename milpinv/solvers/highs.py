@@ -10,6 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from .. import interrupt
 from ..errors import SolverError
 from ..status import Status
 from .base import LPSession, Solver
@@ -56,7 +57,23 @@ def new_highs(verbose: bool = False):
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
+    for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
+        event.subscribe(_stop_on_ctrl_c)
     return h
+
+
+def _stop_on_ctrl_c(event) -> None:
+    """HiGHS's interrupt callback: stop once a Ctrl-C is requested (see :mod:`milpinv.interrupt`)."""
+    if interrupt.requested():
+        event.interrupt()
+
+
+def run(h):
+    """``h.run()`` in this thread, with SIGINT deferred: a Ctrl-C stops HiGHS through its interrupt
+    callbacks (model status ``kInterrupt``, the incumbent and bound still readable), never by an
+    exception raised inside HiGHS."""
+    with interrupt.deferred():
+        return h.run()
 
 
 def pass_model(h, model: MatrixModel) -> None:
@@ -148,11 +165,9 @@ class HighsSolver(Solver):
             sol.value_valid = True
             h.setSolution(sol)
         t0 = time.perf_counter()
-        interrupted = _run_interruptible(h)
+        run(h)
         outcome = _read_outcome(h, model)
         outcome.time_s = time.perf_counter() - t0
-        if interrupted:
-            outcome.status, outcome.raw_status = Status.TIME_LIMIT, "interrupted (Ctrl-C)"
         return outcome
 
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
@@ -174,7 +189,7 @@ class HighsSession(LPSession):
             self.h.changeColsCost(len(self.cols), self.cols, np.zeros(len(self.cols)))
         self.h.changeColsCost(len(cols), cols, np.asarray(cost, dtype=np.float64))
         self.cols = cols
-        self.h.run()
+        run(self.h)
         return _read_outcome(self.h, self.model)
 
 
@@ -218,11 +233,13 @@ class HighsLP:
         self.h.clearSolver()
 
     def solve(self, time_limit: float | None = None) -> Outcome:
+        """Solve from the previous basis, within ``time_limit`` seconds if given (HiGHS's limit
+        counts the run time of every solve of this Highs object, so it is set past that)."""
         import highspy
 
-        if time_limit is not None:
-            self.h.setOptionValue("time_limit", float(max(time_limit, 1e-3)))
-        if self.h.run() == highspy.HighsStatus.kError:
+        limit = highspy.kHighsInf if time_limit is None else self.h.getRunTime() + max(time_limit, 1e-3)
+        self.h.setOptionValue("time_limit", float(limit))
+        if run(self.h) == highspy.HighsStatus.kError:
             raise SolverError(f"HiGHS failed on the LP {self.model.name!r}")
         return _read_outcome(self.h, self.model)
 
@@ -233,23 +250,6 @@ def _finite(v: np.ndarray) -> np.ndarray:
 
     inf = highspy.kHighsInf
     return np.ascontiguousarray(np.clip(np.asarray(v, dtype=np.float64), -inf, inf))
-
-
-def _run_interruptible(h) -> bool:
-    """Solve in HiGHS's own thread so that Ctrl-C cancels the search cleanly (the incumbent
-    and bound stay readable) instead of killing the process. Returns True when interrupted."""
-    h.HandleUserInterrupt = True
-    h.startSolve()
-    interrupted = False
-    while True:
-        try:
-            done, _ = h.wait(0.1)
-        except KeyboardInterrupt:
-            interrupted = True
-            h.cancelSolve()
-            continue
-        if done:
-            return interrupted
 
 
 def _read_outcome(h, model: MatrixModel) -> Outcome:
@@ -281,7 +281,9 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
     elif ms == S.kUnboundedOrInfeasible:
         status = _resolve_unbounded_or_infeasible(model)
         x = obj = None
-    elif ms in (S.kTimeLimit, S.kInterrupt, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound, S.kObjectiveTarget):
+    elif ms == S.kInterrupt:
+        status, raw = Status.TIME_LIMIT, interrupt.INTERRUPTED
+    elif ms in (S.kTimeLimit, S.kIterationLimit, S.kSolutionLimit, S.kObjectiveBound, S.kObjectiveTarget):
         status = Status.TIME_LIMIT
     else:
         status = Status.FAILED

@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 
+from .. import interrupt
 from ..errors import InputError, SolverError
 from ..status import Status
 from ..tolerance import relative_gap
@@ -68,23 +69,24 @@ class ScipSolver(Solver):
         # SCIP catches SIGINT itself and stops early: a stop well before the time limit is the user's
         early = options.time_limit is None or elapsed < 0.9 * options.time_limit
         if interrupted or (outcome.status == Status.TIME_LIMIT and early):
-            outcome.status, outcome.raw_status = Status.TIME_LIMIT, "interrupted (Ctrl-C)"
+            outcome.status, outcome.raw_status = Status.TIME_LIMIT, interrupt.INTERRUPTED
         return outcome
 
 
 def _solve_interruptible(solver, params) -> tuple[int, bool]:
-    """SCIP solves in a thread of its own (pywraplp releases the GIL) so that Ctrl-C in the main
-    thread can stop it through ``InterruptSolve`` and keep its incumbent."""
+    """SCIP solves in a thread of its own (pywraplp releases the GIL) while the main thread, SIGINT
+    deferred (:mod:`milpinv.interrupt`), stops it through ``InterruptSolve`` on a Ctrl-C; SCIP
+    keeps its incumbent."""
     box: dict = {}
     worker = threading.Thread(target=lambda: box.setdefault("code", solver.Solve(params)), daemon=True)
-    worker.start()
     interrupted = False
-    while worker.is_alive():
-        try:
+    with interrupt.deferred():
+        worker.start()
+        while worker.is_alive():
             worker.join(0.1)
-        except KeyboardInterrupt:
-            interrupted = True
-            solver.InterruptSolve()
+            if interrupt.requested() and not interrupted:
+                solver.InterruptSolve()
+                interrupted = True
     return box["code"], interrupted
 
 

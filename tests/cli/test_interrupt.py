@@ -160,6 +160,40 @@ def test_ctrl_c_on_the_cli_writes_a_complete_file(tmp_path, out_name):
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no temporary left behind
 
 
+# the console script's entry point, and a line once Python's imports are done (a Ctrl-C during
+# them is Python's own: a traceback and the signal's exit status)
+LAUNCHER = (
+    "import sys; from milpinv.cli.main import main; print('ready', file=sys.stderr, flush=True); sys.exit(main())"
+)
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.0, 1.5, 2.0, 3.0])
+def test_ctrl_c_on_the_cli_exits_at_once_with_the_documented_code(tmp_path, delay):
+    """SIGINT to ``milpinv invert`` at any moment of its run: it aborted ("terminate called"),
+    deadlocked, or was ignored until the time limit. Now it exits within seconds: 3 with the
+    interrupted result once the method runs, 130 before (README's exit codes)."""
+    hard_l1_instance().save(tmp_path / "hard.npz")
+    args = [str(tmp_path / "hard.npz"), "--method", "milp", "--norm", "l1", "--time-limit", "60", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCHER, "invert", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None and proc.stderr.readline() == "ready\n"
+        time.sleep(delay)
+        assert proc.poll() is None, "the solve ended before the interrupt"
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=10)
+    finally:
+        proc.kill()
+    assert "terminate called" not in stderr and "Traceback" not in stderr, stderr
+    if proc.returncode == 130:
+        assert stderr.strip().endswith("milpinv: interrupted")
+    else:
+        assert proc.returncode == 3, (proc.returncode, stderr)
+        res = json.loads(stdout)
+        assert res["status"] == "time_limit" and "interrupted (Ctrl-C)" in res["message"]
+
+
 def test_an_unverified_incumbent_is_not_written_as_a_pre_image():
     from milpinv.cli.invert import answer_z
     from milpinv.methods.certify import check_result

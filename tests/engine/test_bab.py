@@ -1,10 +1,13 @@
 """milpinv's branch and bound: what it reports when it stops early is still certified."""
 
+import time
+
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from milpinv import ReluNetwork, invert
+from milpinv import ReluNetwork, Status, invert
 from tests.helpers import brute_force
 
 
@@ -27,3 +30,58 @@ def test_the_bound_of_a_search_stopped_at_once_is_below_the_optimum(seed, norm, 
     truth = brute_force(net, x, norm, lower, upper)
     assert r.bound is not None and r.bound >= 0
     assert r.bound <= truth * (1 + 1e-9) + 1e-12, (r.bound, truth, r.status)
+
+
+def test_a_node_lp_gets_its_time_limit_afresh_on_every_solve():
+    """HiGHS's time limit counts the run time of every solve of one Highs object: a limit given
+    per solve is measured from that solve's start, or a long search stops its LPs at once."""
+    import scipy.sparse as sp
+
+    from milpinv.solvers.highs import HighsLP
+    from milpinv.solvers.matrix import MatrixModel
+    from milpinv.solvers.outcome import SolverOptions
+    from milpinv.status import Status
+
+    rng = np.random.default_rng(0)
+    n = 150
+    model = MatrixModel(
+        rng.normal(size=n), sp.csr_matrix(rng.normal(size=(n, n))), np.full(n, -np.inf), np.ones(n),
+        np.full(n, -10.0), np.full(n, 10.0), np.zeros(n, dtype=bool),
+    )  # fmt: skip
+    lp = HighsLP(model, SolverOptions())
+    while lp.h.getRunTime() < 0.3:  # solves that add up to more than the limit below
+        lp.reset()
+        assert lp.solve().status == Status.OPTIMAL
+    lp.reset()
+    assert lp.solve(time_limit=0.25).status == Status.OPTIMAL
+
+
+def stalling_instance():
+    """``random-net --dims 10,40,40,40 --seed 5`` and ``make-instance --seed 1 --noise 0.1``: one
+    root LP of the linf search takes HiGHS's dual simplex ~250,000 iterations (seconds)."""
+    from milpinv import plant_instance
+
+    return plant_instance(ReluNetwork.random([10, 40, 40, 40], seed=5), seed=1, noise=0.1)
+
+
+@pytest.mark.parametrize("solver", ["bab", "highs", "ortools-scip"])
+def test_the_root_cut_loop_keeps_the_time_limit(solver):
+    """The root cut loop ran ten LP rounds with no deadline: 8 s for a 1 s limit."""
+    t0 = time.perf_counter()
+    r = invert(stalling_instance(), method="milp", norm="linf", solver=solver, time_limit=1.0)
+    assert time.perf_counter() - t0 < 2.5, r.summary()
+    assert r.status in (Status.TIME_LIMIT, Status.FEASIBLE), r.summary()
+
+
+def test_an_lp_stopped_by_its_limit_neither_prunes_nor_proves(monkeypatch):
+    """A stopped LP is no answer: the search stops at its first LP, with a bound below the optimum."""
+    from milpinv.solvers.highs import HighsLP
+    from milpinv.solvers.outcome import Outcome
+
+    monkeypatch.setattr(HighsLP, "solve", lambda self, time_limit=None: Outcome(Status.TIME_LIMIT))
+    net = ReluNetwork.random([2, 3, 3], seed=3)
+    x = net.forward(np.array([0.3, -0.2])) + np.random.default_rng(0).normal(0, 0.3, 3)
+    r = invert(net, x, box=1.0, method="milp", norm="l1", solver="bab", heuristic=False, time_limit=30)
+    assert r.status == Status.TIME_LIMIT and "time limit" in r.message, r.summary()
+    assert r.solver["uncertified"] == 0 and r.solver["lps"] == 1
+    assert r.bound is not None and r.bound <= brute_force(net, x, "l1", -np.ones(2), np.ones(2)) + 1e-12
