@@ -66,13 +66,13 @@ def tighten_bounds(
         order = order[::-1] + order  # the observation is strongest next to the output: go down, then up
     for _ in range(passes):
         for k in order:
-            if deadline.expired():
-                report.stopped_early = True
+            report.stopped_early = report.stopped_early or deadline.expired()
+            if report.stopped_early:
                 break
             if not _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline, engine):
                 report.infeasible = True
                 break
-        if report.infeasible:
+        if report.infeasible or report.stopped_early:
             break
     report.time_s = time.perf_counter() - t0
     return bounds, report
@@ -84,7 +84,8 @@ def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline:
     if not unstable.any():
         return True
     model, blocks = relaxation(network, lower, upper, bounds, observed)
-    session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False))
+    left = deadline.remaining()  # a session's LPs share the time left (HiGHS counts its run time)
+    session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False, time_limit=left))
     retry = None
     cert = SafeLP.of(model)
     src = blocks[k]  # a_k = W_k (vars of block k) + b_k
@@ -101,8 +102,13 @@ def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline:
             report.lps += 1
             if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
                 return False
+            if out.status == Status.TIME_LIMIT:  # the clock ran out inside the LP
+                report.stopped_early = True
+                return True
             if out.status != Status.OPTIMAL:  # no proof either way: a looser tolerance may find the point
-                retry = retry or solver.session(model, SolverOptions(feasibility_tol=RETRY_TOL, presolve=False))
+                retry = retry or solver.session(
+                    model, SolverOptions(feasibility_tol=RETRY_TOL, presolve=False, time_limit=deadline.remaining())
+                )
                 out = retry.minimize(cols, sense * row)
                 report.lps += 1
             least = cert.bound_of(cols, sense * row, out)  # min sense * W_i v, proven

@@ -160,6 +160,8 @@ class BranchAndBound:
             m.col_upper[zs].copy(),
             self._interval_bound(),
         )
+        if node.bound >= best - self._gap(best):  # the root's interval bound meets the incumbent
+            return self._finished(best_z, best, node.bound)
         stack = [node]
         leaf_bound = np.inf  # min certified bound over pruned leaves (l1 / linf)
         try:
