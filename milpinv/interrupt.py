@@ -27,6 +27,13 @@ def requested() -> bool:
     return _REQUESTED[0]
 
 
+def raise_if_requested() -> None:
+    """End a multi-stage run between two stages: KeyboardInterrupt once a Ctrl-C was requested
+    (the stage that saw it stopped and kept its partial answer; the caller asked for none)."""
+    if _REQUESTED[0]:
+        raise KeyboardInterrupt
+
+
 def _request(signum, frame) -> None:
     _REQUESTED[0] = True
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import scipy.sparse as sp
 
+from .. import interrupt
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
@@ -210,6 +211,7 @@ def certify_ranges(
     for i in range(out[0].size):
         for side in (0, 1):
             edge, why, n = proven_edge(network, target, box, i, side, candidate[side][i], margin, time_limit)
+            interrupt.raise_if_requested()
             runs += n
             if why:
                 fell_back.append(f"{('min', 'max')[side]} z{i}: {why}")
@@ -421,8 +423,8 @@ def midpoint_test(
     tol = tolerance(target)
     worst = 0.0
     for i in range(target.shape[0]):
-        cost, const = _output_cost(network, free, sw, model.num_vars, i)
-        for sign in (1.0, -1.0):  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
+        cost, const, signs = _output_cost(network, free, sw, model.num_vars, i)
+        for sign in signs:  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
             out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=time_limit))
             if out.status != Status.OPTIMAL or out.bound is None or out.x is None or out.objective is None:
                 return "unknown", None
@@ -439,22 +441,25 @@ def midpoint_test(
 
 def _output_cost(
     network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int
-) -> tuple[np.ndarray, float]:
-    """(c, b) with output y_i = c . v + b in the stacked model (free copy starting at ``start``)."""
+) -> tuple[np.ndarray, float, tuple[float, ...]]:
+    """(c, b, signs): y_i = c . v + b in the stacked model (free copy starting at ``start``), and
+    the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for (x_i <= 0) is
+    measured by its pre-activation a, upward only: relu(a) - x_i <= max(a, 0) - x_i, and
+    x_i - relu(a) <= x_i <= 0."""
     c = np.zeros(num_vars)
-    if network.relu_output:
-        out = free.layers[-1]
-        where = np.flatnonzero(out.kept == i)
-        if where.size:
-            c[start + out.h.start + where[0]] = 1.0
-        return c, 0.0
+    out = free.layers[-1]
+    where = np.flatnonzero(out.kept == i) if network.relu_output else np.zeros(0, int)
+    if where.size:
+        c[start + out.h.start + where[0]] = 1.0
+        return c, 0.0, (1.0, -1.0)
+    signs = (1.0,) if network.relu_output else (1.0, -1.0)
     if network.depth == 1:
         zs = free.model.blocks["z"]
         c[start + zs.start : start + zs.stop] = _row(network.weights[0], i)
     else:
-        last = free.layers[-1]
+        last = free.layers[network.depth - 2]  # the last hidden layer
         c[start + last.h.start : start + last.h.stop] = _row(network.weights[-1], i)[last.kept]
-    return c, float(network.biases[-1][i])
+    return c, float(network.biases[-1][i]), signs
 
 
 def _witness(network: ReluNetwork, target: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> dict | None:
@@ -489,30 +494,44 @@ def analyse_preimage(
     t0 = time.perf_counter()
     target = np.asarray(target, float)
     engine = get_solver(solver)
-    form, info = build_model(network, target, norm="exact", lower=lower, upper=upper, bounds=bounds, lp_solver=engine)
-    report = PreimageReport(status=PreimageStatus.NONEMPTY)
-    empty = emptiness(network, target, lower, upper, info, time_limit)
-    if empty is not None:
-        report.status, report.message = empty
-    else:
-        proven_ranges(report, network, target, form, (lower, upper), time_limit, engine)
-        if pieces:
-            _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
-        if report.convex == "unknown" and report.single_point:
-            report.convex, report.convex_reason = "yes", "a single point"
-        if report.convex == "unknown" and convexity:
-            decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
+    with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
+        form, info = build_model(
+            network, target, norm="exact", lower=lower, upper=upper, bounds=bounds, lp_solver=engine
+        )
+        report = PreimageReport(status=PreimageStatus.NONEMPTY)
+        empty = emptiness(network, target, lower, upper, info, time_limit)
+        interrupt.raise_if_requested()
+        if empty is not None:
+            report.status, report.message = empty
+        else:
+            proven_ranges(report, network, target, form, (lower, upper), time_limit, engine)
+            if pieces:
+                _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
+                interrupt.raise_if_requested()
+            if report.convex == "unknown" and report.single_point:
+                report.convex, report.convex_reason = "yes", "a single point"
+            if report.convex == "unknown" and convexity:
+                decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
+                interrupt.raise_if_requested()
     report.time_s = time.perf_counter() - t0
     return report
 
 
 def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[PreimageStatus, str] | None:
-    """None when S has a point (the certified MILP found one), else (empty or unknown, why)."""
-    if info.get("infeasible"):
-        return PreimageStatus.EMPTY, "bound tightening proved the pre-image empty"
+    """None when S has a point (the certified MILP found one), else (empty, nonempty or unknown,
+    why). Bound tightening proves S (exact equality) empty; a z the MILP accepts within the
+    tolerance then still makes the instance non-empty for :func:`milpinv.invert`, and is said."""
     found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, time_limit=time_limit)
+    exact_empty = "bound tightening proved the pre-image empty (exact equality)"
     if found.status == Status.OPTIMAL:
-        return None
+        if not info.get("infeasible"):
+            return None
+        return PreimageStatus.NONEMPTY, (
+            f"{exact_empty}, but z = {np.round(np.asarray(found.z), 9).tolist()} meets x within the tolerance "
+            f"{tolerance(target):.1e} (residual {found.residual_linf:.1e}): no exact pre-image to describe"
+        )
+    if info.get("infeasible"):
+        return PreimageStatus.EMPTY, exact_empty
     status = PreimageStatus.EMPTY if found.status == Status.INFEASIBLE else PreimageStatus.UNKNOWN
     return status, f"the certified MILP: {found.message or found.status}"
 

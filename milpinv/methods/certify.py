@@ -131,10 +131,22 @@ def certify(result: InversionResult, form, problem, engine, peeled: int, solve_f
     if engine.lattice:
         return lattice_claim(result, problem.accept)
     claims_proof = result.status == Status.INFEASIBLE or (problem.norm != "exact" and result.status == Status.OPTIMAL)
-    if engine.solver is None or not claims_proof or result.solver.get("certified_by"):
+    if engine.solver is None or result.solver.get("certified_by"):
         return result
+    if not claims_proof:
+        return without_backend_bound(result)
     again = search_model(form, problem, engine, result.z)
     return _reconcile(result, again)
+
+
+def without_backend_bound(result: InversionResult) -> InversionResult:
+    """A backend's answer that claims no proof: its own bound is floating point, never
+    re-proven, so it is kept aside (``solver["backend_bound"]``), not reported as ``bound``."""
+    if result.bound is not None:
+        result.solver["backend_bound"] = result.bound
+        result.bound = result.gap = None
+        result.note("the backend's bound is not certified (solver['backend_bound'])")
+    return result
 
 
 def _reconcile(claim: InversionResult, again: InversionResult) -> InversionResult:

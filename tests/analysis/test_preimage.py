@@ -111,6 +111,25 @@ def test_a_lying_milp_engine_never_makes_a_wrong_claim(lie):
     assert rep.lower[0] >= -1.0 - 1e-5 and rep.upper[0] <= 1.0 + 1e-5  # ... and the edges were proven
 
 
+def test_midpoint_milp_measures_zero_target_relu_outputs():
+    """Audit reproducer: relu(1 - relu(z1) - relu(z2)) = 0 is an L-shaped set (relu(z1) + relu(z2)
+    >= 1); the midpoint MILP left the output unmeasured (x = 0: no h in the l1 model) and said convex."""
+    net = ReluNetwork([np.eye(2), np.array([[-1.0, -1.0]])], [np.zeros(2), np.array([1.0])])
+    rep = analyse_preimage(net, np.array([0.0]), *box(2), pieces=False)
+    assert rep.convex == "no", rep.convex_reason
+    u, v = np.array(rep.witness["z1"]), np.array(rep.witness["z2"])
+    assert max(net.forward(u)[0], net.forward(v)[0]) <= 1e-6 and net.forward(0.5 * (u + v))[0] > 1e-3
+
+
+def test_empty_only_for_exact_equality_is_said_so():
+    """Audit reproducer: G(z) = (z, z), x = (0.5, 0.5 + 8e-7): no exact pre-image (bound
+    tightening proves it), yet z = 0.5000004 meets x within the tolerance, so `invert` says
+    optimal: the report must not say `empty`."""
+    net = ReluNetwork([np.array([[1.0], [1.0]])], [np.zeros(2)], activations=("linear",))
+    rep = analyse_preimage(net, np.array([0.5, 0.5 + 8e-7]), *box(1))
+    assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
+
+
 def test_empty_preimage():
     # |z| = 3 has no solution in [-2, 2]
     rep = analyse_preimage(ABS, np.array([3.0]), *box(1))
