@@ -34,14 +34,14 @@ from ..network import ReluNetwork
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, residual_norm, tolerance
+from ..tolerance import Acceptance, tolerance
 from .build import build_model
 from .certify import certify, check_result, integer_data
 from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
 from .polish import polish
 from .rescale import rescale
-from .solve import Engine, Problem, solve_model
+from .solve import Engine, Problem, better_point, solve_model
 
 OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
 ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
@@ -162,12 +162,6 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
         found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
     return found
-
-
-def better_point(problem: Problem, z, other):
-    """Of two points (either may be None), the one of smaller residual in the problem's norm."""
-    points = [p for p in (z, other) if p is not None]
-    return min(points, key=lambda p: residual_norm(problem.network, problem.target, p, problem.norm), default=None)
 
 
 def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:

@@ -114,6 +114,9 @@ def solve_model(
     exact = problem.norm == "exact"
     objective = None if out.objective is None else (0.0 if exact else float(out.objective))
     status = Status.OPTIMAL if out.status == Status.OPTIMAL else Status.TIME_LIMIT
+    if status == Status.TIME_LIMIT and not exact and warm_start is not None:  # some backends drop it
+        z = better_point(problem, z, warm_start)
+        objective = residual_norm(problem.network, problem.target, z, problem.norm)
     return InversionResult(
         status,
         z,
@@ -125,6 +128,12 @@ def solve_model(
         solver=details,
         message="" if status == Status.OPTIMAL else out.raw_status,
     )
+
+
+def better_point(problem: Problem, z, other):
+    """Of two points (either may be None), the one of smaller residual in the problem's norm."""
+    points = [p for p in (z, other) if p is not None]
+    return min(points, key=lambda p: residual_norm(problem.network, problem.target, p, problem.norm), default=None)
 
 
 def _polished(z: np.ndarray, problem: Problem, engine: Engine, solver: Solver) -> np.ndarray:

@@ -8,6 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milpinv import Instance, ReluNetwork, invert, plant_instance
+from milpinv.solvers import Solver
+from milpinv.solvers.outcome import Outcome
+from milpinv.status import Status
 from milpinv.tolerance import tolerance
 
 
@@ -87,3 +90,25 @@ def test_integral_instance_never_accepts_a_rounding_residual():
         assert r.status in ("optimal", "infeasible")
         if r.status == "optimal":
             assert r.residual_linf == 0.0 and cnf.satisfied_by(red.backward(cnf, r.z))
+
+
+class StoppedBackend(Solver):
+    """A backend that ignores the warm start and stops at its time limit with nothing."""
+
+    name = "stopped"
+    supported = frozenset({"time_limit", "mip_gap", "threads", "verbose", "feasibility_tol", "presolve"})
+
+    def _solve(self, model, options, warm_start):
+        return Outcome(Status.TIME_LIMIT, bound=-1.0)
+
+
+def test_a_stopped_backend_keeps_the_warm_start_and_reports_no_uncertified_bound():
+    """Audit: with pyomo:appsi_highs (which drops warm starts) a timed-out l1 run reported the
+    backend's poor point (9.13) and bound 0 where the heuristic had 3.5e-15."""
+    net = ReluNetwork.random([3, 6, 6], seed=2)
+    z = np.array([0.3, -0.2, 0.5])
+    x = net.forward(z)
+    r = invert(net, x, box=1.0, method="milp", norm="l1", solver=StoppedBackend(), heuristic=False, warm_start=z)
+    assert r.status == Status.TIME_LIMIT and np.allclose(r.z, z)
+    assert r.objective == pytest.approx(np.abs(net.forward(r.z) - x).sum(), abs=1e-15)
+    assert r.bound is None and r.solver["backend_bound"] == -1.0
