@@ -57,7 +57,8 @@ OPTIMAL, FEASIBLE, INFEASIBLE, TIME_LIMIT, FAILED = Status
 #: exit codes of the command-line tools: an answer 0, no answer 1, the time limit 3 (bad input: 2)
 EXIT_CODES = {Status.OPTIMAL: 0, Status.FEASIBLE: 0, Status.INFEASIBLE: 0, Status.TIME_LIMIT: 3, Status.FAILED: 1}
 EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # 128 + SIGINT
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: the reader of stdout closed it (`| head`)
 
 
 def exit_code(status: Status | str) -> int:

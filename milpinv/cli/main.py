@@ -5,12 +5,13 @@ library, print, and map the result to an exit code (:func:`milpinv.status.exit_c
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 from ..errors import MilpinvError
-from ..status import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+from ..status import EXIT_BAD_INPUT, EXIT_BROKEN_PIPE, EXIT_INTERRUPTED
 from ..version import __version__
 from . import bench, demo, export, invert, make_instance, make_suite, make_tier, preimage, random_net
 
@@ -57,7 +58,12 @@ def run_cli(parser: argparse.ArgumentParser, argv: list[str] | None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
-        return int(args.func(args) or 0)
+        code = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that closed the pipe shows here, not at interpreter exit
+        return code
+    except BrokenPipeError:  # `milpinv ... | head`: the reader has all it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except MilpinvError as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -4,7 +4,7 @@ refused with one line and exit 2, before anything is written or any progress bar
 import numpy as np
 import pytest
 
-from milpinv import ReluNetwork, plant_instance
+from milpinv import Instance, ReluNetwork, plant_instance
 
 
 def one_line_error(code: int, out: str, err: str, fragment: str) -> None:
@@ -148,3 +148,25 @@ def test_a_pyomo_time_limit_prints_no_pyomo_warning(tmp_path, capfd):
     code = main([*args, "--time-limit", "1"])
     err = capfd.readouterr().err
     assert code == 3 and "WARNING" not in err and "aborted" not in err, err
+
+
+def test_a_closed_stdout_is_a_quiet_exit(tmp_path):
+    """Audit: `milpinv invert x.npz --json | head -c 10` sometimes printed
+    "milpinv: error: BrokenPipeError" (exit 2). A reader that closed the pipe gets exit 141
+    (128 + SIGPIPE) and nothing on stderr."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "abs.npz"
+    Instance(ReluNetwork([np.array([[1.0], [-1.0]]), np.array([[1.0, 1.0]])], [np.zeros(2), np.zeros(1)]),
+             np.array([1.0]), -2 * np.ones(1), 2 * np.ones(1)).save(path)  # fmt: skip
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first byte
+    try:
+        code = "import sys; from milpinv.cli.main import main; sys.exit(main(sys.argv[1:]))"
+        done = subprocess.run([sys.executable, "-c", code, "invert", str(path), "--json"], stdout=write,
+                              stderr=subprocess.PIPE, timeout=120)  # fmt: skip
+    finally:
+        os.close(write)
+    assert done.returncode == 141 and done.stderr == b"", done.stderr
