@@ -28,3 +28,11 @@ def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
             value = 0.0 if norm == "exact" else out.objective
             best = value if best is None else min(best, value)
     return best
+
+
+def one_line_error(code: int, out: str, err: str, fragment: str) -> None:
+    """The CLI's bad-input rule: exit 2, one line on stderr naming ``fragment``, no traceback."""
+    assert code == 2, (out, err)
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and fragment in lines[0], err
+    assert "Traceback" not in out + err

@@ -3,15 +3,9 @@ refused with one line and exit 2, before anything is written or any progress bar
 
 import numpy as np
 import pytest
+from helpers import one_line_error
 
 from milpinv import Instance, ReluNetwork, plant_instance
-
-
-def one_line_error(code: int, out: str, err: str, fragment: str) -> None:
-    assert code == 2, (out, err)
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert len(lines) == 1 and fragment in lines[0], err
-    assert "Traceback" not in out + err
 
 
 @pytest.fixture
