@@ -42,7 +42,7 @@ import numpy as np
 from tqdm import tqdm
 
 import milpinv
-from milpinv.methods.certify import check_result
+from milpinv.acceptance import check_result
 from milpinv.methods.gd import invert_gd
 from milpinv.methods.milp import invert_milp
 from milpinv.methods.polish import polish

@@ -2,7 +2,7 @@
 
 Each method is a function ``fn(network, target, *, norm, lower, upper, time_limit, **options)``
 returning an :class:`~milpinv.result.InversionResult`; :func:`invert` validates the input, runs
-it and re-checks its z (:func:`milpinv.methods.certify.check_result`).
+it and re-checks its z (:func:`milpinv.acceptance.check_result`).
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .acceptance import acceptance, check_result
 from .bounds.interval import interval_bounds
 from .deadline import Deadline
 from .errors import InputError
 from .instance import NORMS, Instance, check_target, make_box
 from .measurement import Measurement, SmoothMeasured
-from .methods.certify import acceptance, check_result
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.lp import invert_single_layer

@@ -1,5 +1,6 @@
 """The result object every inversion method returns (see :mod:`milpinv.status` for what its
-status claims and :mod:`milpinv.methods.certify` for how a claim is checked)."""
+status claims, :mod:`milpinv.acceptance` and :mod:`milpinv.methods.certify` for how a claim is
+checked)."""
 
 from __future__ import annotations
 

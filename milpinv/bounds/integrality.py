@@ -9,7 +9,7 @@ of all such outputs of z_j gives a set that contains the j-th coordinate of ever
 
 If that set is a finite set of integers for every coordinate, every pre-image z is integral; with
 integer weights and biases every hidden value is then an integer too, so the lattice model that
-CP-SAT decides exactly contains every pre-image (:mod:`milpinv.methods.certify`). If it is empty
+CP-SAT decides exactly contains every pre-image (:mod:`milpinv.acceptance`). If it is empty
 for some coordinate, no pre-image exists (a proof too).
 
 >>> from milpinv.network import ReluNetwork

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..acceptance import acceptance
 from ..errors import InputError
 from ..instance import Instance
-from ..methods.certify import acceptance
 from ..tolerance import residual_norm
 from .suites import suites
 

@@ -33,13 +33,13 @@ from pathlib import Path
 
 import numpy as np
 
+from ..acceptance import acceptance
 from ..errors import InputError
 from ..files import atomic_write, write_json
 from ..formulations.bigm import Formulation
 from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
 from ..methods.build import build_model
-from ..methods.certify import acceptance
 from ..network import ReluNetwork, same_matrix
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status

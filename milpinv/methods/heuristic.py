@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..acceptance import check_result
 from ..deadline import Deadline
 from ..errors import SolverError
 from ..formulations.pieces import pattern_of, piece_model
@@ -25,7 +26,6 @@ from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, residual_norm
-from .certify import check_result
 from .gd import descend, invert_gd
 from .polish import polish
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import interrupt
+from ..acceptance import check_result, integer_data
 from ..activation import LINEAR
 from ..deadline import Deadline
 from ..errors import InputError
@@ -36,7 +37,7 @@ from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
 from .build import build_model
-from .certify import certify, check_result, integer_data
+from .certify import certify
 from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
 from .polish import polish
