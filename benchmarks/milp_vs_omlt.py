@@ -44,8 +44,8 @@ from tqdm import tqdm
 import milpinv
 from milpinv.acceptance import check_result
 from milpinv.methods.gd import invert_gd
-from milpinv.methods.milp import invert_milp
-from milpinv.methods.polish import polish
+from milpinv.milp import invert_milp
+from milpinv.polish import polish
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import tolerance
 

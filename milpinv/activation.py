@@ -14,7 +14,7 @@ name            map                              where
 exactly (a binary per unstable neuron). ``tanh`` and ``sigmoid`` are strictly increasing: the
 exact norm inverts them elementwise (an observation interval on the pre-activation), and l1 /
 linf are measured on the pre-activations (against the inverse of the target, see
-:mod:`milpinv.methods.milp`).
+:mod:`milpinv.milp`).
 
 >>> Activation.parse("leaky_relu:0.25")(np.array([-2.0, 3.0])).tolist()
 [-0.5, 3.0]

@@ -22,9 +22,9 @@ from .measurement import Measurement, SmoothMeasured
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.lp import invert_single_layer
-from .methods.milp import invert_milp
-from .methods.options import check_options
+from .milp import invert_milp
 from .network import ReluNetwork
+from .options import check_options
 from .result import InversionResult
 from .status import Status
 from .validation import check_number

@@ -1,5 +1,5 @@
 """The result object every inversion method returns (see :mod:`milpinv.status` for what its
-status claims, :mod:`milpinv.acceptance` and :mod:`milpinv.methods.certify` for how a claim is
+status claims, :mod:`milpinv.acceptance` and :mod:`milpinv.milp.certify` for how a claim is
 checked)."""
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ P_p = {z in box : a_{k,i}(z) >= 0 (i active in p), <= 0 (inactive)} and S is the
 the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
 
 * **emptiness**: decided by milpinv's certified exact-norm MILP
-  (:func:`milpinv.methods.milp.invert_milp`): a pre-image checked by a float64 forward pass, or
+  (:func:`milpinv.milp.invert_milp`): a pre-image checked by a float64 forward pass, or
   ``infeasible`` with every pruning certified; when neither, the status is ``unknown``.
 * **coordinate ranges** ``min / max z_i over S``: 2 n MILPs (the big-M model of
   :mod:`milpinv.formulations.bigm` with a cost on z_i) give candidate bounds l_i, u_i in floating
@@ -46,8 +46,8 @@ from .. import interrupt
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
-from ..methods.build import build_model
-from ..methods.milp import invert_milp
+from ..milp import invert_milp
+from ..milp.build import build_model
 from ..network import ReluNetwork
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel

@@ -9,7 +9,7 @@ from ..errors import InputError
 from ..experiments.queries import ball_radius, instance_outputs, query_comments
 from ..instance import NORMS, Instance
 from ..interop.vnnlib import write_vnnlib
-from ..methods.build import BOUND_MODES, build_model
+from ..milp.build import BOUND_MODES, build_model
 from ..solvers.pyomo import FORMATS, export_model
 from .args import nonneg_float
 

@@ -16,7 +16,7 @@ from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
 from ..invert import method_options as options_of
 from ..measurement import Measurement
-from ..methods.milp import ENGINE_NAMES
+from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..result import InversionResult
 from ..status import exit_code

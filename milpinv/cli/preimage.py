@@ -7,7 +7,7 @@ import json
 from ..analysis.preimage import MAX_PIECES, MAX_UNSTABLE, PreimageReport, PreimageStatus, analyse_preimage
 from ..files import atomic_write
 from ..instance import Instance
-from ..methods.build import BOUND_MODES
+from ..milp.build import BOUND_MODES
 from ..status import Status, exit_code
 from .args import positive_float, positive_int
 

@@ -39,7 +39,7 @@ from ..files import atomic_write, write_json
 from ..formulations.bigm import Formulation
 from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
-from ..methods.build import build_model
+from ..milp.build import build_model
 from ..network import ReluNetwork, same_matrix
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status

@@ -32,7 +32,7 @@ from ..errors import InputError
 from ..files import atomic_write, check_readable
 from ..instance import NORMS, Instance
 from ..invert import METHOD_NAMES, invert, method_options
-from ..methods.options import check_options
+from ..options import check_options
 from ..status import Status
 from ..tolerance import tolerance
 

@@ -185,7 +185,7 @@ def build_formulation(
     if norm != "exact" and network.activation(network.depth - 1).smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "
-            f"{network.output_activation}: model the pre-activations (see milpinv.methods.milp)"
+            f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
         )
     mb = ModelBuilder(f"milpinv-{norm}")
     prev = mb.add_vars("z", network.input_dim, lower, upper)

@@ -86,7 +86,7 @@ def invert_gd(
 ) -> InversionResult:
     """Method ``gd``: Adam with projection and restarts; returns the best z found (with the exact
     norm ``optimal`` when ``accept`` takes it as a pre-image). Options are checked by
-    :func:`milpinv.methods.options.check_options`."""
+    :func:`milpinv.options.check_options`."""
     x = np.asarray(target, dtype=np.float64)
     accept = accept or Acceptance(tolerance(x))
     tol = max(accept.tol, 1e-12 * max(1.0, float(np.max(np.abs(x), initial=0.0))))  # stop rule: descent is float

@@ -27,12 +27,12 @@ import numpy as np
 from ..activation import Activation
 from ..deadline import Deadline
 from ..errors import InputError
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
 from .lp import solve_layer_exact, solve_layer_noisy, solve_output_layer
-from .polish import polish
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 

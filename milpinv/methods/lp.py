@@ -34,11 +34,11 @@ from ..bounds.safe import SafeLP
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, relative_gap, residual_norm, tolerance
-from .polish import polish
 
 MAX_TAU_ROUNDS = 8
 FAST_PATH_MAX = 4000  # widest layer solved by dense least squares before trying the LP

@@ -22,12 +22,12 @@ from ..acceptance import check_result
 from ..deadline import Deadline
 from ..errors import SolverError
 from ..formulations.pieces import pattern_of, piece_model
+from ..methods.gd import descend, invert_gd
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, residual_norm
-from .gd import descend, invert_gd
-from .polish import polish
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30

@@ -32,6 +32,7 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
@@ -40,7 +41,6 @@ from .build import build_model
 from .certify import certify
 from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
-from .polish import polish
 from .rescale import rescale
 from .solve import Engine, Problem, better_point, solve_model
 

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import SolverError
-from ..formulations.pieces import pattern_of, piece_model
-from ..network import ReluNetwork
-from ..solvers import Solver, SolverOptions, get_solver
-from ..status import Status
-from ..tolerance import residual_norm
+from .errors import SolverError
+from .formulations.pieces import pattern_of, piece_model
+from .network import ReluNetwork
+from .solvers import Solver, SolverOptions, get_solver
+from .status import Status
+from .tolerance import residual_norm
 
 
 def polish(

@@ -5,7 +5,7 @@ import numpy as np
 
 from milpinv import ReluNetwork, plant_instance
 from milpinv.bounds.interval import interval_bounds
-from milpinv.methods.heuristic import heuristic
+from milpinv.milp.heuristic import heuristic
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import Acceptance, tolerance
 

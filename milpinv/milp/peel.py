@@ -1,7 +1,7 @@
 """The peeling presolve of the MILP: while the last layer's pre-image over h >= 0 is one point
 (its active rows have full column rank, as in expanding layers), replace the target by that
 point and drop the layer. The reduced target is a floating-point solve, so a proof of
-infeasibility is only ever taken from the full model (:mod:`milpinv.methods.milp`)."""
+infeasibility is only ever taken from the full model (:mod:`milpinv.milp`)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..methods.lp import solve_layer_exact
 from ..network import ReluNetwork
 from ..status import Status
-from .lp import solve_layer_exact
 
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
 

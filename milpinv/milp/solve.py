@@ -2,7 +2,7 @@
 bound (:mod:`milpinv.engine.bab`, every pruning certified) or by a MILP backend
 (:mod:`milpinv.solvers`). A backend's z is polished on its linear piece, so that it satisfies the
 piece's equalities to LP precision rather than big-M precision; what a backend's result may claim
-is decided afterwards, by :mod:`milpinv.methods.certify`."""
+is decided afterwards, by :mod:`milpinv.milp.certify`."""
 
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from ..engine.bab import search
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
 from ..network import ReluNetwork
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
 from ..status import Status
 from ..tolerance import Acceptance, relative_gap, residual_norm
-from .polish import polish
 
 NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polished before it is judged
 
