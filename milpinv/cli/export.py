@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..experiments.queries import ball_radius, instance_outputs, query_comments
 from ..instance import NORMS, Instance
 from ..interop.vnnlib import write_vnnlib
 from ..milp.build import BOUND_MODES, build_model
+from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.pyomo import FORMATS, export_model
 from .args import nonneg_float
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..experiments.queries import Decision, decide
 from ..files import atomic_write, read_npy, write_json, write_npy
 from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
@@ -18,6 +17,7 @@ from ..invert import method_options as options_of
 from ..measurement import Measurement
 from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
+from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
 from ..validation import check_length

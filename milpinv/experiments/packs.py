@@ -41,12 +41,12 @@ from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
 from ..milp.build import build_model
 from ..network import ReluNetwork, same_matrix
+from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status
 from ..version import __version__
 from .answers import Witness, check_answer
 from .engines import ENGINES, run_engine
-from .queries import ball_radius, instance_outputs, query_comments
 from .runner import judge, load_manifest
 from .suites import checked_params, make_suite, suite_command, suite_defaults
 

@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from milpinv import InputError, Instance, ReluNetwork, plant_instance
-from milpinv.experiments.queries import ball_radius, decide, instance_outputs
 from milpinv.interop.vnnlib import parse_vnnlib, read_vnnlib, result_text, vnnlib_text, write_vnnlib
+from milpinv.queries import ball_radius, decide, instance_outputs
 from reductions.problems import CNF
 from reductions.registry import get_reduction
 

@@ -28,17 +28,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..acceptance import acceptance
-from ..bounds.interval import interval_bounds
-from ..deadline import Deadline
-from ..errors import InputError
-from ..instance import Instance
-from ..interop.vnnlib import Property, Region
-from ..invert import check_range, invert
-from ..network import ReluNetwork
-from ..result import jsonable
-from ..status import Status
-from ..tolerance import tolerance
+from .acceptance import acceptance
+from .bounds.interval import interval_bounds
+from .deadline import Deadline
+from .errors import InputError
+from .instance import Instance
+from .interop.vnnlib import Property, Region
+from .invert import check_range, invert
+from .network import ReluNetwork
+from .result import jsonable
+from .status import Status
+from .tolerance import tolerance
 
 #: VNN-COMP's verdicts in milpinv's status vocabulary (and so its exit codes)
 VERDICT_STATUS = {
