@@ -16,6 +16,7 @@ import numpy as np
 from .bounds.integrality import integral_preimages
 from .measurement import SmoothMeasured
 from .network import ReluNetwork
+from .norm import Norm
 from .result import InversionResult
 from .status import Status
 from .tolerance import Acceptance, objective_slack, relative_gap, residuals, tolerance
@@ -29,13 +30,11 @@ def integer_data(
 
 
 def acceptance(
-    network: ReluNetwork | SmoothMeasured, target: np.ndarray, norm: str, lower: np.ndarray, upper: np.ndarray
+    network: ReluNetwork | SmoothMeasured, target: np.ndarray, norm: Norm, lower: np.ndarray, upper: np.ndarray
 ) -> Acceptance:
     """The acceptance rule of this instance (see :mod:`milpinv.tolerance`)."""
     lattice = (
-        norm == "exact"
-        and integer_data(network, target, lower, upper)
-        and integral_preimages(network, target, lower, upper)
+        norm.exact and integer_data(network, target, lower, upper) and integral_preimages(network, target, lower, upper)
     )
     return Acceptance(0.0 if lattice else tolerance(target), lattice)
 
@@ -66,11 +65,11 @@ def check_result(
     box_tol = 1e-7 * max(1.0, float(np.max(np.abs(np.concatenate([lower, upper])))))
     if np.any(z < lower - box_tol) or np.any(z > upper + box_tol):
         result.note("z left the box: clipped")
-    if result.norm == "exact":
+    if result.norm.exact:
         z, miss, result.verified = accept.check(network, x, z, lower, upper)
     result.z = np.clip(z, lower, upper)
     result.residual_l1, result.residual_linf = residuals(network, x, result.z)
-    if result.norm != "exact":
+    if not result.norm.exact:
         result.verified = True
         _check_objective(result, x, accept.tol)
     elif result.status in (Status.OPTIMAL, Status.FEASIBLE, Status.TIME_LIMIT) and not result.verified:

@@ -26,7 +26,6 @@ from .network import ReluNetwork
 from .validation import as_float_array, check_length, make_rng
 
 DEFAULT_BOX = 3.0
-NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z) - x||_1 or _inf
 
 
 def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: bool = False) -> np.ndarray:

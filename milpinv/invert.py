@@ -17,13 +17,14 @@ from .acceptance import acceptance, check_result
 from .bounds.interval import interval_bounds
 from .deadline import Deadline
 from .errors import InputError
-from .instance import NORMS, Instance, check_target, make_box
+from .instance import Instance, check_target, make_box
 from .measurement import Measurement, SmoothMeasured
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.lp import invert_single_layer
 from .milp import invert_milp
 from .network import ReluNetwork
+from .norm import Norm
 from .options import check_options
 from .result import InversionResult
 from .status import Status
@@ -50,7 +51,7 @@ def invert(
     network: ReluNetwork | Instance,
     target=None,
     method: str = "auto",
-    norm: str = "exact",
+    norm: Norm | str = Norm.EXACT,
     box=None,
     time_limit: float | None = None,
     measurement: Measurement | None = None,
@@ -80,8 +81,7 @@ def invert(
         box = (inst.lower, inst.upper) if box is None else box
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
-    if norm not in NORMS:
-        raise InputError(f"norm: expected one of {NORMS}, got {norm!r}")
+    norm = Norm.parse(norm)
     if method not in METHOD_NAMES:
         raise InputError(f"method: expected one of {METHOD_NAMES}, got {method!r}")
     if target is None:
@@ -95,7 +95,7 @@ def invert(
     lower, upper = make_box(network, box)
     check_range(network, lower, upper)
     observed = _observed(network, measurement, method)
-    x = check_target(observed, target, allow_negative=norm != "exact")
+    x = check_target(observed, target, allow_negative=not norm.exact)
     if isinstance(observed, ReluNetwork) and observed is not network:
         check_range(observed, lower, upper)
     t0 = time.perf_counter()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import SolverError
-from .formulations.pieces import pattern_of, piece_model
+from .formulations.pieces import GAP, pattern_of, piece_model
 from .network import ReluNetwork
+from .norm import Norm
 from .solvers import Solver, SolverOptions, get_solver
 from .status import Status
 from .tolerance import residual_norm
@@ -21,7 +22,7 @@ def polish(
     network: ReluNetwork,
     target: np.ndarray,
     z: np.ndarray,
-    norm: str,
+    norm: Norm,
     lower: np.ndarray,
     upper: np.ndarray,
     rounds: int = 10,
@@ -29,14 +30,14 @@ def polish(
 ) -> np.ndarray:
     """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
     engine = get_solver(solver)
-    measure = "linf" if norm == "exact" else norm
+    measure = Norm.LINF if norm.exact else norm
     smooth = network.activation(network.depth - 1).smooth  # a tanh / sigmoid output: no linf model of the output
-    model_norm = "gap" if norm == "exact" and smooth else measure  # the piece's point nearest the observation
+    objective = GAP if norm.exact and smooth else measure  # the piece's point nearest the observation
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
         try:
-            model = piece_model(network, pattern_of(network, best), target, model_norm, lower, upper)
+            model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
             out = engine.solve(model, SolverOptions())
         except SolverError:
             break

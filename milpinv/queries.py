@@ -36,6 +36,7 @@ from .instance import Instance
 from .interop.vnnlib import Property, Region
 from .invert import check_range, invert
 from .network import ReluNetwork
+from .norm import Norm
 from .result import jsonable
 from .status import Status
 from .tolerance import tolerance
@@ -51,14 +52,16 @@ SHRINK = 1e-8  # written tolerance intervals sit this much (relative) inside mil
 
 
 # ----------------------------------------------------------------------------------------- writing
-def instance_outputs(inst: Instance, norm: str = "exact", radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def instance_outputs(
+    inst: Instance, norm: Norm = Norm.EXACT, radius: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The output box of ``inst``'s query: the target's tolerance intervals (``exact``) or the
     linf ball of ``radius`` around it (``linf``)."""
     x = inst.target
-    if norm == "exact":
-        tol = acceptance(inst.network, x, "exact", inst.lower, inst.upper).tol * (1.0 - SHRINK)
+    if norm.exact:
+        tol = acceptance(inst.network, x, Norm.EXACT, inst.lower, inst.upper).tol * (1.0 - SHRINK)
         return x - tol, x + tol
-    if norm != "linf":
+    if not norm.box:
         raise InputError(f"vnnlib: an {norm} ball is not a box; a query holds the exact norm or linf")
     if radius is None or not (np.isfinite(radius) and radius >= 0):
         raise InputError(f"vnnlib: the linf ball needs a radius >= 0, got {radius}")
@@ -74,11 +77,11 @@ def ball_radius(inst: Instance) -> float:
     return float(noise) + tolerance(inst.target)
 
 
-def query_comments(inst: Instance, norm: str, radius: float | None = None) -> list[str]:
+def query_comments(inst: Instance, norm: Norm, radius: float | None = None) -> list[str]:
     """The header of a written query: what it asks and what its verdicts mean."""
-    if norm == "linf":
+    if norm is Norm.LINF:
         outputs = f"in the linf ball |Y - x| <= {radius!r} around the target x"
-    elif acceptance(inst.network, inst.target, "exact", inst.lower, inst.upper).lattice:
+    elif acceptance(inst.network, inst.target, Norm.EXACT, inst.lower, inst.upper).lattice:
         outputs = "= x exactly (every pre-image is proven integral)"
     else:
         outputs = f"within milpinv's tolerance {tolerance(inst.target)!r} (1e-6 max(1, |x|_inf)) of the target x"
@@ -201,8 +204,8 @@ def solve_region(
     if plan.verdict is not None:
         return record, None
     sub = restrict(network, plan.keep)
-    tol = acceptance(sub, plan.target, "exact", region.x_lower, region.x_upper).tol
-    norms = ("exact", "linf") if plan.radius <= tol else ("linf",)
+    tol = acceptance(sub, plan.target, Norm.EXACT, region.x_lower, region.x_upper).tol
+    norms = (Norm.EXACT, Norm.LINF) if plan.radius <= tol else (Norm.LINF,)
     box = (region.x_lower, region.x_upper)
     record.update(verdict="unknown", reason="no inversion ran")
     for norm in norms:
@@ -215,10 +218,10 @@ def solve_region(
         if r.z is not None and region.contains(r.z, network.forward(r.z)):
             record.update(verdict="sat", reason=f"{norm} inversion ({r.method}): G(z) meets every bound")
             return record, r.z
-        if norm == "exact" and r.status == Status.INFEASIBLE:
+        if norm.exact and r.status == Status.INFEASIBLE:
             record.update(verdict="unsat", reason=f"no pre-image within {tol:.3g} of the centres ({r.method})")
             return record, None
-        if norm == "linf" and r.bound is not None and r.bound > plan.radius:
+        if norm is Norm.LINF and r.bound is not None and r.bound > plan.radius:
             record.update(verdict="unsat", reason=f"certified linf bound {r.bound:.6g} > half-width {plan.radius:.6g}")
             return record, None
         if r.status == Status.TIME_LIMIT:

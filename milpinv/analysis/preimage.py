@@ -49,6 +49,7 @@ from ..formulations.bigm import Formulation
 from ..milp import invert_milp
 from ..milp.build import build_model
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
 from ..status import Status
@@ -236,7 +237,7 @@ def proven_edge(network, target, box, i: int, side: int, start: float, margin: f
             return box[side][i], "", runs  # past the box: its own bound holds
         runs += 1
         found = invert_milp(
-            network, target, norm="exact", lower=beyond[0], upper=beyond[1], accept=accept, time_limit=time_limit
+            network, target, norm=Norm.EXACT, lower=beyond[0], upper=beyond[1], accept=accept, time_limit=time_limit
         )
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
@@ -399,7 +400,7 @@ def midpoint_test(
     2 m MILPs. All proven bounds <= tol: S is convex up to tol (closed + midpoint convex); an
     incumbent missing x by more than 1000 tol is a witness. Returns (verdict, witness)."""
     solver = get_solver(solver)
-    free, _ = build_model(network, target, norm="l1", lower=lower, upper=upper, bounds="interval")
+    free, _ = build_model(network, target, norm=Norm.L1, lower=lower, upper=upper, bounds="interval")
     model, (su, sv, sw) = _stack([form.model, form.model, free.model])
     zs = form.model.blocks["z"]
     n = zs.stop - zs.start
@@ -496,7 +497,7 @@ def analyse_preimage(
     engine = get_solver(solver)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
         form, info = build_model(
-            network, target, norm="exact", lower=lower, upper=upper, bounds=bounds, lp_solver=engine
+            network, target, norm=Norm.EXACT, lower=lower, upper=upper, bounds=bounds, lp_solver=engine
         )
         report = PreimageReport(status=PreimageStatus.NONEMPTY)
         empty = emptiness(network, target, lower, upper, info, time_limit)
@@ -521,7 +522,7 @@ def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[Pr
     """None when S has a point (the certified MILP found one), else (empty, nonempty or unknown,
     why). Bound tightening proves S (exact equality) empty; a z the MILP accepts within the
     tolerance then still makes the instance non-empty for :func:`milpinv.invert`, and is said."""
-    found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, time_limit=time_limit)
+    found = invert_milp(network, target, norm=Norm.EXACT, lower=lower, upper=upper, time_limit=time_limit)
     exact_empty = "bound tightening proved the pre-image empty (exact equality)"
     if found.status == Status.OPTIMAL:
         if not info.get("infeasible"):

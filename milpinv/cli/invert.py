@@ -10,13 +10,14 @@ import numpy as np
 
 from ..errors import InputError
 from ..files import atomic_write, read_npy, write_json, write_npy
-from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
+from ..instance import DEFAULT_BOX, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
 from ..invert import method_options as options_of
 from ..measurement import Measurement
 from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
+from ..norm import NORMS, Norm
 from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
@@ -100,7 +101,7 @@ def load_problem(args) -> Instance:
     if x.ndim == 2 and x.shape[0] == 1:  # a batch of one, as a runtime returns it
         x = x[0]
     meta = {"generator": "onnx", "model": str(args.instance), "target_file": str(args.target)}
-    if args.norm != "exact":
+    if not args.norm.exact:
         meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
     measurement = measurement_from_args(args, net.output_dim)
     if measurement is None:
@@ -127,7 +128,7 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
 def run(args) -> int:
     if args.vnnlib is not None or args.result_file is not None:
         return run_query(args)
-    args.norm = args.norm or "exact"
+    args.norm = Norm.parse(args.norm or "exact")
     inst = load_problem(args)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
     # written atomically: an interrupt leaves the old file or none, never half of one

@@ -44,6 +44,7 @@ import scipy.sparse as sp
 from ..activation import Activation
 from ..errors import InputError
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
@@ -64,7 +65,7 @@ class LayerVars:
 class Formulation:
     network: ReluNetwork
     model: MatrixModel
-    norm: str
+    norm: Norm
     bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
     observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' interval
     target: np.ndarray | None = None
@@ -86,7 +87,7 @@ class Formulation:
             v[lv.h] = self.network.activation(k)(a)[lv.kept]
             if lv.d is not None:
                 v[lv.d] = (a[lv.unstable] > 0).astype(float)
-        if self.norm != "exact" and target is not None:
+        if not self.norm.exact and target is not None:
             err = np.abs(self.network.forward(z) - target)
             if "e" in m.blocks:
                 v[m.blocks["e"]] = err
@@ -169,7 +170,7 @@ def _kinked_block(
 def build_formulation(
     network: ReluNetwork,
     target: np.ndarray,
-    norm: str,
+    norm: Norm,
     lower: np.ndarray,
     upper: np.ndarray,
     bounds: Bounds,
@@ -182,7 +183,7 @@ def build_formulation(
     The exact norm observes x within ``band`` (per output row, or one number) through the output
     activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
     out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
-    if norm != "exact" and network.activation(network.depth - 1).smooth:
+    if not norm.exact and network.activation(network.depth - 1).smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "
             f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
@@ -203,7 +204,7 @@ def build_formulation(
         prev, prev_kept = lv.h, lv.kept
     W, b = sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1]
     x = np.asarray(target, float)
-    if norm == "exact":
+    if norm.exact:
         observed = observed or observation_interval(network.activation(network.depth - 1), x, band)
         observation_rows(mb, prev, W, b, *observed)
     else:
@@ -218,7 +219,7 @@ def _output_error(
     W: sp.csr_matrix,
     b: np.ndarray,
     x: np.ndarray,
-    norm: str,
+    norm: Norm,
     bounds: Bounds,
     layers: list[LayerVars],
     counts: dict,
@@ -265,7 +266,7 @@ def _envelope_rows(
     x: np.ndarray,
     lo: np.ndarray,
     rows: np.ndarray,
-    norm: str,
+    norm: Norm,
 ) -> None:
     """e_i >= s_i (x_i - a_i), s_i = x_i / (x_i - lo_i): the convex envelope's falling side, loosened
     by its rounding error."""
@@ -274,5 +275,5 @@ def _envelope_rows(
     reach = abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
     rhs = s * (x[idx] - b[idx])
     low = loosen(rhs, rhs, 2.0 * s * (reach + np.abs(x[idx]) + np.abs(b[idx])))[0]
-    col = selector(idx, e.stop - e.start) if norm == "l1" else sp.csr_matrix(np.ones((idx.size, 1)))
+    col = selector(idx, e.stop - e.start) if norm.per_output else sp.csr_matrix(np.ones((idx.size, 1)))
     mb.add_rows("envelope", [(e, col), (prev, sp.diags(s) @ W[idx])], low, np.inf)

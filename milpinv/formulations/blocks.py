@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activation import Activation
+from ..norm import Norm
 from ..solvers.matrix import ModelBuilder
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
@@ -89,7 +90,7 @@ def error_epigraph(
     terms: Terms,
     const: np.ndarray,
     x: np.ndarray,
-    norm: str,
+    norm: Norm,
     lower=0.0,
     upper=np.inf,
     two_sided: np.ndarray | None = None,
@@ -100,7 +101,7 @@ def error_epigraph(
     m = x.shape[0]
     lo = np.broadcast_to(np.asarray(lower, float), (m,))
     hi = np.broadcast_to(np.asarray(upper, float), (m,))
-    if norm == "l1":
+    if norm.per_output:
         e = mb.add_vars("e", m, lo, hi, cost=1.0)
         col = sp.identity(m, format="csr")
     else:

@@ -27,6 +27,7 @@ import numpy as np
 from ..activation import Activation
 from ..deadline import Deadline
 from ..errors import InputError
+from ..norm import Norm
 from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, get_solver
@@ -41,7 +42,7 @@ def invert_layerwise(
     network,
     target,
     *,
-    norm,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -49,6 +50,7 @@ def invert_layerwise(
     lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
+    norm = Norm.parse(norm)
     accept = accept or Acceptance(tolerance(np.asarray(target, float)))
     deadline = Deadline(time_limit)
     engine = get_solver(lp_solver)
@@ -60,9 +62,9 @@ def invert_layerwise(
         act = network.activation(k)
         lo, hi = (lower, upper) if k == 0 else _input_range(network.activation(k - 1), W.shape[1])
         t0 = time.perf_counter()
-        if norm == "exact" and k == network.depth - 1:
+        if norm.exact and k == network.depth - 1:
             sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
-        elif norm == "exact":
+        elif norm.exact:
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
             sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
         elif act.kind in ("relu", "linear"):
@@ -84,10 +86,10 @@ def invert_layerwise(
         )
         if sol.status != Status.OPTIMAL or sol.h is None:
             return _stop(sol.status, k, network.depth, norm, layers)
-        if k == network.depth - 1 and norm != "exact":
+        if k == network.depth - 1 and not norm.exact:
             bound = sol.value
         y = sol.h
-    if norm == "exact":
+    if norm.exact:
         return InversionResult(
             Status.OPTIMAL,
             y,
@@ -117,13 +119,13 @@ def _uniqueness_note(layers: list[dict]) -> str:
     )
 
 
-def _stop(status: Status, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
+def _stop(status: Status, k: int, depth: int, norm: Norm, layers: list[dict]) -> InversionResult:
     info = {"layers": layers[::-1]}
     if status == Status.TIME_LIMIT:
         return InversionResult(
             Status.TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}", solver=info
         )
-    if status == Status.INFEASIBLE and norm == "exact" and k == depth - 1:
+    if status == Status.INFEASIBLE and norm.exact and k == depth - 1:
         return InversionResult(
             Status.INFEASIBLE,
             None,

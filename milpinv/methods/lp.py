@@ -34,6 +34,7 @@ from ..bounds.safe import SafeLP
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from ..norm import Norm
 from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
@@ -191,7 +192,7 @@ def solve_output_layer(
 
 
 def solve_layer_noisy(
-    W, b, y, relu: bool, norm: str, lower, upper, time_limit=None, solver: str | Solver = "highs"
+    W, b, y, relu: bool, norm: Norm, lower, upper, time_limit=None, solver: str | Solver = "highs"
 ) -> LayerSolution:
     """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
     ``value``, the best certified lower bound on the layer's optimal residual."""
@@ -203,7 +204,7 @@ def solve_layer_noisy(
         return sol
     best: LayerSolution | None = None
     bound, tau, first = 0.0, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
-    keys = ["peak", "residual"] if norm == "l1" else ["residual"]
+    keys = ["peak", "residual"] if norm.per_output else ["residual"]
     for _ in range(len(keys) * MAX_TAU_ROUNDS):
         sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, True, engine)
         if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
@@ -212,7 +213,7 @@ def solve_layer_noisy(
             bound = max(bound, sol.value)  # tau is at least the residual of some h: certified
         r = np.maximum(W @ sol.h + b, 0.0) - y
         sol.info["peak"] = float(np.abs(r).max())
-        sol.info["residual"] = float(np.abs(r).sum()) if norm == "l1" else sol.info["peak"]
+        sol.info["residual"] = float(np.abs(r).sum()) if norm.per_output else sol.info["peak"]
         if best is None or sol.info["residual"] < best.info["residual"]:
             best = sol
         new_tau = best.info[keys[0]]
@@ -240,7 +241,7 @@ def invert_single_layer(
     network,
     target,
     *,
-    norm,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -248,13 +249,14 @@ def invert_single_layer(
     lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
+    norm = Norm.parse(norm)
     if network.depth != 1:
         raise InputError(
             f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
         )
     W, b = network.weights[0], network.biases[0]
     act = network.activation(0)
-    if norm == "exact":
+    if norm.exact:
         accept = accept or Acceptance(tolerance(target))
         sol = solve_output_layer(
             W, b, target, act, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver

@@ -16,6 +16,7 @@ from ..errors import InputError
 from ..formulations.bigm import Formulation, build_formulation
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..solvers import Solver
 
 BOUND_MODES = ("interval", "lp")
@@ -33,7 +34,7 @@ def build_model(
     network: ReluNetwork,
     target,
     *,
-    norm: str = "exact",
+    norm: Norm | str = Norm.EXACT,
     lower,
     upper,
     bounds: str = "interval",
@@ -56,7 +57,8 @@ def build_model(
     check_bounds(bounds)
     t0 = time.perf_counter()
     x = np.asarray(target, dtype=np.float64)
-    if norm == "exact" and observed is None:
+    norm = Norm.parse(norm)
+    if norm.exact and observed is None:
         observed = observation_interval(network.activation(network.depth - 1), x, band)
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": bounds, "infeasible": False}

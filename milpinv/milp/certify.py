@@ -30,7 +30,7 @@ def lattice_claim(result: InversionResult, accept: Acceptance) -> InversionResul
             message="no pre-image on the lattice, which proves nothing over the reals: "
             "the pre-images are not proven integral",
         )
-    if result.norm != "exact" and result.status == Status.OPTIMAL:
+    if not result.norm.exact and result.status == Status.OPTIMAL:
         result.status, result.bound, result.gap = Status.FEASIBLE, None, None
         result.note("the optimum of the integer lattice, not proven over the reals")
     return result
@@ -42,7 +42,7 @@ def certify(result: InversionResult, form, problem, engine, peeled: int, solve_f
         return solve_full()  # the peeled target is a float solve: only the full model may prove infeasibility
     if engine.lattice:
         return lattice_claim(result, problem.accept)
-    claims_proof = result.status == Status.INFEASIBLE or (problem.norm != "exact" and result.status == Status.OPTIMAL)
+    claims_proof = result.status == Status.INFEASIBLE or (not problem.norm.exact and result.status == Status.OPTIMAL)
     if engine.solver is None or result.solver.get("certified_by"):
         return result
     if not claims_proof:
@@ -65,8 +65,8 @@ def _reconcile(claim: InversionResult, again: InversionResult) -> InversionResul
     """A backend's proof claim against the branch and bound's certified answer."""
     backend = claim.solver.get("engine", "the solver")
     nodes = again.solver.get("nodes")
-    if again.status == claim.status and (claim.norm == "exact" or again.bound is not None):
-        if claim.norm != "exact":
+    if again.status == claim.status and (claim.norm.exact or again.bound is not None):
+        if not claim.norm.exact:
             claim.bound, claim.gap = again.bound, again.gap
             if again.objective is not None and (claim.objective is None or again.objective < claim.objective):
                 claim.z, claim.objective = again.z, again.objective

@@ -11,6 +11,7 @@ import numpy as np
 
 from ..methods.lp import solve_layer_exact
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..status import Status
 
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
@@ -23,10 +24,10 @@ class Peeled:
     layers: int  # how many layers were removed
 
 
-def peel(network: ReluNetwork, target, norm: str) -> Peeled:
+def peel(network: ReluNetwork, target, norm: Norm) -> Peeled:
     """The exact presolve of the module docstring (the exact norm only)."""
     peeled, y = 0, np.asarray(target, float)
-    if norm != "exact" or any(a.kind not in ("relu", "linear") for a in network.activations):
+    if not norm.exact or any(a.kind not in ("relu", "linear") for a in network.activations):
         return Peeled(network, y, 0)
     while network.depth > 1:
         k = network.depth - 1

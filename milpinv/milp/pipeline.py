@@ -32,6 +32,7 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..polish import polish
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
@@ -55,7 +56,7 @@ def invert_milp(
     network: ReluNetwork,
     target,
     *,
-    norm: str,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -76,8 +77,9 @@ def invert_milp(
     :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
     ``heuristic`` / ``peeling``: the stages of the same names; ``warm_start``: a candidate incumbent,
     kept where it beats the heuristic's point."""
+    norm = Norm.parse(norm)
     x = np.asarray(target, float)
-    if norm != "exact" and network.activation(network.depth - 1).smooth:
+    if not norm.exact and network.activation(network.depth - 1).smooth:
         inner, y = pre_activation_problem(network, x)
         found = invert_milp(
             inner,
@@ -102,9 +104,9 @@ def invert_milp(
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
     refine = False
     if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
-        quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough
+        quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
-        if found.status == Status.OPTIMAL and norm == "exact":
+        if found.status == Status.OPTIMAL and norm.exact:
             return found
         warm_start, refine = better_point(problem, warm_start, found.z), quick
     keep = Peeled(network, x, 0)
@@ -156,7 +158,7 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
     found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
-    if found.status == Status.OPTIMAL and p.norm == "exact" and found.z is not None:
+    if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
         found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
@@ -168,7 +170,7 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
 def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     """The exact norm's interval on the output pre-activations: act(a) within the acceptance band
     of x (None for l1 / linf)."""
-    if problem.norm != "exact":
+    if not problem.norm.exact:
         return None
     net = problem.network
     return observation_interval(net.activation(net.depth - 1), problem.target, problem.accept.tol)

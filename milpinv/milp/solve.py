@@ -15,6 +15,7 @@ from ..engine.bab import search
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
@@ -30,7 +31,7 @@ class Problem:
 
     network: ReluNetwork
     target: np.ndarray
-    norm: str
+    norm: Norm
     lower: np.ndarray
     upper: np.ndarray
     accept: Acceptance
@@ -66,14 +67,14 @@ def candidate_judge(problem: Problem, lp_solver: Solver):
 
     def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
         z = np.clip(z, p.lower, p.upper)
-        if p.norm != "exact":
+        if not p.norm.exact:
             return True, residual_norm(p.network, p.target, z, p.norm), z
         z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
         if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
             z, miss, ok = p.accept.check(
                 p.network,
                 p.target,
-                polish(p.network, p.target, z, "exact", p.lower, p.upper, solver=lp_solver),
+                polish(p.network, p.target, z, Norm.EXACT, p.lower, p.upper, solver=lp_solver),
                 p.lower,
                 p.upper,
             )
@@ -111,7 +112,7 @@ def solve_model(
             message=f"solver status {out.status} ({out.raw_status})",
         )
     z = None if out.x is None else _polished(form.z_of(out.x), problem, engine, solver)
-    exact = problem.norm == "exact"
+    exact = problem.norm.exact
     objective = None if out.objective is None else (0.0 if exact else float(out.objective))
     status = Status.OPTIMAL if out.status == Status.OPTIMAL else Status.TIME_LIMIT
     if status == Status.TIME_LIMIT and not exact and warm_start is not None:  # some backends drop it
@@ -150,7 +151,7 @@ def search_model(
     """milpinv's branch and bound on ``form``; an l1 / linf ``incumbent_z`` prunes from the start."""
     judge = candidate_judge(problem, engine.lp_solver)
     incumbent = None
-    if incumbent_z is not None and problem.norm != "exact":
+    if incumbent_z is not None and not problem.norm.exact:
         _, value, z = judge(np.asarray(incumbent_z, float))
         incumbent = (z, value)
     try:
@@ -167,7 +168,7 @@ def search_model(
         "uncertified": s.uncertified,
         "engine_status": s.status,
     }
-    if problem.norm == "exact":  # a pre-image meets the bound 0, an infeasibility proof has no objective
+    if problem.norm.exact:  # a pre-image meets the bound 0, an infeasibility proof has no objective
         objective = bound = gap = 0.0 if s.z is not None else None
         return InversionResult(
             s.status,

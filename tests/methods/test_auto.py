@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from milpinv import Measurement, ReluNetwork, invert, plant_instance
+from milpinv.norm import Norm
 from milpinv.tolerance import objective_slack, tolerance
 
 
@@ -22,7 +23,7 @@ def test_auto_is_as_good_as_milp(deep_instance, norm, mask):
     milp = invert(deep_instance, method="milp", **kwargs)
     auto = invert(deep_instance, method="auto", **kwargs)
     assert milp.status == auto.status == "optimal", (milp.summary(), auto.summary())
-    slack = objective_slack(norm, tolerance(deep_instance.target), deep_instance.target.size)
+    slack = objective_slack(Norm(norm), tolerance(deep_instance.target), deep_instance.target.size)
     assert auto.objective <= milp.objective + slack
     assert auto.solver["layerwise"]["status"] != "optimal"  # the MILP was needed
 
@@ -30,6 +31,6 @@ def test_auto_is_as_good_as_milp(deep_instance, norm, mask):
 def test_an_optimum_reports_gap_zero(deep_instance):
     """Objective 3.8e-15 and bound -1.1e-12 (within the tolerance) reported gap 0.0113."""
     r = invert(deep_instance, method="milp", norm="l1", time_limit=20)
-    slack = objective_slack("l1", tolerance(deep_instance.target), deep_instance.target.size)
+    slack = objective_slack(Norm.L1, tolerance(deep_instance.target), deep_instance.target.size)
     assert r.status == "optimal" and abs(r.objective - r.bound) <= slack
     assert r.gap == 0.0
