@@ -133,3 +133,20 @@ def test_random_one_input_networks_exact_pre_images(case):
     assert (found is None and want is None) or set(found) == want
     if found is not None:
         assert {t for t in grid if exact_forward(net, [t]) == x} <= set(found)
+
+
+@pytest.mark.parametrize(
+    "activations, bias, x",
+    [
+        (["leaky_relu:0.5", "linear"], 0.0, 0.5),  # 0.5 |z| = 0.5 at z = -1, 1 (read as z - z = 0: [])
+        (["relu", "tanh"], 0.0, np.tanh(1.0)),  # tanh(|z|) = tanh(1) at z = -1, 1 (read as |z| = 0.76...)
+        (["relu", "leaky_relu:0.5"], -2.0, -0.5),  # leaky(|z| - 2) = -0.5 at z = -1, 1 (read as |z| = 1.5)
+    ],
+)
+def test_activations_it_does_not_model_give_no_claim(activations, bias, x):
+    """The exact sets are computed for relu and linear layers; any other activation gives no claim
+    (None) rather than a wrong set (a leaky layer or a tanh output read as linear did)."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [bias]], activations=activations)
+    assert np.allclose(net.forward(np.array([[1.0], [-1.0]])).ravel(), x)  # both are pre-images
+    assert coordinate_sets(net, np.array([x]), *BOX) == [None]
+    assert not integral_preimages(net, np.array([x]), *BOX)
