@@ -35,10 +35,12 @@ Points = list[Fraction] | None  # a finite set of points, or None: not known to 
 def coordinate_sets(network: Any, target: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[Points]:
     """Per latent coordinate: a finite sorted list of rationals containing that coordinate of every
     pre-image (``[]``: no pre-image), or None where no one-input output constrains it to finitely
-    many points."""
+    many points (every coordinate for a network with an activation other than relu or linear)."""
+    sets: list[Points] = [None] * network.input_dim
+    if not all(a.kind in ("relu", "linear") for a in network.activations):
+        return sets  # the exact maps below are those of relu and linear layers only
     coords = _coordinates(network)
     memo: dict[tuple[int, int], Pwl] = {}
-    sets: list[Points] = [None] * network.input_dim
     last = network.depth - 1
     for i in np.flatnonzero(coords[last] >= 0):
         j = int(coords[last][i])

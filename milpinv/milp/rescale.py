@@ -4,12 +4,16 @@ is unchanged.
 relu and leaky_relu are positively homogeneous, act(s a) = s act(a) for s > 0. So each hidden
 neuron's row (weights and bias) may be multiplied by s_i if the next layer's column i is divided by
 s_i: the network computes the same function. Every s_i is a power of two, so both products are
-exact in float64 (barring overflow and underflow, which is refused). With the exact norm the
-output rows are scaled too, with the interval their pre-activations are observed in (the network
+exact in float64 (the factors avoid underflow, see below). With the exact norm the output rows are
+scaled too, with the interval their pre-activations are observed in (the network
 returned then ends in its output pre-activations: a linear output); with l1 / linf they are not
 (their errors are what is summed or maximised).
 
-s_i is chosen so that the largest magnitude of row i (weights and bias) lies in [1/2, 1).
+s_i is chosen so that the largest magnitude of row i (weights and bias) lies in [1/2, 1), held
+back where that would take a nonzero of the row (times s_i) or of the next layer's column (divided
+by s_i) below the smallest normal float, where products are no longer exact, or above the weight
+limit :data:`~milpinv.validation.MAX_MAGNITUDE` (the output rows of l1 / linf, never scaled, carry
+the factors of the layers below).
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[300.0, -4.0]], [[0.001]]], [[1.0], [0.0]])   # G(z) = relu(0.001 relu(300 z1 - 4 z2 + 1))
@@ -26,9 +30,11 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activation import LINEAR
-from ..errors import InputError
 from ..formulations.blocks import loosen
 from ..network import ReluNetwork
+from ..validation import MAX_MAGNITUDE
+
+TINY = np.finfo(float).tiny  # the smallest normal float64: scaling by a power of two is exact above it
 
 
 @dataclass
@@ -50,6 +56,34 @@ def power_of_two_scale(magnitude: np.ndarray) -> np.ndarray:
     return np.where(magnitude > 0, np.ldexp(1.0, -e), 1.0)
 
 
+def row_factors(w, b: np.ndarray, below) -> np.ndarray:
+    """The factor of each row of ``w`` (bias ``b``): :func:`power_of_two_scale` of its largest
+    magnitude, clipped so that every nonzero of the row times it, and of the columns of ``below``
+    (the next layer, None at the output) divided by it, stays a normal float within
+    MAX_MAGNITUDE; 1 where no factor does (the row as it is meets both)."""
+    top = np.maximum(_row_max(w), np.abs(b))
+    least = np.minimum(_row_min(w), np.where(b != 0, np.abs(b), np.inf))
+    with np.errstate(divide="ignore", over="ignore"):
+        at_least, at_most = TINY / least, MAX_MAGNITUDE / top
+        if below is not None:
+            at_least = np.maximum(at_least, _row_max(below.T) / MAX_MAGNITUDE)
+            at_most = np.minimum(at_most, _row_min(below.T) / TINY)
+    lo, hi = _power_at_least(at_least), _power_at_most(at_most)
+    return np.where(lo <= hi, np.clip(power_of_two_scale(top), lo, hi), 1.0)
+
+
+def _power_at_least(x: np.ndarray) -> np.ndarray:
+    """The least power of two >= x (0 and inf stay)."""
+    m, e = np.frexp(x)
+    return np.where(np.isfinite(x) & (x > 0), np.ldexp(1.0, np.where(m == 0.5, e - 1, e)), x)
+
+
+def _power_at_most(x: np.ndarray) -> np.ndarray:
+    """The largest power of two <= x (0 and inf stay)."""
+    _, e = np.frexp(x)
+    return np.where(np.isfinite(x) & (x > 0), np.ldexp(1.0, e - 1), x)
+
+
 def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray, np.ndarray] | None) -> Rescaled:
     """The rescaled network of the module docstring; ``observed``: the exact norm's interval on the
     output pre-activations (None for l1 / linf: the output rows stay as they are)."""
@@ -58,7 +92,7 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
     used = []
     last = network.depth - 1
     for k in range(network.depth if observed is not None else last):
-        s = power_of_two_scale(np.maximum(_row_max(weights[k]), np.abs(biases[k])))
+        s = row_factors(weights[k], biases[k], weights[k + 1] if k < last else None)
         weights[k] = _scale_rows(weights[k], s)
         biases[k] = biases[k] * s
         used.append(s)
@@ -66,8 +100,6 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
             weights[k + 1] = _scale_columns(weights[k + 1], 1.0 / s)
     if observed is not None:  # exact unless it underflows: loosen covers that
         observed = loosen(observed[0] * used[-1], observed[1] * used[-1], np.zeros(network.output_dim))
-    if not all(np.all(np.isfinite(v)) for v in [w.data if sp.issparse(w) else w for w in weights] + biases):
-        raise InputError("network: rescaling overflows float64 (weights spanning more than 2^1000)")
     acts = network.activations[:-1] + ((LINEAR,) if observed is not None else network.activations[-1:])
     return Rescaled(ReluNetwork(weights, biases, activations=acts), np.asarray(target, float), observed, tuple(used))
 
@@ -76,6 +108,18 @@ def _row_max(w) -> np.ndarray:
     if sp.issparse(w):
         return np.asarray(abs(w).max(axis=1).todense()).ravel()
     return np.abs(w).max(axis=1)
+
+
+def _row_min(w) -> np.ndarray:
+    """The least nonzero magnitude of each row (inf for a row of zeros)."""
+    if not sp.issparse(w):
+        a = np.abs(w)
+        return np.where(a > 0, a, np.inf).min(axis=1)
+    w = sp.csr_matrix(w)
+    out = np.full(w.shape[0], np.inf)
+    a = np.abs(w.data)
+    np.minimum.at(out, np.repeat(np.arange(w.shape[0]), np.diff(w.indptr)), np.where(a > 0, a, np.inf))
+    return out
 
 
 def _scale_rows(w, s: np.ndarray):
