@@ -170,7 +170,7 @@ def _kinked_block(
 def build_formulation(
     network: ReluNetwork,
     target: np.ndarray,
-    norm: Norm,
+    norm: Norm | str,
     lower: np.ndarray,
     upper: np.ndarray,
     bounds: Bounds,
@@ -183,6 +183,7 @@ def build_formulation(
     The exact norm observes x within ``band`` (per output row, or one number) through the output
     activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
     out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
+    norm = Norm.parse(norm)
     if not norm.exact and network.activation(network.depth - 1).smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "

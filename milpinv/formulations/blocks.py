@@ -90,7 +90,7 @@ def error_epigraph(
     terms: Terms,
     const: np.ndarray,
     x: np.ndarray,
-    norm: Norm,
+    norm: Norm | str,
     lower=0.0,
     upper=np.inf,
     two_sided: np.ndarray | None = None,
@@ -98,7 +98,7 @@ def error_epigraph(
     """Error variables (``e`` per row for l1, one ``t`` for linf, cost 1) bounding |y - x|;
     ``lower`` / ``upper`` bound each row's error (for linf their max / min bound t);
     ``two_sided`` keeps the lower side on those rows only. Returns the error variables."""
-    m = x.shape[0]
+    norm, m = Norm.parse(norm), x.shape[0]
     lo = np.broadcast_to(np.asarray(lower, float), (m,))
     hi = np.broadcast_to(np.asarray(upper, float), (m,))
     if norm.per_output:

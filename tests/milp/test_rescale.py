@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from milpinv import ReluNetwork
-from milpinv.methods.rescale import power_of_two_scale, rescale
+from milpinv.milp.rescale import power_of_two_scale, rescale
 from milpinv.validation import MAX_MAGNITUDE
 
 
