@@ -33,7 +33,7 @@ def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: 
     relu, beyond [-1, 1] under a tanh) has no preimage."""
     x = as_float_array(target, "target")
     check_length(x, network.output_dim, "target")
-    lo, hi = network.activation(network.depth - 1).hull
+    lo, hi = network.output_activation.hull
     outside = (x < lo) | (x > hi)
     if not allow_negative and np.any(outside):
         i = int(np.argmax(outside))

@@ -31,7 +31,7 @@ def polish(
     """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
     engine = get_solver(solver)
     measure = Norm.LINF if norm.exact else norm
-    smooth = network.activation(network.depth - 1).smooth  # a tanh / sigmoid output: no linf model of the output
+    smooth = network.output_activation.smooth  # a tanh / sigmoid output: no linf model of the output
     objective = GAP if norm.exact and smooth else measure  # the piece's point nearest the observation
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)

@@ -487,7 +487,7 @@ def analyse_preimage(
     solver: str | Solver = "highs",
 ) -> PreimageReport:
     """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}."""
-    if any(a.kind not in ("relu", "linear") for a in network.activations):
+    if not all(a.exact_arithmetic for a in network.activations):
         raise InputError(
             f"pre-image analysis: relu networks only (relu layers, a relu or linear output); "
             f"this one applies {', '.join(sorted({str(a) for a in network.activations}))}"

@@ -37,7 +37,7 @@ def coordinate_sets(network: Any, target: np.ndarray, lower: np.ndarray, upper: 
     pre-image (``[]``: no pre-image), or None where no one-input output constrains it to finitely
     many points (every coordinate for a network with an activation other than relu or linear)."""
     sets: list[Points] = [None] * network.input_dim
-    if not all(a.kind in ("relu", "linear") for a in network.activations):
+    if not all(a.exact_arithmetic for a in network.activations):
         return sets  # the exact maps below are those of relu and linear layers only
     coords = _coordinates(network)
     memo: dict[tuple[int, int], Pwl] = {}

@@ -42,7 +42,7 @@ def split(W) -> tuple:
 
 def activation_range(act: Activation, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on act(a) for a in [lo, hi] (every activation is increasing), rounded outward."""
-    if act.kind in ("relu", "linear"):  # exact in float64
+    if act.exact_arithmetic:
         return act(lo), act(hi)
     out_lo, out_hi = act(lo), act(hi)
     pad = 4.0 * UNIT

@@ -184,7 +184,7 @@ def build_formulation(
     activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
     out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
     norm = Norm.parse(norm)
-    if not norm.exact and network.activation(network.depth - 1).smooth:
+    if not norm.exact and network.output_activation.smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "
             f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
@@ -206,7 +206,7 @@ def build_formulation(
     W, b = sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1]
     x = np.asarray(target, float)
     if norm.exact:
-        observed = observed or observation_interval(network.activation(network.depth - 1), x, band)
+        observed = observed or observation_interval(network.output_activation, x, band)
         observation_rows(mb, prev, W, b, *observed)
     else:
         _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
@@ -229,15 +229,15 @@ def _output_error(
     """The l1 / linf error rows of the module docstring."""
     lo, hi = bounds[-1]
     m = x.shape[0]
-    act = network.activation(network.depth - 1)
-    if act.kind == "linear":
+    act = network.output_activation
+    if act.identity:
         emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         error_epigraph(mb, [(prev, W)], b, x, norm, upper=emax)
         return
     y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
     emax = np.maximum(y_hi - x, x - y_lo)
     _, _, unstable = stability(bounds, network.depth - 1)
-    if act.kind == "leaky_relu":
+    if act.one_to_one:  # leaky_relu (a smooth output has no l1 / linf model)
         counts["output_unstable"] = int(unstable.sum())
         lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, unstable)
         layers.append(lv)

@@ -61,7 +61,7 @@ def observation_interval(
     """The interval each output pre-activation may take when act(a) is observed as x within
     ``band`` (the module docstring), rounded outward: the pre-image of [x - band, x + band]."""
     band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
-    if act.kind in ("relu", "linear") and not band.any():  # the pre-image of a point: exact, nothing rounds
+    if act.exact_arithmetic and not band.any():  # the pre-image of a point: exact, nothing rounds
         return act.preimage(x, x)
     low, high = loosen(x - band, x + band, np.abs(x) + band)
     lo, hi = act.preimage(low, high)

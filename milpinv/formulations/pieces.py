@@ -75,7 +75,7 @@ def piece_model(
         if (~on).any():
             mb.add_rows(f"off{k}", [(z, P[~on])], -np.inf, -q[~on] + slack)
     P, q = maps[-1]
-    act = network.activation(network.depth - 1)
+    act = network.output_activation
     if norm.exact:
         lo, hi = observation_interval(act, np.asarray(target, float), band)
         (_gap_rows if nearest else observation_rows)(mb, z, P, q, lo, hi)

@@ -67,8 +67,8 @@ def invert_layerwise(
         elif norm.exact:
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
             sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
-        elif act.kind in ("relu", "linear"):
-            sol = solve_layer_noisy(W, b, y, act.kind == "relu", norm, lo, hi, deadline.remaining(), solver=engine)
+        elif act.exact_arithmetic:
+            sol = solve_layer_noisy(W, b, y, act.is_relu, norm, lo, hi, deadline.remaining(), solver=engine)
         else:
             raise InputError(
                 f"method layerwise: the l1 / linf LPs read relu and linear layers, not {act} (layer "
@@ -105,7 +105,8 @@ def invert_layerwise(
 
 def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Where a layer's inputs live: the previous activation's range (relu: h >= 0)."""
-    return np.full(n, 0.0 if act.kind == "relu" else -np.inf), np.full(n, np.inf)
+    lo, hi = act.hull
+    return np.full(n, lo), np.full(n, hi)
 
 
 def _uniqueness_note(layers: list[dict]) -> str:

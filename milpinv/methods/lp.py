@@ -275,9 +275,9 @@ def invert_single_layer(
         if status == Status.FAILED:
             res.message = f"LP solver status {sol.status}"
         return res
-    if act.kind not in ("relu", "linear"):
+    if not act.exact_arithmetic:
         raise InputError(f"method lp: the l1 / linf LP reads relu and linear layers, not {act}; use method milp or gd")
-    sol = solve_layer_noisy(W, b, target, act.kind == "relu", norm, lower, upper, time_limit, solver=lp_solver)
+    sol = solve_layer_noisy(W, b, target, act.is_relu, norm, lower, upper, time_limit, solver=lp_solver)
     if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
         return InversionResult(
             Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,

@@ -59,7 +59,7 @@ def build_model(
     x = np.asarray(target, dtype=np.float64)
     norm = Norm.parse(norm)
     if norm.exact and observed is None:
-        observed = observation_interval(network.activation(network.depth - 1), x, band)
+        observed = observation_interval(network.output_activation, x, band)
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": bounds, "infeasible": False}
     if observed is not None:

@@ -27,7 +27,7 @@ class Peeled:
 def peel(network: ReluNetwork, target, norm: Norm) -> Peeled:
     """The exact presolve of the module docstring (the exact norm only)."""
     peeled, y = 0, np.asarray(target, float)
-    if not norm.exact or any(a.kind not in ("relu", "linear") for a in network.activations):
+    if not norm.exact or not all(a.exact_arithmetic for a in network.activations):
         return Peeled(network, y, 0)
     while network.depth > 1:
         k = network.depth - 1

@@ -79,7 +79,7 @@ def invert_milp(
     kept where it beats the heuristic's point."""
     norm = Norm.parse(norm)
     x = np.asarray(target, float)
-    if not norm.exact and network.activation(network.depth - 1).smooth:
+    if not norm.exact and network.output_activation.smooth:
         inner, y = pre_activation_problem(network, x)
         found = invert_milp(
             inner,
@@ -117,7 +117,7 @@ def invert_milp(
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
     """A tanh / sigmoid output under l1 / linf: the network up to its output pre-activations, and
     the target's pre-activation act^-1(x) (x clipped into the open range)."""
-    act = network.activation(network.depth - 1)
+    act = network.output_activation
     inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
     return inner, act.inverse(x)
 
@@ -173,7 +173,7 @@ def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     if not problem.norm.exact:
         return None
     net = problem.network
-    return observation_interval(net.activation(net.depth - 1), problem.target, problem.accept.tol)
+    return observation_interval(net.output_activation, problem.target, problem.accept.tol)
 
 
 def solve_stages(
