@@ -173,6 +173,9 @@ class HighsSolver(Solver):
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
         return HighsSession(self, model, options)
 
+    def incremental(self, model: MatrixModel, options: SolverOptions) -> HighsLP:
+        return HighsLP(model, options)
+
 
 class HighsSession(LPSession):
     """One Highs object for many objectives: each solve starts from the previous basis."""
@@ -194,13 +197,14 @@ class HighsSession(LPSession):
 
 
 class HighsLP:
-    """One LP held by HiGHS across many solves: bounds and coefficients change in place and each
-    solve starts from the previous basis (dual simplex). The branch and bound's node LPs."""
+    """The :class:`~milpinv.solvers.incremental.IncrementalLP` of HiGHS: the LP relaxation of a
+    model held by one Highs object, bounds and coefficients changed in place, each solve started
+    from the previous basis (dual simplex). The branch and bound's node LPs."""
 
     def __init__(self, model: MatrixModel, options: SolverOptions) -> None:
-        self.model = model
+        self.model = model.relaxed()
         self.h = configured_highs(replace(options, presolve=False))
-        pass_model(self.h, model)
+        pass_model(self.h, self.model)
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(cols):
