@@ -44,22 +44,31 @@ def _quiet_stdout():
 
 
 def new_highs(verbose: bool = False):
-    """A Highs object with output off unless ``verbose``."""
+    """A Highs object with output off unless ``verbose``; its log then goes to stderr (stdout
+    carries milpinv's results)."""
     global _BANNER_SHOWN
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a hard dependency
         raise SolverError(f"highspy is not installed: {exc}") from None
-    if _BANNER_SHOWN or verbose:
+    if _BANNER_SHOWN:
         h = highspy.Highs()
     else:
         with _quiet_stdout():
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
+    if verbose:
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(_log_to_stderr)
     for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
         event.subscribe(_stop_on_ctrl_c)
     return h
+
+
+def _log_to_stderr(event) -> None:
+    """HiGHS's logging callback: its log line on stderr."""
+    sys.stderr.write(event.message)
 
 
 def _stop_on_ctrl_c(event) -> None:
