@@ -24,7 +24,7 @@ from ..validation import check_length
 from .args import positive_float, positive_int, seed_int
 from .measure import add_measurement_args, measurement_from_args
 
-OPTION_FLAGS = ("solver", "bounds", "threads", "seed")  # --KEY: the method option KEY
+OPTION_FLAGS = ("solver", "bounds", "threads", "seed", "verbose")  # --KEY: the method option KEY
 
 
 def register(sub) -> None:
@@ -52,6 +52,12 @@ def register(sub) -> None:
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
     p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--seed", type=seed_int, default=None, help="seed for gd restarts")
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        default=None,
+        help="MILP: the search's progress on stderr (nodes, open nodes, incumbent, bound, gap)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as one JSON document")
     p.add_argument(
         "--out",

@@ -28,6 +28,7 @@ import numpy as np
 from .. import interrupt
 from ..activation import LINEAR
 from ..deadline import Deadline
+from ..engine.branching import DEFAULT, BranchingRule, rule
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
@@ -68,13 +69,16 @@ def invert_milp(
     heuristic: bool = True,
     peeling: bool = True,
     verbose: bool = False,
+    branching: str | BranchingRule = DEFAULT.name,
 ) -> InversionResult:
     """Decide the instance by the stages of the module docstring.
 
     ``solver``: ``auto`` (default), ``bab`` (milpinv's branch and bound) or a backend of
     :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
     ``heuristic`` / ``peeling``: the stages of the same names; ``warm_start``: a candidate incumbent,
-    kept where it beats the heuristic's point."""
+    kept where it beats the heuristic's point; ``branching``: the branch and bound's branching rule
+    (a name of :mod:`milpinv.engine.branching`); ``verbose``: the branch and bound's progress on
+    stderr, a backend's own log."""
     x = np.asarray(target, float)
     if norm != "exact" and network.activation(network.depth - 1).smooth:
         inner, y = pre_activation_problem(network, x)
@@ -94,11 +98,12 @@ def invert_milp(
             heuristic=heuristic,
             peeling=peeling,
             verbose=verbose,
+            branching=branching,
         )
         return measured_on_outputs(found, network)
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
-    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
+    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
     refine = False
     if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
         quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from ..engine.branching import rule
 from ..solvers import Solver, get_solver
 from ..validation import as_float_array, check_flag, check_int, check_length, check_number, check_seed
 from .build import check_bounds
@@ -33,6 +34,7 @@ RULES: dict[str, Callable[[Any, str], Any]] = {
     "heuristic": check_flag,
     "peeling": check_flag,
     "verbose": check_flag,
+    "branching": lambda name, key: rule(name),
     "seed": check_seed,
     "steps": check_int,
     "restarts": check_int,
