@@ -20,6 +20,7 @@ naming the node and op. onnx and onnxsim are optional: ``pip install 'milpinv[on
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -368,6 +369,8 @@ ONNX_MAX_BYTES = 2**31 - 2**24  # protobuf's 2 GB message limit, less room for t
 
 
 ACTIVATION_NODES = {kind: op for op, kind in ACTIVATION_OPS.items()}
+# every Gemm attribute written, defaults included: some readers (OMLT) index them without defaults
+GEMM_ATTRIBUTES: dict[str, Any] = {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 1}
 
 
 def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "float64", opset: int = 17) -> None:
@@ -396,7 +399,7 @@ def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "flo
         last = k == depth - 1
         kind, _, slope = str(activations[k]).partition(":")
         out = "x" if last and kind == "linear" else f"a{k}"
-        nodes.append(helper.make_node("Gemm", [h, f"W{k}", f"b{k}"], [out], name=f"gemm{k}", transB=1))
+        nodes.append(helper.make_node("Gemm", [h, f"W{k}", f"b{k}"], [out], name=f"gemm{k}", **GEMM_ATTRIBUTES))
         h = out
         if kind != "linear":
             h = "x" if last else f"h{k}"
