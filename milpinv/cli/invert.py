@@ -54,7 +54,12 @@ def register(sub) -> None:
     add_measurement_args(p)
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
     p.add_argument("--norm", choices=NORMS, default=None, help="exact (default), l1 or linf")
-    p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=None,
+        help="seconds (without it, auto's l1 / linf MILP ends after a budget of branch-and-bound nodes)",
+    )
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
     p.add_argument("--threads", type=positive_int, default=None)
