@@ -138,6 +138,8 @@ def decide(network: ReluNetwork, prop: Property, *, method: str = "auto", time_l
             f"{network.input_dim} and {network.output_dim}"
         )
     plans = [plan_region(network, region, i + 1) for i, region in enumerate(prop.regions)]
+    if method == "auto":  # a verdict needs the linf proof: no node budget (the time limit ends it)
+        options = {"node_limit": None, **options}
     deadline, t0 = Deadline(time_limit), time.perf_counter()
     decision = Decision("unsat")
     for plan in plans:

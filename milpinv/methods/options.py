@@ -19,9 +19,9 @@ def check_engine(solver, name: str = "solver") -> str | Solver:
     return solver if solver in OWN_ENGINES else get_solver(solver)
 
 
-def optional_threads(threads, name: str = "threads") -> int | None:
-    """None (the default count) or a positive integer."""
-    return None if threads is None else check_int(threads, name)
+def optional_count(value, name: str) -> int | None:
+    """None (the default: no count) or a positive integer (``threads``, ``node_limit``)."""
+    return None if value is None else check_int(value, name)
 
 
 RULES: dict[str, Callable[[Any, str], Any]] = {
@@ -29,7 +29,8 @@ RULES: dict[str, Callable[[Any, str], Any]] = {
     "lp_solver": lambda solver, name: get_solver(solver),
     "bounds": check_bounds,
     "obbt_passes": partial(check_int, minimum=0),
-    "threads": optional_threads,
+    "threads": optional_count,
+    "node_limit": optional_count,
     "mip_gap": check_number,
     "heuristic": check_flag,
     "peeling": check_flag,
