@@ -21,6 +21,7 @@ from .measurement import Measurement, SmoothMeasured
 from .methods.certify import acceptance, check_result
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
+from .methods.layerwise import reads as layerwise_reads
 from .methods.lp import invert_single_layer
 from .methods.milp import invert_milp
 from .methods.options import check_options
@@ -171,7 +172,12 @@ def _run(method: str, problem: Question, time_limit, options) -> InversionResult
 
 
 def _auto(problem: Question, time_limit, options) -> InversionResult:
-    """Layer-wise LP first (polynomial); if it gives no verified optimum, the exact MILP."""
+    """Layer-wise LP first (polynomial) where it reads the network; if it gives no verified
+    optimum, the exact MILP."""
+    if not layerwise_reads(problem[0], problem[2]):
+        only = _run("milp", problem, time_limit, options)
+        only.method = "auto:milp"
+        return only
     deadline = Deadline(time_limit)
     first = _run("layerwise", problem, time_limit, {})
     if first.status == Status.OPTIMAL:

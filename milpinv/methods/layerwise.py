@@ -35,6 +35,13 @@ from .lp import solve_layer_exact, solve_layer_noisy, solve_output_layer
 from .polish import polish
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
+NOISY_KINDS = ("relu", "linear")  # the activations the l1 / linf LPs read
+
+
+def reads(network, norm: str) -> bool:
+    """Whether layer-wise inverts ``network`` under ``norm`` (the l1 / linf LPs read relu and linear
+    layers only)."""
+    return norm == "exact" or all(act.kind in NOISY_KINDS for act in network.activations)
 
 
 def invert_layerwise(
@@ -65,7 +72,7 @@ def invert_layerwise(
         elif norm == "exact":
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
             sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
-        elif act.kind in ("relu", "linear"):
+        elif act.kind in NOISY_KINDS:
             sol = solve_layer_noisy(W, b, y, act.kind == "relu", norm, lo, hi, deadline.remaining(), solver=engine)
         else:
             raise InputError(

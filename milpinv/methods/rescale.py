@@ -58,8 +58,8 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
     used = []
     last = network.depth - 1
     for k in range(network.depth if observed is not None else last):
-        s = power_of_two_scale(np.maximum(_row_max(weights[k]), np.abs(biases[k])))
-        weights[k] = _scale_rows(weights[k], s)
+        s = power_of_two_scale(np.maximum(row_max(weights[k]), np.abs(biases[k])))
+        weights[k] = scale_rows(weights[k], s)
         biases[k] = biases[k] * s
         used.append(s)
         if k < last:
@@ -72,13 +72,13 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
     return Rescaled(ReluNetwork(weights, biases, activations=acts), np.asarray(target, float), observed, tuple(used))
 
 
-def _row_max(w) -> np.ndarray:
+def row_max(w) -> np.ndarray:
     if sp.issparse(w):
         return np.asarray(abs(w).max(axis=1).todense()).ravel()
     return np.abs(w).max(axis=1)
 
 
-def _scale_rows(w, s: np.ndarray):
+def scale_rows(w, s: np.ndarray):
     """diag(s) w, exactly (powers of two)."""
     if sp.issparse(w):
         return sp.csr_matrix(sp.diags(s) @ w)

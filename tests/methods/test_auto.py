@@ -33,3 +33,13 @@ def test_an_optimum_reports_gap_zero(deep_instance):
     slack = objective_slack("l1", tolerance(deep_instance.target), deep_instance.target.size)
     assert r.status == "optimal" and abs(r.objective - r.bound) <= slack
     assert r.gap == 0.0
+
+
+@pytest.mark.parametrize("acts", [["leaky_relu:0.5", "linear"], ["relu", "tanh"], ["relu", "leaky_relu:0.2"]])
+@pytest.mark.parametrize("norm", ["l1", "linf"])
+def test_auto_goes_to_the_milp_where_layerwise_does_not_read_the_network(acts, norm):
+    """l1 / linf layer-wise reads relu and linear layers only: auto raised its refusal (InputError)."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 0.5]]], [[0.0, 0.0], [0.1]], activations=acts)
+    x = net.forward(np.array([-0.4]))
+    r = invert(net, x, method="auto", norm=norm, box=1.0)
+    assert r.method == "auto:milp" and r.status in ("optimal", "feasible") and r.residual_linf <= tolerance(x)
