@@ -30,6 +30,7 @@ no inversion settles is ``unknown`` (or ``timeout``), saying why, never ``unsat`
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,7 +48,7 @@ from ..measurement import Measurement
 from ..methods.certify import acceptance
 from ..methods.rescale import power_of_two_scale, row_max, scale_rows
 from ..network import ReluNetwork, same_matrix
-from ..result import jsonable
+from ..result import InversionResult, jsonable
 from ..status import Status
 from ..tolerance import tolerance
 
@@ -214,12 +215,21 @@ def solve_region(
     tol = acceptance(observed, plan.target, "exact", region.x_lower, region.x_upper).tol
     routes = (exact_route, depth_route) if plan.radius <= tol else (depth_route,)
     record.update(verdict="unknown", reason="no inversion ran")
+    box = (region.x_lower, region.x_upper)
     for route in routes:
         left = deadline.remaining()
         if left is not None and left <= 0:
             record.update(verdict="timeout", reason="the time limit was reached")
             break
-        verdict, reason, z = route(network, plan, observed, tol, record["runs"], method, options, left)
+
+        def run(net: ReluNetwork, target: np.ndarray, norm: str, question: str, left=left) -> InversionResult:
+            r = invert(net, target, method=method, norm=norm, box=box, time_limit=left, **options)
+            record["runs"].append(
+                {"norm": norm, "question": question, **{k: v for k, v in r.to_dict().items() if k != "z"}}
+            )
+            return r
+
+        verdict, reason, z = route(network, plan, observed, tol, run)
         record.update(verdict=verdict, reason=reason)
         if verdict in ("sat", "unsat"):
             return record, z
@@ -227,32 +237,25 @@ def solve_region(
 
 
 Route = tuple[str, str, np.ndarray | None]  # (verdict, reason, counterexample)
+Run = Callable[[ReluNetwork, np.ndarray, str, str], InversionResult]  # invert on the region's box, recorded
 
 
-def exact_route(
-    network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: float, runs: list, method: str, options: dict, left
-) -> Route:
+def exact_route(network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: float, run: Run) -> Route:
     """The kept outputs within ``tol`` of the centres (milpinv's exact norm, the same question as
     :func:`milpinv.invert` on the target): its ``infeasible`` proves the region empty."""
-    region = plan.region
-    box = (region.x_lower, region.x_upper)
-    r = invert(observed, plan.target, method=method, norm="exact", box=box, time_limit=left, **options)
-    runs.append({"norm": "exact", "question": "centres", **{k: v for k, v in r.to_dict().items() if k != "z"}})
-    if r.z is not None and region.contains(r.z, network.forward(r.z)):
+    r = run(observed, plan.target, "exact", "centres")
+    if r.z is not None and plan.region.contains(r.z, network.forward(r.z)):
         return "sat", f"exact inversion ({r.method}): G(z) meets every bound", r.z
     if r.status == Status.INFEASIBLE:
         return "unsat", f"no pre-image within {tol:.3g} of the centres ({r.method})", None
     return _inconclusive("exact", r)
 
 
-def depth_route(
-    network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: float, runs: list, method: str, options: dict, left
-) -> Route:
+def depth_route(network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: float, run: Run) -> Route:
     """The depth question (:func:`depth_question`) by the linf inversion: a certified lower bound
     above ``-floor`` proves the region empty; its z (the deepest point found) is a counterexample
     where its forward pass meets every bound."""
     region = plan.region
-    box = (region.x_lower, region.x_upper)
     question = depth_question(network, plan)
     if question is None:  # no side of an interval is crossed on the box
         z = region.x_lower + (region.x_upper - region.x_lower) / 2
@@ -260,9 +263,7 @@ def depth_route(
             return "sat", "the intervals hold the outputs' range on the box", z
         return "unknown", "the intervals hold the outputs' range on the box, but not the centre's rounded output", None
     rows, floor = question
-    target = np.full(rows.output_dim, floor)
-    r = invert(rows, target, method=method, norm="linf", box=box, time_limit=left, **options)
-    runs.append({"norm": "linf", "question": "depth", **{k: v for k, v in r.to_dict().items() if k != "z"}})
+    r = run(rows, np.full(rows.output_dim, floor), "linf", "depth")
     if r.z is not None and region.contains(r.z, network.forward(r.z)):
         return "sat", f"depth inversion ({r.method}): G(z) meets every bound", r.z
     if r.method in CERTIFIED_BOUNDS and r.bound is not None and r.bound > -floor:
