@@ -5,6 +5,7 @@ and from brute force over the activation pieces (one LP per pattern, tests/helpe
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from helpers import brute_force
 from hypothesis import given
 from hypothesis import strategies as st
@@ -73,6 +74,18 @@ def test_an_unreachable_corner_of_a_smooth_output_is_unsat_by_the_depth_question
     d = decide(net, prop(*box, np.tanh([1.9, 1.9]), np.tanh([2.0, 2.0])))
     assert d.verdict == "unsat" and "certified depth bound" in d.regions[0]["reason"]
     assert_sat(net, prop(*box, np.tanh([0.5, -0.5]), np.tanh([1.0, 0.5])))
+
+
+def test_sparse_weights_are_decided_alike():
+    """The depth question stacks and scales the output rows of a CSR matrix as of a dense one."""
+    W0 = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]])
+    W1 = np.array([[1.0, 1.0, -1.0, -1.0], [1.0, -1.0, -1.0, 1.0]])
+    box = (-np.ones(2), np.ones(2))
+    for weights in ([W0, W1], [sp.csr_matrix(W0), sp.csr_matrix(W1)]):
+        net = ReluNetwork(weights, [np.zeros(4), np.zeros(2)], activations=["leaky_relu:0.3", "sigmoid"])
+        y = net.activation(1)
+        assert decide(net, prop(*box, y(np.array([1.9, 1.9])), y(np.array([2.0, 2.0])))).verdict == "unsat"
+        assert_sat(net, prop(*box, [y(np.array(0.5)), -np.inf], [np.inf, y(np.array(0.1))]))
 
 
 def test_activation_range_is_rounded_outward_where_sigmoid_underflows():
