@@ -167,13 +167,11 @@ def tolerance(x: np.ndarray) -> float:
 # The network as plain arrays, and an own forward pass
 # =============================================================================================
 @dataclass
-class Net:
-    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu."""
+class Layers:
+    """Weights and biases as plain float64 arrays."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
-    relu_out: bool
-    sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
 
     @property
     def depth(self) -> int:
@@ -182,6 +180,14 @@ class Net:
     @property
     def dims(self) -> list[int]:
         return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+
+
+@dataclass
+class Net(Layers):
+    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu."""
+
+    relu_out: bool
+    sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
 
     def relu_layer(self, k: int) -> bool:
         return k < self.depth - 1 or self.relu_out
@@ -1310,15 +1316,15 @@ def _note_values(key: str, v: Any) -> list[str]:
 # =============================================================================================
 # The campaign: tasks, pool, outputs
 # =============================================================================================
-def tasks_for(args) -> list[tuple[str, int, float]]:
-    names = list(REGIMES) if not args.only else [s.strip() for s in args.only.split(",")]
+def tasks_for(args, regimes: dict[str, Regime] = REGIMES) -> list[tuple[str, int, float]]:
+    names = list(regimes) if not args.only else [s.strip() for s in args.only.split(",")]
     for n in names:
-        if n not in REGIMES:
-            sys.exit(f"unknown regime {n!r}; known: {', '.join(REGIMES)}")
+        if n not in regimes:
+            sys.exit(f"unknown regime {n!r}; known: {', '.join(regimes)}")
     out = []
     for name in names:
         count = args.per_regime if args.per_regime is not None else \
-            (REGIMES[name].quick if args.quick else REGIMES[name].full)
+            (regimes[name].quick if args.quick else regimes[name].full)
         out += [(name, args.seed * 10 ** 6 + i, args.time_limit) for i in range(count)]
     return out
 
@@ -1735,21 +1741,11 @@ VNN_TRUTHS = ("nonempty", "empty", "thin", "not enumerated")
 
 
 @dataclass
-class ActNet:
+class ActNet(Layers):
     """A network with one activation per layer (milpinv's names: relu, leaky_relu:S, linear, tanh,
     sigmoid), as plain float64 arrays."""
 
-    weights: list[np.ndarray]
-    biases: list[np.ndarray]
     acts: list[str]
-
-    @property
-    def depth(self) -> int:
-        return len(self.weights)
-
-    @property
-    def dims(self) -> list[int]:
-        return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
 
     @property
     def kinks(self) -> int:
@@ -2324,18 +2320,10 @@ def _vnn_worker(args) -> dict:
 
 
 def vnn_tasks(args) -> list[tuple[str, int, float, bool]]:
-    names = list(VNN_REGIMES) if not args.only else [s.strip() for s in args.only.split(",")]
-    for n in names:
-        if n not in VNN_REGIMES:
-            sys.exit(f"unknown VNN-LIB regime {n!r}; known: {', '.join(VNN_REGIMES)}")
-    tasks = []
-    for name in names:
-        count = args.per_regime if args.per_regime is not None else \
-            (VNN_REGIMES[name].quick if args.quick else VNN_REGIMES[name].full)
-        for i in range(count):
-            seed = args.seed * 10 ** 6 + i
-            tasks.append((name, seed, args.time_limit, i % args.cli_every == 0))
-    return tasks
+    """The sweep's queries (as :func:`tasks_for`), every ``--cli-every``-th of a regime also through the CLI."""
+    first = args.seed * 10 ** 6
+    return [(name, seed, limit, (seed - first) % args.cli_every == 0)
+            for name, seed, limit in tasks_for(args, VNN_REGIMES)]
 
 
 def run_vnn(tasks, jobs: int) -> tuple[list[dict], list[dict]]:
