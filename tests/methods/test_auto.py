@@ -113,3 +113,13 @@ def test_node_limit_is_refused_with_a_backend_and_checked(noisy_instance):
         invert(noisy_instance, method="milp", norm="l1", solver="highs", node_limit=5)
     with pytest.raises(InputError, match="node_limit: expected an integer >= 1"):
         invert(noisy_instance, method="milp", norm="l1", node_limit=0)
+
+
+@pytest.mark.parametrize("acts", [["leaky_relu:0.5", "linear"], ["relu", "tanh"], ["relu", "leaky_relu:0.2"]])
+@pytest.mark.parametrize("norm", ["l1", "linf"])
+def test_auto_goes_to_the_milp_where_layerwise_does_not_read_the_network(acts, norm):
+    """l1 / linf layer-wise reads relu and linear layers only: auto raised its refusal (InputError)."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 0.5]]], [[0.0, 0.0], [0.1]], activations=acts)
+    x = net.forward(np.array([-0.4]))
+    r = invert(net, x, method="auto", norm=norm, box=1.0)
+    assert r.method == "auto:milp" and r.status in ("optimal", "feasible") and r.residual_linf <= tolerance(x)
