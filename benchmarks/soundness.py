@@ -69,6 +69,39 @@ first instances of each regime, enough to show every class of wrong answer the b
 Each instance runs in its own forked worker with a watchdog: a call that overruns its time limit
 threefold (plus 30 s), or kills its process, is recorded as a ``crash`` and the instance goes on.
 
+VNN-LIB sweep (``--vnnlib``)
+---------------------------
+VNN-LIB properties (an input box, a disjunction of output intervals) on networks with leaky_relu or
+relu hidden layers and relu / linear / leaky_relu / tanh / sigmoid outputs, decided by milpinv's
+``milpinv.queries.decide`` (method ``auto`` on 3 queries in 8, else the MILP on
+milpinv's branch and bound, HiGHS or SCIP, layer-wise or gradient descent) and, for every
+``--cli-every``-th query, by ``milpinv invert NET.onnx --vnnlib PROP --result-file R`` in a child process
+(the network through milpinv's ONNX export: ``milpinv export --format vnnlib`` for the queries
+milpinv writes, ``ReluNetwork.to_onnx`` for the others; the result file is read here). The queries:
+milpinv's writer (the tolerance intervals of a planted target, of targets 0.3-3 tolerances or
+1%-50% away, linf balls of noisy targets) and this file's own writer (intervals around G(z0), moved
+off it, random, one to three terms, sides open, outputs free; tanh / sigmoid outputs pushed to
+their ends; larger nets; the issue's four false unsat queries).
+
+The oracle is this file's own code: its own forward pass and activations (sigmoid without
+overflow), its own inverses of the output activation (the ends of tanh / sigmoid never reached),
+and for tiny nets (at most VNN_MAX_KINKS hidden neurons, at most 3 latents) an enumeration of the
+hidden neurons' cells (a side of a neuron holding a sample needs no LP, the others a feasibility
+LP), where one LP per cell and region finds the point deepest inside the region's intervals on the
+output pre-activations (rows normalised). Witnesses: the planted latent, the box's corners, a grid
+and uniform samples (VNN_SAMPLES), the LPs' points and the x of the other path on the query, each
+checked by the own forward pass: ``strict`` when it meets every bound of a region with the rounding
+slack to spare, ``borderline`` within the slack. A property is ``nonempty`` with a strict witness,
+else ``empty`` when every cell's depth is below -VNN_EMPTY, ``thin`` otherwise, or ``not
+enumerated``. Judging: ``sat`` must carry an x in the box whose own forward pass meets a region
+(within the slack), else WRONG; ``unsat`` with a strict witness is WRONG, with a borderline one
+``ambiguous``; ``unknown`` / ``timeout`` (or a documented refusal of the method chosen) are
+``nonanswer``; an exception, or a CLI exit code that does not match its verdict, is a ``crash``.
+Outputs ``benchmarks/results/soundness_vnnlib.*``.
+
+    nice python benchmarks/soundness.py --vnnlib --jobs 2 --time-limit 20     # 280 queries
+    python benchmarks/soundness.py --vnnlib-replay vnn-hand-around:7            # one query, printed
+
 Outputs go to ``benchmarks/results/soundness.{csv,json,md}`` (``--out-prefix`` to change; --quick
 writes ``soundness_quick.*``). The exit code is 1 when any answer is WRONG. Everything is a
 function of ``--seed``: instance i of regime R is rebuilt from ``(R, seed * 10**6 + i)``, and the
@@ -84,6 +117,7 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):  # s
 
 import argparse
 import csv
+import itertools
 import json
 import math
 import re
@@ -133,13 +167,11 @@ def tolerance(x: np.ndarray) -> float:
 # The network as plain arrays, and an own forward pass
 # =============================================================================================
 @dataclass
-class Net:
-    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu."""
+class Layers:
+    """Weights and biases as plain float64 arrays."""
 
     weights: list[np.ndarray]
     biases: list[np.ndarray]
-    relu_out: bool
-    sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
 
     @property
     def depth(self) -> int:
@@ -148,6 +180,14 @@ class Net:
     @property
     def dims(self) -> list[int]:
         return [self.weights[0].shape[1]] + [w.shape[0] for w in self.weights]
+
+
+@dataclass
+class Net(Layers):
+    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu."""
+
+    relu_out: bool
+    sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
 
     def relu_layer(self, k: int) -> bool:
         return k < self.depth - 1 or self.relu_out
@@ -1276,15 +1316,15 @@ def _note_values(key: str, v: Any) -> list[str]:
 # =============================================================================================
 # The campaign: tasks, pool, outputs
 # =============================================================================================
-def tasks_for(args) -> list[tuple[str, int, float]]:
-    names = list(REGIMES) if not args.only else [s.strip() for s in args.only.split(",")]
+def tasks_for(args, regimes: dict[str, Regime] = REGIMES) -> list[tuple[str, int, float]]:
+    names = list(regimes) if not args.only else [s.strip() for s in args.only.split(",")]
     for n in names:
-        if n not in REGIMES:
-            sys.exit(f"unknown regime {n!r}; known: {', '.join(REGIMES)}")
+        if n not in regimes:
+            sys.exit(f"unknown regime {n!r}; known: {', '.join(regimes)}")
     out = []
     for name in names:
         count = args.per_regime if args.per_regime is not None else \
-            (REGIMES[name].quick if args.quick else REGIMES[name].full)
+            (regimes[name].quick if args.quick else regimes[name].full)
         out += [(name, args.seed * 10 ** 6 + i, args.time_limit) for i in range(count)]
     return out
 
@@ -1690,6 +1730,709 @@ def merge(parts: list[Path]) -> dict[str, Any]:
 
 
 # =============================================================================================
+# VNN-LIB sweep: properties decided by milpinv's `decide` and by `milpinv invert NET.onnx --vnnlib`
+# =============================================================================================
+VNN_HIDDEN = ("relu", "leaky_relu:0.1", "leaky_relu:0.5")
+VNN_OUTPUTS = ("relu", "linear", "leaky_relu:0.3", "tanh", "sigmoid")
+VNN_MAX_KINKS = 8        # kinked hidden neurons the sweep's oracle enumerates (2^8 cells)
+VNN_SAMPLES = 3000       # latents sampled per query (box corners, a grid, uniform points)
+VNN_EMPTY = 1e-7         # a cell's LP depth below -VNN_EMPTY (normalised rows) misses the region
+VNN_TRUTHS = ("nonempty", "empty", "thin", "not enumerated")
+
+
+@dataclass
+class ActNet(Layers):
+    """A network with one activation per layer (milpinv's names: relu, leaky_relu:S, linear, tanh,
+    sigmoid), as plain float64 arrays."""
+
+    acts: list[str]
+
+    @property
+    def kinks(self) -> int:
+        return sum(self.dims[1:-1])
+
+    def to_milpinv(self) -> ReluNetwork:
+        return ReluNetwork(self.weights, self.biases, activations=self.acts)
+
+
+def act_value(name: str, a: np.ndarray) -> np.ndarray:
+    """This file's own activation values (sigmoid written without overflow)."""
+    kind, _, slope = name.partition(":")
+    if kind == "relu":
+        return np.where(a > 0, a, 0.0)
+    if kind == "leaky_relu":
+        return np.where(a > 0, a, float(slope) * a)
+    if kind == "tanh":
+        return np.tanh(a)
+    if kind == "sigmoid":
+        e = np.exp(-np.abs(a))
+        return np.where(a >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return a
+
+
+def act_slope(name: str) -> float:
+    """The slope below 0 of a hidden (kinked) activation."""
+    kind, _, slope = name.partition(":")
+    return float(slope) if kind == "leaky_relu" else 0.0
+
+
+def act_preimage(name: str, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """{a : act(a) in [lo, hi]} as an interval (lo > hi: empty), by this file's own inverses (the
+    oracle only proposes points from it; every witness is a forward pass)."""
+    kind, _, slope = name.partition(":")
+    with np.errstate(all="ignore"):
+        if kind == "relu":
+            return np.where(hi < 0, np.inf, np.where(lo > 0, lo, -np.inf)), np.where(hi < 0, -np.inf, hi)
+        if kind == "leaky_relu":
+            s = float(slope)
+            return np.where(lo < 0, lo / s, lo), np.where(hi < 0, hi / s, hi)
+        if kind in ("tanh", "sigmoid"):
+            bottom, top = (-1.0, 1.0) if kind == "tanh" else (0.0, 1.0)
+            inv = np.arctanh if kind == "tanh" else (lambda y: np.log(y) - np.log1p(-y))
+            empty = (lo >= top) | (hi <= bottom)        # the open range (bottom, top) is never reached at its ends
+            a_lo = np.where(lo <= bottom, -np.inf, inv(np.clip(lo, bottom, top)))
+            a_hi = np.where(hi >= top, np.inf, inv(np.clip(hi, bottom, top)))
+            return np.where(empty, np.inf, a_lo), np.where(empty, -np.inf, a_hi)
+    return lo, hi
+
+
+def act_forward(net: ActNet, z: np.ndarray) -> np.ndarray:
+    """G(z) for z of shape (n,) or (batch, n), plain numpy."""
+    h = np.asarray(z, dtype=np.float64)
+    for w, b, name in zip(net.weights, net.biases, net.acts):
+        h = act_value(name, np.einsum("ij,...j->...i", w, h) + b)
+    return h
+
+
+@dataclass
+class VnnRegion:
+    """One term of a property: bounds on the outputs (the box is the query's)."""
+
+    lo: np.ndarray
+    hi: np.ndarray
+
+
+@dataclass
+class VnnQuery:
+    regime: str
+    seed: int
+    net: ActNet
+    lower: np.ndarray
+    upper: np.ndarray
+    regions: list[VnnRegion]
+    text: str                     # the VNN-LIB file
+    writer: str                   # milpinv (export's writer) | own (this file's)
+    z0: np.ndarray | None = None
+    instance: Instance | None = None   # the instance a milpinv-written query comes from
+    note: str = ""
+
+    @property
+    def ident(self) -> str:
+        return f"{self.regime}:{self.seed}"
+
+
+def vnn_slack(net: ActNet, Z: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """How far two float64 forward passes may differ at each row of Z (as :func:`rounding`: the
+    sums' rounding, through activations of slope <= 1), plus a few ulps of the activation."""
+    h, scale = np.abs(Z), np.ones(len(Z))
+    for w, b in zip(net.weights, net.biases):
+        h = h @ np.abs(w).T + np.abs(b)
+        scale = np.maximum(scale, h.max(axis=1, initial=0.0))
+    return 1e-13 * scale[:, None] + 1e-14 * np.maximum(1.0, np.abs(Y))
+
+
+def vnn_meets(q: VnnQuery, Z) -> list[str]:
+    """Per latent: ``strict`` (in the box, and its forward pass meets some region with the rounding
+    slack to spare), ``borderline`` (only within the slack) or ``no``."""
+    Z = np.array([np.full(q.lower.size, np.nan) if z is None else np.asarray(z, float) for z in Z]).reshape(-1, q.lower.size)
+    ok = np.all(np.isfinite(Z), axis=1) & np.all((q.lower <= Z) & (Z <= q.upper), axis=1)
+    Z = np.where(ok[:, None], Z, q.lower)
+    Y = act_forward(q.net, Z)
+    d = vnn_slack(q.net, Z, Y)
+    strict = np.zeros(len(Z), bool)
+    loose = np.zeros(len(Z), bool)
+    for r in q.regions:
+        strict |= np.all((r.lo + d <= Y) & (Y <= r.hi - d), axis=1)
+        loose |= np.all((r.lo - d <= Y) & (Y <= r.hi + d), axis=1)
+    return [("strict" if s else "borderline" if b else "no") if o else "no" for o, s, b in zip(ok, strict, loose)]
+
+
+def vnn_samples(q: VnnQuery, rng) -> np.ndarray:
+    n = q.lower.size
+    corners = np.array(list(itertools.product(*zip(q.lower, q.upper))))
+    per_axis = max(2, int(round((VNN_SAMPLES / 2) ** (1.0 / n))))
+    axes = [np.linspace(lo, hi, per_axis) for lo, hi in zip(q.lower, q.upper)]
+    grid = np.stack(np.meshgrid(*axes), axis=-1).reshape(-1, n)
+    return np.vstack([corners, grid, rng.uniform(q.lower, q.upper, size=(VNN_SAMPLES // 2, n))])
+
+
+def vnn_cells(net: ActNet, lower: np.ndarray, upper: np.ndarray, samples: np.ndarray, stats: Counter) -> list:
+    """The sign patterns of the hidden neurons whose cells meet the box, neuron by neuron: a side
+    holding a sample needs no LP, the others a feasibility LP (kept unless proven empty). Each
+    cell: (A, b) with A z <= b on it, and (P, q) with the output pre-activations P z + q there."""
+    n0 = lower.size
+    cells = [(np.zeros((0, n0)), np.zeros(0), np.eye(n0), np.zeros(n0), np.ones(len(samples), bool))]
+    h = samples
+    for k in range(net.depth - 1):
+        W, c = net.weights[k], net.biases[k]
+        pre = h @ W.T + c
+        h = act_value(net.acts[k], pre)
+        cells = [(A, b, W @ P, W @ q + c, mem, []) for A, b, P, q, mem in cells]
+        for j in range(W.shape[0]):
+            split = []
+            for A, b, Pk, qk, mem, on in cells:
+                for side in (True, False):
+                    sign = -1.0 if side else 1.0          # sign * (P_j z + q_j) <= 0
+                    A2, b2 = np.vstack([A, sign * Pk[j]]), np.append(b, -sign * qk[j])
+                    mem2 = mem & (pre[:, j] >= 0 if side else pre[:, j] <= 0)
+                    if mem2.any() or _cell_meets_box(A2, b2, lower, upper, stats):
+                        split.append((A2, b2, Pk, qk, mem2, on + [side]))
+            cells = split
+        slope = act_slope(net.acts[k])
+        cells = [(A, b, Pk * np.where(on, 1.0, slope)[:, None], qk * np.where(on, 1.0, slope), mem)
+                 for A, b, Pk, qk, mem, on in cells]
+    W, c = net.weights[-1], net.biases[-1]
+    return [(A, b, W @ P, W @ q + c) for A, b, P, q, _ in cells]
+
+
+def _cell_meets_box(A: np.ndarray, b: np.ndarray, lower, upper, stats: Counter) -> bool:
+    scale = np.abs(A).sum(axis=1) * float(max(np.max(np.abs(lower)), np.max(np.abs(upper)))) + np.abs(b) + 1e-300
+    stats["lps"] += 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = linprog(np.zeros(lower.size), A_ub=A / scale[:, None], b_ub=b / scale,
+                      bounds=list(zip(lower, upper)), method="highs")
+    return res.status != 2
+
+
+def vnn_enumerate(q: VnnQuery, samples: np.ndarray) -> tuple[str, list[np.ndarray], dict]:
+    """The oracle over every cell and region: per cell, the LP max t with every finite side of the
+    region's pre-activation intervals (this file's inverses) t deep inside (rows normalised), the
+    cell's rows closed. Returns the class (``empty`` when every cell misses every region by more
+    than VNN_EMPTY, else ``thin``; a witness upgrades it later), the LP points, and statistics."""
+    R = float(max(np.max(np.abs(q.lower)), np.max(np.abs(q.upper)), 1e-300))
+    n0, best, points, stats = q.lower.size, -math.inf, [], Counter()
+    cells = vnn_cells(q.net, q.lower, q.upper, samples, stats)
+    stats["cells"] = len(cells)
+    for region in q.regions:
+        p_lo, p_hi = act_preimage(q.net.acts[-1], region.lo, region.hi)
+        if np.any(p_lo > p_hi):
+            stats["regions_outside_range"] += 1
+            continue
+        for A, b, P, c in cells:
+            rows, rhs = [], []
+            scale = np.abs(A).sum(axis=1) * R + np.abs(b) + 1e-300
+            for j in range(P.shape[0]):
+                w = float(np.abs(P[j]).sum() * R + abs(c[j])) + 1e-300
+                if np.isfinite(p_hi[j]):                 # (P z + c - p_hi) / w + t <= 0
+                    rows.append(np.append(P[j] / (w + abs(p_hi[j])), 1.0))
+                    rhs.append((p_hi[j] - c[j]) / (w + abs(p_hi[j])))
+                if np.isfinite(p_lo[j]):                 # (p_lo - P z - c) / w + t <= 0
+                    rows.append(np.append(-P[j] / (w + abs(p_lo[j])), 1.0))
+                    rhs.append((c[j] - p_lo[j]) / (w + abs(p_lo[j])))
+            A_ub = np.vstack([np.hstack([A / scale[:, None], np.zeros((len(b), 1))])] + ([np.array(rows)] if rows else []))
+            b_ub = np.concatenate([b / scale] + ([np.array(rhs)] if rhs else []))
+            stats["lps"] += 1
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                res = linprog(np.append(np.zeros(n0), -1.0), A_ub=A_ub, b_ub=b_ub,
+                              bounds=list(zip(q.lower, q.upper)) + [(None, 1.0)], method="highs")
+            if res.status == 2:
+                continue                                 # the cell is empty
+            if res.status != 0:
+                stats["lp_failed"] += 1
+                best = max(best, 0.0)                    # no claim about this cell
+                continue
+            best = max(best, -float(res.fun))
+            if -res.fun > -VNN_EMPTY:
+                points.append(np.clip(res.x[:n0], q.lower, q.upper))
+    stats["best_depth"] = best
+    return ("empty" if best < -VNN_EMPTY else "thin"), points, dict(stats)
+
+
+# ---------------------------------------------------------------------------------- queries
+def vnn_net(rng, larger: bool = False, output: str | None = None) -> ActNet:
+    """Tiny nets (1-3 latents, 1-3 hidden layers, at most VNN_MAX_KINKS hidden neurons) or larger
+    ones (2-5 latents, widths 6-10); hidden relu / leaky_relu, any output activation."""
+    while True:
+        n0 = int(rng.integers(2, 6)) if larger else int(rng.integers(1, 4))
+        hidden = [int(rng.integers(6, 11)) for _ in range(int(rng.integers(1, 3)))] if larger else \
+            [int(rng.integers(1, 5)) for _ in range(int(rng.integers(1, 4)))]
+        if larger or sum(hidden) <= VNN_MAX_KINKS:
+            break
+    dims = [n0, *hidden, int(rng.integers(1, 4))]
+    acts = [str(rng.choice(VNN_HIDDEN)) for _ in hidden] + [output or str(rng.choice(VNN_OUTPUTS))]
+    ws = [rng.normal(0.0, 1.5 / math.sqrt(a), size=(b, a)) for a, b in zip(dims[:-1], dims[1:])]
+    bs = [rng.normal(0.0, float(rng.choice([0.0, 0.5, 1.0])), size=b) for b in dims[1:]]
+    return ActNet(ws, bs, acts)
+
+
+def _own_number(v: float) -> str:
+    """The shortest decimal that reads back as v; a third of the negative ones spelled (- c)."""
+    text = repr(float(v))
+    return f"(- {text[1:]})" if v < 0 and zlib.crc32(text.encode()) % 3 == 0 else text
+
+
+def own_vnnlib(lower: np.ndarray, upper: np.ndarray, regions: list[VnnRegion]) -> str:
+    """This file's own VNN-LIB writer: the box, then the regions (one: top-level asserts; several:
+    one (or (and ...) ...)), bounds in both spellings."""
+    m = regions[0].lo.size
+    out = [f"(declare-const X_{i} Real)" for i in range(lower.size)]
+    out += [f"(declare-const Y_{j} Real)" for j in range(m)]
+    out += [f"(assert (<= X_{i} {_own_number(hi)}))\n(assert (>= X_{i} {_own_number(lo)}))"
+            for i, (lo, hi) in enumerate(zip(lower, upper))]
+
+    def bounds(r: VnnRegion) -> list[str]:
+        terms = []
+        for j in range(m):
+            if np.isfinite(r.lo[j]):
+                terms.append(f"(>= Y_{j} {_own_number(r.lo[j])})" if j % 2 else f"(<= {_own_number(r.lo[j])} Y_{j})")
+            if np.isfinite(r.hi[j]):
+                terms.append(f"(<= Y_{j} {_own_number(r.hi[j])})")
+        return terms
+
+    if len(regions) == 1:
+        out += [f"(assert {t})" for t in bounds(regions[0])]
+    else:
+        out.append("(assert (or " + " ".join(f"(and {' '.join(bounds(r))})" for r in regions) + "))")
+    return "\n".join(out) + "\n"
+
+
+def _hull(name: str) -> tuple[float, float]:
+    return {"relu": (0.0, math.inf), "tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(name, (-math.inf, math.inf))
+
+
+def _inside_hull(name: str, x: np.ndarray) -> np.ndarray:
+    lo, hi = _hull(name)
+    if name in ("tanh", "sigmoid"):
+        return np.clip(x, lo + 1e-9, hi - 1e-9)
+    return np.clip(x, lo, hi)
+
+
+def _written(regime: str, seed: int, rng, net: ActNet, z0, x, lower, upper, norm="exact", radius=None,
+             note="") -> VnnQuery:
+    """A query by milpinv's writer (``export --format vnnlib``): the instance's tolerance intervals
+    or its linf ball."""
+    from milpinv.queries import instance_outputs, query_comments
+    from milpinv.interop.vnnlib import vnnlib_text
+    inst = Instance(net.to_milpinv(), x, lower, upper, {"noise": 1} if norm == "linf" else {})
+    lo, hi = instance_outputs(inst, norm, radius)
+    text = vnnlib_text(lower, upper, [(lo, hi)], query_comments(inst, norm, radius))
+    return VnnQuery(regime, seed, net, lower, upper, [VnnRegion(lo, hi)], text, "milpinv", z0, inst, note)
+
+
+def _hand(regime: str, seed: int, net: ActNet, z0, lower, upper, regions: list[VnnRegion], note: str) -> VnnQuery:
+    return VnnQuery(regime, seed, net, lower, upper, regions, own_vnnlib(lower, upper, regions), "own", z0, None, note)
+
+
+def _interval(rng, centre: np.ndarray, scale: np.ndarray, widths=(0.0, 1e-9, 1e-6, 1e-3, 0.05, 0.5)) -> VnnRegion:
+    """An interval per output around ``centre``, of random width and sides (some open, some free;
+    at least one output bounded)."""
+    m = centre.size
+    w = np.array([float(rng.choice(widths)) for _ in range(m)]) * scale
+    lo, hi = centre - w * rng.uniform(0.1, 1.0, m), centre + w * rng.uniform(0.1, 1.0, m)
+    sides = rng.choice(["both", "both", "both", "lower", "upper", "free"], size=m)
+    if np.all(sides == "free"):
+        sides[int(rng.integers(m))] = "both"
+    lo = np.where(np.isin(sides, ["upper", "free"]), -np.inf, lo)
+    hi = np.where(np.isin(sides, ["lower", "free"]), np.inf, hi)
+    return VnnRegion(lo, hi)
+
+
+def _setup(regime: str, seed: int, larger: bool = False, output: str | None = None):
+    rng = _rng(regime, seed)
+    net = vnn_net(rng, larger, output or VNN_OUTPUTS[seed % len(VNN_OUTPUTS)])
+    lower, upper = _box(rng, net.dims[0])
+    z0 = rng.uniform(lower, upper)
+    return rng, net, lower, upper, z0, act_forward(net, z0)
+
+
+def gen_vnn_written_planted(regime: str, seed: int) -> VnnQuery:
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    return _written(regime, seed, rng, net, z0, y0, lo, hi, note="planted")
+
+
+def gen_vnn_written_near(regime: str, seed: int) -> VnnQuery:
+    """G(z0) moved by 0.3, 0.9, 1.1 or 3 tolerances: the band's edges."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    factor = float(rng.choice([0.3, 0.9, 1.1, 3.0]))
+    d = rng.uniform(-1.0, 1.0, y0.shape)
+    x = _inside_hull(net.acts[-1], y0 + d * factor * tolerance(y0) / max(float(np.max(np.abs(d))), 1e-300))
+    return _written(regime, seed, rng, net, z0, x, lo, hi, note=f"near-{factor:g}tol")
+
+
+def gen_vnn_written_far(regime: str, seed: int) -> VnnQuery:
+    """G(z0) plus noise of 1% to 50% of its scale: usually no pre-image."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    sigma = float(rng.choice([0.01, 0.1, 0.5]))
+    x = _inside_hull(net.acts[-1], y0 + rng.normal(0.0, sigma * max(1.0, float(np.max(np.abs(y0)))), y0.shape))
+    return _written(regime, seed, rng, net, z0, x, lo, hi, note=f"perturbed {sigma:g}")
+
+
+def gen_vnn_written_ball(regime: str, seed: int) -> VnnQuery:
+    """A noisy target and the linf ball of 0.5, 1 or 2 times its noise (export --norm linf)."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    noise = rng.normal(0.0, float(rng.choice([1e-3, 1e-2, 1e-1])), y0.shape)
+    factor = float(rng.choice([0.5, 1.0, 2.0]))
+    radius = factor * float(np.max(np.abs(noise)))
+    return _written(regime, seed, rng, net, z0, y0 + noise, lo, hi, "linf", radius, f"ball {factor:g} x noise")
+
+
+def gen_vnn_hand_around(regime: str, seed: int) -> VnnQuery:
+    """Intervals around G(z0) (random widths and sides), 1-3 terms (the others moved off)."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    scale = np.maximum(np.abs(y0), 0.1)
+    regions = [_interval(rng, y0, scale)]
+    for _ in range(int(rng.integers(0, 3))):
+        regions.append(_interval(rng, y0 + rng.choice([-1, 1], y0.size) * rng.uniform(0.05, 0.5, y0.size) * scale, scale))
+    rng.shuffle(regions)
+    return _hand(regime, seed, net, z0, lo, hi, regions, f"around G(z0), {len(regions)} term(s)")
+
+
+def gen_vnn_hand_moved(regime: str, seed: int) -> VnnQuery:
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    scale = np.maximum(np.abs(y0), 0.1)
+    shift = rng.choice([-1, 1], y0.size) * rng.uniform(0.01, 0.5, y0.size) * scale
+    return _hand(regime, seed, net, z0, lo, hi, [_interval(rng, y0 + shift, scale)], "moved off G(z0)")
+
+
+def gen_vnn_hand_random(regime: str, seed: int) -> VnnQuery:
+    """Intervals around outputs of random latents, spread by the sampled outputs' spread."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed)
+    ys = act_forward(net, rng.uniform(lo, hi, size=(200, lo.size)))
+    spread = np.maximum(ys.max(axis=0) - ys.min(axis=0), 1e-3)
+    regions = [_interval(rng, ys[int(rng.integers(200))] + rng.normal(0.0, 0.3, y0.size) * spread, spread,
+                         (1e-3, 0.05, 0.2, 0.5)) for _ in range(int(rng.integers(1, 4)))]
+    return _hand(regime, seed, net, None, lo, hi, regions, f"random, {len(regions)} term(s)")
+
+
+def gen_vnn_hand_saturated(regime: str, seed: int) -> VnnQuery:
+    """tanh / sigmoid outputs pushed towards their ends (output biases +-5 to +-30), thin intervals
+    near -1, 0 or 1 (and a side at or beyond the end): the inverses' rounding."""
+    rng = _rng(regime, seed)
+    net = vnn_net(rng, output="tanh" if seed % 2 else "sigmoid")
+    net.biases[-1] = net.biases[-1] + rng.choice([-1, 1], net.biases[-1].size) * rng.uniform(5, 30, net.biases[-1].size)
+    lower, upper = _box(rng, net.dims[0])
+    z0 = rng.uniform(lower, upper)
+    y0 = act_forward(net, z0)
+    gap = np.minimum(np.abs(y0 - _hull(net.acts[-1])[0]), np.abs(_hull(net.acts[-1])[1] - y0))
+    w = np.maximum(gap * float(rng.choice([0.01, 0.5, 2.0])), 1e-300)
+    region = VnnRegion(y0 - w, y0 + w)
+    if rng.random() < 0.3:                        # a side at or beyond the activation's end
+        end = _hull(net.acts[-1])[int(rng.integers(2))]
+        region = VnnRegion(np.where(y0 > end, end, region.lo), np.where(y0 < end, end, region.hi))
+    return _hand(regime, seed, net, z0, lower, upper, [region], "saturated")
+
+
+def gen_vnn_larger(regime: str, seed: int) -> VnnQuery:
+    """Larger nets (not enumerated): intervals around G(z0), judged by the planted witness."""
+    rng, net, lo, hi, z0, y0 = _setup(regime, seed, larger=True)
+    return _hand(regime, seed, net, z0, lo, hi, [_interval(rng, y0, np.maximum(np.abs(y0), 0.1))], "larger, around G(z0)")
+
+
+VNN_ISSUE = [  # issue 21: false unsat answers confirmed by a witness (acts, biases, y, box radius)
+    (["leaky_relu:0.5", "linear"], [0.0, 0.0], -0.25),
+    (["sigmoid"], [-4.0], 0.017986),
+    (["tanh"], [-3.0], -0.99505),
+    (["leaky_relu:0.5"], [-3.0], -1.5),
+]
+
+
+def gen_vnn_issue(regime: str, seed: int) -> VnnQuery:
+    acts, biases, y = VNN_ISSUE[seed % len(VNN_ISSUE)]
+    net = ActNet([np.ones((1, 1)) for _ in acts], [np.array([b]) for b in biases], acts)
+    lower, upper = -np.ones(1), np.ones(1)
+    region = VnnRegion(np.array([y - 1e-5]), np.array([y + 1e-5]))
+    return _hand(regime, seed, net, None, lower, upper, [region], f"issue 21: {'/'.join(acts)} at {y}")
+
+
+VNN_REGIMES: dict[str, Regime] = {
+    "vnn-written-planted": Regime(gen_vnn_written_planted, 30, 4, "export's writer: tolerance intervals of G(z0)"),
+    "vnn-written-near": Regime(gen_vnn_written_near, 30, 4, "export's writer: G(z0) moved 0.3-3 tolerances"),
+    "vnn-written-far": Regime(gen_vnn_written_far, 30, 4, "export's writer: G(z0) plus 1%-50% noise"),
+    "vnn-written-ball": Regime(gen_vnn_written_ball, 30, 4, "export's writer: linf ball of a noisy target"),
+    "vnn-hand-around": Regime(gen_vnn_hand_around, 40, 5, "own writer: intervals around G(z0), 1-3 terms"),
+    "vnn-hand-moved": Regime(gen_vnn_hand_moved, 30, 4, "own writer: intervals moved off G(z0)"),
+    "vnn-hand-random": Regime(gen_vnn_hand_random, 40, 5, "own writer: random intervals, 1-3 terms"),
+    "vnn-hand-saturated": Regime(gen_vnn_hand_saturated, 30, 4, "own writer: tanh / sigmoid near their ends"),
+    "vnn-larger": Regime(gen_vnn_larger, 16, 2, "own writer: larger nets, witness only"),
+    "vnn-issue": Regime(gen_vnn_issue, 4, 4, "issue 21's false unsat queries"),
+}
+
+
+def make_vnn_query(regime: str, seed: int) -> VnnQuery:
+    return VNN_REGIMES[regime].make(regime, seed)
+
+
+# ---------------------------------------------------------------------------------- running, judging
+def vnn_truth(q: VnnQuery, rng) -> tuple[str, dict]:
+    """The property's class before the runs (VNN_TRUTHS): a strict witness (planted latent, samples,
+    the enumeration's LP points) makes it ``nonempty``; otherwise the enumeration's class, or ``not
+    enumerated``."""
+    info: dict[str, Any] = {}
+    t0 = time.perf_counter()
+    samples = vnn_samples(q, rng)
+    candidates = ([q.z0] if q.z0 is not None else []) + list(samples)
+    meets = Counter(vnn_meets(q, candidates))
+    truth = "not enumerated"
+    if not meets["strict"] and q.net.kinks <= VNN_MAX_KINKS and q.net.dims[0] <= 3:
+        truth, points, info = vnn_enumerate(q, samples)
+        meets.update(vnn_meets(q, points))
+    if meets["strict"]:
+        truth = "nonempty"
+    info.update(witnesses=meets["strict"], borderline=meets["borderline"], oracle_s=round(time.perf_counter() - t0, 3))
+    return truth, info
+
+
+def vnn_judge(q: VnnQuery, verdict: str, x, error: str | None, others: list) -> tuple[str, str]:
+    """``ok`` / ``WRONG`` / ``nonanswer`` / ``ambiguous`` / ``crash``: a sat must carry an x in the
+    box whose forward pass (this file's) meets a region within the rounding slack; an unsat is
+    WRONG when any strict witness exists (planted latent, samples, the oracle's LP points, and the
+    x of the other paths on the query), ambiguous when only a borderline one does."""
+    if error is not None:
+        return "crash", error
+    if verdict == "sat":
+        got = vnn_meets(q, [x])[0]
+        return ("ok", "") if got != "no" else ("WRONG", "sat, but its x misses every region (or the box)")
+    if verdict == "unsat":
+        if "strict" in others:
+            return "WRONG", "unsat, but a latent meets every bound of a region"
+        if "borderline" in others:
+            return "ambiguous", "unsat, a latent meets a region within the rounding slack only"
+        return "ok", ""
+    if verdict in ("unknown", "timeout", "refused"):
+        return "nonanswer", verdict
+    return "WRONG", f"unknown verdict {verdict!r}"
+
+
+VNN_METHODS = (  # decide's method and options: auto mostly, the MILP on each engine, layer-wise, gd
+    ("auto", None), ("auto", None), ("auto", None), ("milp", "bab"), ("milp", "highs"), ("milp", "ortools-scip"),
+    ("layerwise", None), ("gd", None),
+)
+
+
+def vnn_method(q: VnnQuery) -> tuple[str, dict]:
+    method, solver = VNN_METHODS[zlib.crc32(q.ident.encode()) % len(VNN_METHODS)]
+    return method, ({"solver": solver} if solver else {})
+
+
+def vnn_api(q: VnnQuery, time_limit: float) -> dict:
+    from milpinv.queries import decide
+    from milpinv.interop.vnnlib import parse_vnnlib
+    method, options = vnn_method(q)
+    path = "/".join(["api", method, *options.values()])
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            d = decide(q.net.to_milpinv(), parse_vnnlib(q.text), method=method, time_limit=time_limit, **options)
+    except InputError as exc:  # a documented refusal (layer-wise's l1 / linf LPs on a leaky_relu net): no claim
+        return {"path": path, "verdict": "refused", "x": None, "error": None, "time_s": time.perf_counter() - t0,
+                "reason_milpinv": f"refused: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - a crash is data here
+        return {"path": path, "verdict": "crash", "x": None, "error": f"{type(exc).__name__}: {exc}",
+                "time_s": time.perf_counter() - t0, "reason_milpinv": ""}
+    why = "; ".join(r["reason"] for r in d.regions)
+    return {"path": path, "verdict": d.verdict, "x": d.x, "error": None, "time_s": time.perf_counter() - t0,
+            "reason_milpinv": why}
+
+
+X_PAIR = re.compile(r"\(X_(\d+)\s+([^()\s]+)\)")
+
+
+def vnn_cli(q: VnnQuery, time_limit: float) -> dict:
+    """``milpinv invert NET.onnx --vnnlib PROP --result-file R`` in a child process: the network
+    through milpinv's ONNX export (``export --format vnnlib`` for a milpinv-written query), the
+    result file read by this file."""
+    import subprocess
+    import tempfile
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        if q.instance is not None:
+            q.instance.save(folder / "i.npz")
+            cmd = [sys.executable, "-m", "milpinv", "export", str(folder / "i.npz"), "--format", "vnnlib",
+                   "--out", str(folder / "q")]
+            if q.instance.meta.get("noise"):
+                lo = np.array([float(v) for v in re.findall(r"\(>= Y_\d+ ([^)\s]+)\)", q.text)])
+                cmd += ["--norm", "linf", "--radius", repr(float(np.max(q.instance.target - lo)))]
+            made = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            if made.returncode != 0:
+                return {"path": "cli", "verdict": "crash", "x": None, "error": f"export: {made.stderr.strip()[:200]}",
+                        "time_s": time.perf_counter() - t0, "reason_milpinv": ""}
+            net_path, prop_path = folder / "q" / "network.onnx", folder / "q" / "property.vnnlib"
+        else:
+            q.net.to_milpinv().to_onnx(folder / "network.onnx")
+            (folder / "property.vnnlib").write_text(q.text)
+            net_path, prop_path = folder / "network.onnx", folder / "property.vnnlib"
+        cmd = [sys.executable, "-m", "milpinv", "invert", str(net_path), "--vnnlib", str(prop_path),
+               "--result-file", str(folder / "r.txt"), "--time-limit", repr(time_limit)]
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, timeout=3 * time_limit + HANG_GRACE)
+        except subprocess.TimeoutExpired:
+            return {"path": "cli", "verdict": "crash", "x": None, "error": "hang: the CLI overran its time limit",
+                    "time_s": time.perf_counter() - t0, "reason_milpinv": ""}
+        result = folder / "r.txt"
+        lines = result.read_text().splitlines() if result.is_file() else []
+    out = {"path": "cli", "x": None, "error": None, "time_s": time.perf_counter() - t0,
+           "reason_milpinv": done.stdout.splitlines()[1] if len(done.stdout.splitlines()) > 1 else ""}
+    expected = {"sat": 0, "unsat": 0, "unknown": 1, "timeout": 3}
+    if not lines or lines[0] not in expected or expected[lines[0]] != done.returncode:
+        out.update(verdict="crash", error=f"exit {done.returncode}, result {lines[:1]}: {done.stderr.strip()[:200]}")
+        return out
+    out["verdict"] = lines[0]
+    if lines[0] == "sat":
+        pairs = {int(i): float(v) for i, v in X_PAIR.findall("\n".join(lines[1:]))}
+        out["x"] = np.array([pairs.get(i, math.nan) for i in range(q.lower.size)])
+    return out
+
+
+def vnn_task(regime: str, seed: int, time_limit: float, cli: bool) -> dict:
+    """One query: build it, its truth, milpinv's verdicts (API, and the CLI where asked), judged."""
+    q = make_vnn_query(regime, seed)
+    truth, info = vnn_truth(q, np.random.default_rng([zlib.crc32(b"vnn-samples"), seed]))
+    runs = [vnn_api(q, time_limit)] + ([vnn_cli(q, time_limit)] if cli else [])
+    witness_of = vnn_meets(q, [r["x"] for r in runs])
+    rows = []
+    for i, r in enumerate(runs):
+        seen = [w for j, w in enumerate(witness_of) if j != i] + (["strict"] * info["witnesses"]) + \
+            (["borderline"] * info["borderline"])
+        verdict, reason = vnn_judge(q, r["verdict"], r["x"], r["error"], seen)
+        rows.append({"instance": q.ident, "regime": regime, "seed": seed, "dims": "-".join(map(str, q.net.dims)),
+                     "activations": "/".join(q.net.acts), "output": q.net.acts[-1], "writer": q.writer,
+                     "regions": len(q.regions), "note": q.note, "path": r["path"], "truth": truth,
+                     "decision": r["verdict"], "verdict": verdict, "reason": reason,
+                     "milpinv_reason": (r["error"] or r["reason_milpinv"])[:300], "time_s": round(r["time_s"], 3)})
+    if any(w == "strict" for w in witness_of) and truth != "nonempty":
+        for row in rows:
+            row["truth"] = "nonempty"
+    return {"rows": rows, "instance": {"id": q.ident, "regime": regime, "truth": rows[0]["truth"], **info}}
+
+
+def _vnn_worker(args) -> dict:
+    regime, seed = args[0], args[1]
+    try:
+        return vnn_task(*args)
+    except Exception as exc:  # noqa: BLE001 - a harness error is reported, not raised
+        return {"rows": [], "instance": {"id": f"{regime}:{seed}", "regime": regime,
+                                         "harness_error": f"{type(exc).__name__}: {exc}",
+                                         "trace": traceback.format_exc()}}
+
+
+def vnn_tasks(args) -> list[tuple[str, int, float, bool]]:
+    """The sweep's queries (as :func:`tasks_for`), every ``--cli-every``-th of a regime also through the CLI."""
+    first = args.seed * 10 ** 6
+    return [(name, seed, limit, (seed - first) % args.cli_every == 0)
+            for name, seed, limit in tasks_for(args, VNN_REGIMES)]
+
+
+def run_vnn(tasks, jobs: int) -> tuple[list[dict], list[dict]]:
+    """Every query in forked workers (``jobs`` at a time); each decide call has its time limit and
+    the CLI its child-process timeout."""
+    import multiprocessing
+    rows, instances, wrong = [], [], 0
+    with multiprocessing.get_context("fork").Pool(max(1, jobs), maxtasksperchild=25) as pool:
+        for result in tqdm(pool.imap_unordered(_vnn_worker, tasks), total=len(tasks), unit="query",
+                           dynamic_ncols=True):
+            rows.extend(result["rows"])
+            instances.append(result["instance"])
+            for r in result["rows"]:
+                if r["verdict"] in ("WRONG", "crash"):
+                    wrong += r["verdict"] == "WRONG"
+                    tqdm.write(f"{r['verdict']} {r['path']} {r['instance']} ({r['note']}): {r['reason'][:120]}  "
+                               f"[python benchmarks/soundness.py --vnnlib-replay {r['instance']}]")
+            if "harness_error" in result["instance"]:
+                tqdm.write(f"HARNESS ERROR {result['instance']['id']}: {result['instance']['harness_error']}")
+    rows.sort(key=lambda r: (r["regime"], r["seed"], r["path"]))
+    instances.sort(key=lambda i: i["id"])
+    return rows, instances
+
+
+def summarise_vnn(rows: list[dict], instances: list[dict], args, wall: float) -> dict[str, Any]:
+    def table(key: Callable[[dict], str]) -> dict[str, dict[str, int]]:
+        out: dict[str, Counter] = defaultdict(Counter)
+        for r in rows:
+            out[key(r)]["runs"] += 1
+            out[key(r)][r["verdict"]] += 1
+            out[key(r)][f"decided {r['decision']}"] += 1
+        return {k: dict(v) for k, v in sorted(out.items())}
+
+    return {
+        "args": {k: v for k, v in vars(args).items()}, "wall_seconds": round(wall, 1),
+        "queries": len(instances), "runs": len(rows),
+        "verdicts": dict(Counter(r["verdict"] for r in rows)),
+        "by_regime": table(lambda r: r["regime"]), "by_output": table(lambda r: r["output"]),
+        "by_path": table(lambda r: r["path"]), "by_writer": table(lambda r: f"{r['path'].split('/')[0]}, {r['writer']} writer"),
+        "by_truth": table(lambda r: r["truth"]),
+        "truth_vs_decision": {f"{t} / {d}": n for (t, d), n in
+                              sorted(Counter((r["truth"], r["decision"]) for r in rows).items())},
+        "wrong": [r for r in rows if r["verdict"] == "WRONG"],
+        "crashes": [r for r in rows if r["verdict"] == "crash"],
+        "oracle": {"lps": sum(i.get("lps", 0) for i in instances),
+                   "lp_failed": sum(i.get("lp_failed", 0) for i in instances),
+                   "oracle_seconds": round(sum(i.get("oracle_s", 0.0) for i in instances), 1),
+                   "harness_errors": [i for i in instances if "harness_error" in i]},
+    }
+
+
+def markdown_vnn(s: dict[str, Any]) -> str:
+    v = s["verdicts"]
+    lines = ["# Soundness campaign: VNN-LIB sweep", "",
+             f"Generated by `benchmarks/soundness.py {' '.join(sys.argv[1:])}`: {s['queries']} queries, "
+             f"{s['runs']} decisions, {s['wall_seconds']:.0f} s wall. Oracle and rules: the script's docstring "
+             "(VNN-LIB sweep).", "", "| verdict | runs |", "|---|---|",
+             *[f"| {k} | {v.get(k, 0)} |" for k in VERDICTS], ""]
+    cols = ("runs", "WRONG", "crash", "ambiguous", "decided sat", "decided unsat", "decided unknown", "decided timeout",
+            "decided refused")
+    for title, key in (("Per regime", "by_regime"), ("Per output activation", "by_output"),
+                       ("Per path", "by_path"), ("Per path and writer", "by_writer"), ("Per truth (the oracle's class)", "by_truth")):
+        lines += [f"### {title}", "", "| | " + " | ".join(cols) + " |", "|---" * (len(cols) + 1) + "|"]
+        lines += [f"| {k} | " + " | ".join(str(t.get(c, 0)) for c in cols) + " |" for k, t in s[key].items()] + [""]
+    lines += ["### Truth / decision", "", "| truth / decision | runs |", "|---|---|"]
+    lines += [f"| {k} | {n} |" for k, n in s["truth_vs_decision"].items()] + ["", "## WRONG", ""]
+    lines += [f"- {r['path']} {r['instance']} ({r['note']}): {r['reason']} "
+              f"`python benchmarks/soundness.py --vnnlib-replay {r['instance']}`" for r in s["wrong"]] or ["None."]
+    lines += ["", "## Crashes", ""]
+    lines += [f"- {r['path']} {r['instance']}: {r['milpinv_reason'][:200]}" for r in s["crashes"]] or ["None."]
+    o = s["oracle"]
+    lines += ["", f"Oracle: {o['lps']} cell LPs ({o['lp_failed']} failed), {o['oracle_seconds']} s; harness errors: "
+              f"{len(o['harness_errors'])}.", ""]
+    return "\n".join(lines)
+
+
+def vnn_replay(ident: str, time_limit: float) -> int:
+    regime, _, seed = ident.rpartition(":")
+    q = make_vnn_query(regime, int(seed))
+    print(f"# {q.ident}: {VNN_REGIMES[regime].doc}; {q.note}; dims {q.net.dims}, activations {q.net.acts}")
+    print("import numpy as np\nfrom milpinv import ReluNetwork\nfrom milpinv.queries import decide\n"
+          "from milpinv.interop.vnnlib import parse_vnnlib")
+    print(f"net = ReluNetwork([{', '.join(_literal(w) for w in q.net.weights)}],\n"
+          f"                 [{', '.join(_literal(b) for b in q.net.biases)}], activations={q.net.acts!r})")
+    print(f"prop = parse_vnnlib({q.text!r})")
+    print("print(decide(net, prop).summary())")
+    result = vnn_task(regime, int(seed), time_limit, True)
+    for r in result["rows"]:
+        print(f"# {r['path']}: {r['decision']} -> {r['verdict']} {r['reason']} (truth {r['truth']}; {r['milpinv_reason']})")
+    return int(any(r["verdict"] == "WRONG" for r in result["rows"]))
+
+
+def main_vnn(args) -> int:
+    prefix = Path(args.out_prefix) if args.out_prefix else \
+        RESULTS / ("soundness_vnnlib_quick" if args.quick else "soundness_vnnlib")
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    tasks = vnn_tasks(args)
+    t0 = time.perf_counter()
+    rows, instances = run_vnn(tasks, args.jobs)
+    summary = summarise_vnn(rows, instances, args, time.perf_counter() - t0)
+    write_csv(prefix.with_suffix(".csv"), rows)
+    prefix.with_suffix(".json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
+    md = markdown_vnn(summary)
+    prefix.with_suffix(".md").write_text(md)
+    print(md)
+    return 1 if summary["verdicts"].get("WRONG") or summary["oracle"]["harness_errors"] else 0
+
+
+# =============================================================================================
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a few instances per regime (a few hundred runs)")
@@ -1703,7 +2446,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--path", help="with --replay: only this path (e.g. milp/l1/cpsat/bounds=lp)")
     ap.add_argument("--merge", nargs="+", type=Path, metavar="PREFIX",
                     help="one report (PREFIX.json, .md) from the summaries of runs made in parts")
+    ap.add_argument("--vnnlib", action="store_true", help="the VNN-LIB sweep instead (regimes vnn-*)")
+    ap.add_argument("--cli-every", type=int, default=6, help="with --vnnlib: every Nth query also through the CLI")
+    ap.add_argument("--vnnlib-replay", metavar="REGIME:SEED", help="print one VNN-LIB query and decide it again")
     args = ap.parse_args(argv)
+    if args.vnnlib_replay:
+        return vnn_replay(args.vnnlib_replay, args.time_limit)
+    if args.vnnlib:
+        return main_vnn(args)
     if args.replay:
         return replay(args.replay, args.path, args.time_limit)
     prefix = Path(args.out_prefix) if args.out_prefix else RESULTS / ("soundness_quick" if args.quick else "soundness")

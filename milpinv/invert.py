@@ -21,8 +21,10 @@ from .instance import Instance, check_target, make_box
 from .measurement import Measurement, SmoothMeasured
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
+from .methods.layerwise import refusal as layerwise_refusal
 from .methods.lp import invert_single_layer
 from .milp import invert_milp
+from .milp.pipeline import OWN_ENGINES
 from .network import ReluNetwork
 from .norm import Norm
 from .options import check_options
@@ -38,6 +40,7 @@ METHODS: dict[str, Callable[..., InversionResult]] = {
 }
 METHOD_NAMES = tuple(METHODS) + ("auto",)
 MIXING = ("matrix", "avgpool")  # operators that mix outputs (a mask only selects them)
+AUTO_NODES = 1000  # auto, l1 / linf, no time limit: the MILP's budget of branch-and-bound nodes per search
 FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit", "accept"}
 
 
@@ -171,13 +174,34 @@ def _run(method: str, problem: Question, time_limit, options) -> InversionResult
 
 
 def _auto(problem: Question, time_limit, options) -> InversionResult:
-    """Layer-wise LP first (polynomial); if it gives no verified optimum, the exact MILP."""
+    """Layer-wise LP first (polynomial) where its LPs read the network; if it gives no verified
+    optimum, the MILP, warm-started from it. With l1 / linf and no time limit, milpinv's branch and
+    bound gets a budget of :data:`AUTO_NODES` nodes per search (see :func:`milp_budget`)."""
     deadline = Deadline(time_limit)
-    first = _run("layerwise", problem, time_limit, {})
-    if first.status == Status.OPTIMAL:
+    network, norm = problem[0], problem[2]
+    skipped = layerwise_refusal(network, norm)
+    first = None if skipped else _run("layerwise", problem, time_limit, {})
+    if first is not None and first.status == Status.OPTIMAL:
         first.method = "auto:layerwise"
         return first
-    second = _run("milp", problem, deadline.remaining(), {"warm_start": first.z, **options})
+    warm = {"warm_start": None if first is None else first.z}
+    budget = milp_budget(norm, time_limit, options)
+    second = _run("milp", problem, deadline.remaining(), {**warm, **budget, **options})
     second.method = "auto:milp"
-    second.solver["layerwise"] = {"status": first.status, "message": first.message}
+    if budget and "node_limit_spent" in second.solver:
+        second.note(f"auto without a time limit searches {AUTO_NODES} nodes (a time limit or method milp searches on)")
+    second.solver["layerwise"] = (
+        {"skipped": skipped} if first is None else {"status": first.status, "message": first.message}
+    )
     return second
+
+
+def milp_budget(norm: Norm, time_limit, options) -> dict:
+    """auto's MILP options for a search that has no end otherwise: proving an l1 / linf optimum can
+    take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
+    reported as an optimum), so with no time limit the branch and bound stops after
+    :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
+    bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
+    budget) keep the search as asked."""
+    unbounded = not norm.exact and time_limit is None and options.get("solver", "auto") in OWN_ENGINES
+    return {"node_limit": AUTO_NODES} if unbounded else {}

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
+from .engine.branching import rule
 from .milp.build import check_bounds
 from .milp.pipeline import OWN_ENGINES
 from .solvers import Solver, get_solver
@@ -18,9 +19,9 @@ def check_engine(solver, name: str = "solver") -> str | Solver:
     return solver if solver in OWN_ENGINES else get_solver(solver)
 
 
-def optional_threads(threads, name: str = "threads") -> int | None:
-    """None (the default count) or a positive integer."""
-    return None if threads is None else check_int(threads, name)
+def optional_count(value, name: str) -> int | None:
+    """None (the default: no count) or a positive integer (``threads``, ``node_limit``)."""
+    return None if value is None else check_int(value, name)
 
 
 RULES: dict[str, Callable[[Any, str], Any]] = {
@@ -28,11 +29,13 @@ RULES: dict[str, Callable[[Any, str], Any]] = {
     "lp_solver": lambda solver, name: get_solver(solver),
     "bounds": check_bounds,
     "obbt_passes": partial(check_int, minimum=0),
-    "threads": optional_threads,
+    "threads": optional_count,
+    "node_limit": optional_count,
     "mip_gap": check_number,
     "heuristic": check_flag,
     "peeling": check_flag,
     "verbose": check_flag,
+    "branching": lambda name, key: rule(name),
     "seed": check_seed,
     "steps": check_int,
     "restarts": check_int,

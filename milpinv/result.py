@@ -79,6 +79,8 @@ class InversionResult:
             parts.append(f"residual_linf={self.residual_linf:.3g}")
         if self.objective is not None:
             parts.append(f"objective={self.objective:.6g}")
+        if self.bound is not None:
+            parts.append(f"bound={self.bound:.6g}")
         if self.gap is not None:
             parts.append(f"gap={self.gap:.3g}")
         parts.append(f"time={self.time_s:.3f}s")

@@ -10,9 +10,10 @@ from milpinv.formulations.pieces import piece_model
 from milpinv.solvers import solve
 
 
-def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
+def brute_force(net: ReluNetwork, x, norm, lower, upper, band=0.0) -> float | None:
     """min ||G(z) - x|| over the box by one LP per activation pattern (closed pieces cover the box);
-    exact norm: 0.0 if some piece meets the pre-image, else None."""
+    exact norm: 0.0 if some piece meets the pre-image of x's ``band`` (0, a number, or one per
+    output), else None."""
     widths = [net.dims[k + 1] for k in range(net.depth)]
     free = [k for k in range(net.depth) if net.activation(k).kinked and not (norm == "exact" and k == net.depth - 1)]
     best = None
@@ -24,7 +25,7 @@ def brute_force(net: ReluNetwork, x, norm, lower, upper) -> float | None:
                 i += w
             else:  # no kink, or the exact norm's output (its pattern is the observation's)
                 pattern.append(np.ones(w, bool))
-        out = solve(piece_model(net, pattern, x, norm, lower, upper), "highs")
+        out = solve(piece_model(net, pattern, x, norm, lower, upper, band=band), "highs")
         if out.status == "optimal":
             value = 0.0 if norm == "exact" else out.objective
             best = value if best is None else min(best, value)

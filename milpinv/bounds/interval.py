@@ -41,12 +41,17 @@ def split(W) -> tuple:
 
 
 def activation_range(act: Activation, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on act(a) for a in [lo, hi] (every activation is increasing), rounded outward."""
+    """Bounds on act(a) for a in [lo, hi] (every activation is increasing), rounded outward: by 8
+    ulps and the smallest normal number (float64 tanh and sigmoid are within a few ulps, and
+    sigmoid flushes values below it to 0), then cut to the activation's hull."""
     if act.exact_arithmetic:
         return act(lo), act(hi)
     out_lo, out_hi = act(lo), act(hi)
-    pad = 4.0 * UNIT
-    return out_lo - pad * np.abs(out_lo), out_hi + pad * np.abs(out_hi)
+    pad, tiny = 16.0 * UNIT, np.finfo(np.float64).tiny
+    floor, ceiling = act.hull
+    return np.maximum(out_lo - pad * np.abs(out_lo) - tiny, floor), np.minimum(
+        out_hi + pad * np.abs(out_hi) + tiny, ceiling
+    )
 
 
 def interval_bounds(network: Any, lower: np.ndarray, upper: np.ndarray) -> Bounds:

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..files import atomic_write, read_npy, write_json, write_npy
+from ..files import atomic_write, read_npy, read_npz, write_json, write_npy
 from ..instance import DEFAULT_BOX, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
@@ -25,18 +25,25 @@ from ..validation import check_length
 from .args import positive_float, positive_int, seed_int
 from .measure import add_measurement_args, measurement_from_args
 
-OPTION_FLAGS = ("solver", "bounds", "threads", "seed")  # --KEY: the method option KEY
+OPTION_FLAGS = ("solver", "bounds", "threads", "seed", "verbose")  # --KEY: the method option KEY
 
 
 def register(sub) -> None:
     p = sub.add_parser("invert", help="invert an instance: find z with G(z) = x, or prove none exists")
-    p.add_argument("instance", help="instance .npz (network + target + latent box), or an .onnx model with --target")
-    p.add_argument("--target", default=None, help="with an .onnx model: the observation x (.npy, .txt or .csv)")
+    p.add_argument(
+        "instance",
+        help="instance .npz (network + target + latent box), or a model (.onnx or network .npz) with --target",
+    )
+    p.add_argument(
+        "--target",
+        default=None,
+        help="with a model: the observation x (.npy, .txt or .csv; any shape with the model's number of outputs)",
+    )
     p.add_argument(
         "--box",
         type=positive_float,
         default=None,
-        help=f"with an .onnx model: latent box radius R, z in [-R, R]^n (default {DEFAULT_BOX:g})",
+        help=f"with --target: latent box radius R, z in [-R, R]^n (default {DEFAULT_BOX:g})",
     )
     p.add_argument(
         "--vnnlib",
@@ -48,11 +55,22 @@ def register(sub) -> None:
     add_measurement_args(p)
     p.add_argument("--method", choices=METHOD_NAMES, default="auto")
     p.add_argument("--norm", choices=NORMS, default=None, help="exact (default), l1 or linf")
-    p.add_argument("--time-limit", type=positive_float, default=None, help="seconds")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=None,
+        help="seconds (without it, auto's l1 / linf MILP ends after a budget of branch-and-bound nodes)",
+    )
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
     p.add_argument("--threads", type=positive_int, default=None)
     p.add_argument("--seed", type=seed_int, default=None, help="seed for gd restarts")
+    p.add_argument(
+        "--verbose",
+        action="store_true",
+        default=None,
+        help="MILP: the search's progress on stderr (nodes, open nodes, incumbent, bound, gap)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as one JSON document")
     p.add_argument(
         "--out",
@@ -79,13 +97,15 @@ def method_options(args) -> dict:
 
 
 def load_problem(args) -> Instance:
-    """The instance file, or an Instance built from an ONNX model, a target file and a box radius;
-    observed through the measurement flags, if any: an instance file's target is G's output x and
-    y = A x; a --target file holds y (m values), or x (n != m values) observed as A x."""
-    if Path(args.instance).suffix.lower() != ".onnx":
-        if args.target is not None or args.box is not None:
-            flag = "--target" if args.target is not None else "--box"
-            raise InputError(f"{flag}: only with an .onnx model; an instance file carries its own target and box")
+    """The instance file, or an Instance built from a model (an .onnx model or a network .npz), a
+    target file and a box radius; observed through the measurement flags, if any: an instance
+    file's target is G's output x and y = A x; a --target file holds y (m values), or x (n != m
+    values) observed as A x."""
+    if args.target is None:
+        if Path(args.instance).suffix.lower() == ".onnx":
+            raise InputError(f"--target: required with an .onnx model ({args.instance})")
+        if args.box is not None:
+            raise InputError("--box: only with --target (a model file); an instance file carries its own box")
         inst = Instance.load(args.instance)
         measurement = measurement_from_args(args, inst.network.output_dim)
         if measurement is None:
@@ -93,20 +113,47 @@ def load_problem(args) -> Instance:
         if inst.measurement is not None:
             raise InputError(f"measurement flags: the instance already observes A G(z) ({inst.measurement.kind})")
         return observed(inst.network, inst.target, (inst.lower, inst.upper), inst.meta, measurement)
-    if args.target is None:
-        raise InputError(f"--target: required with an .onnx model ({args.instance})")
-    net = ReluNetwork.from_onnx(args.instance)
+    net = load_model(args.instance)
     lower, upper = make_box(net, DEFAULT_BOX if args.box is None else args.box)
-    x = read_npy(args.target, "target")
-    if x.ndim == 2 and x.shape[0] == 1:  # a batch of one, as a runtime returns it
-        x = x[0]
-    meta = {"generator": "onnx", "model": str(args.instance), "target_file": str(args.target)}
+    measurement = measurement_from_args(args, net.output_dim)
+    sizes = (net.output_dim,) if measurement is None else (net.output_dim, measurement.output_dim)
+    x = flat_target(read_npy(args.target, "target"), sizes)
+    meta = {"generator": Path(args.instance).suffix.lower().lstrip("."), "model": str(args.instance)}
+    meta["target_file"] = str(args.target)
     if not args.norm.exact:
         meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
-    measurement = measurement_from_args(args, net.output_dim)
     if measurement is None:
         return Instance(net, x, lower, upper, meta)
     return observed(net, x, (lower, upper), meta, measurement, given_y=x.shape[0] == measurement.output_dim)
+
+
+def load_model(path: str) -> ReluNetwork:
+    """The network of an .onnx model or of a network .npz; an instance file is refused (it carries
+    its own target and box)."""
+    if Path(path).suffix.lower() == ".onnx":
+        return ReluNetwork.from_onnx(path)
+    arrays = read_npz(path)
+    if "target" in arrays:
+        raise InputError(
+            f"--target: {path} is an instance file, which carries its own target and box; "
+            "give a network file or an .onnx model"
+        )
+    try:
+        return ReluNetwork.from_arrays(arrays)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
+
+
+def flat_target(x: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
+    """A target read as the model flattens its output (row-major): any shape holding one of
+    ``sizes`` values, e.g. the (1, 1, H, W) array a runtime returns; a 1-d one as it is (its length
+    is checked with the model)."""
+    if x.ndim <= 1 or x.size in sizes:
+        return x.reshape(-1)
+    raise InputError(
+        f"target: an array of shape {x.shape} ({x.size} values); the model has "
+        f"{' or '.join(map(str, sorted(set(sizes))))} outputs (any shape of that many values is read row-major)"
+    )
 
 
 def observed(net: ReluNetwork, x, box, meta: dict, measurement: Measurement, given_y: bool = False) -> Instance:

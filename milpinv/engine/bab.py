@@ -9,19 +9,20 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
    is fixed by implication, an empty interval prunes the node;
 2. **LP**: the big-M model of :mod:`milpinv.formulations.bigm` with the fixed binaries at 0 / 1,
    the free ones in [0, 1], the node's latent box and the big-M constants of the node's bounds
-   (one HiGHS LP for the whole search, warm-started by the dual simplex from the previous node);
+   (one incremental LP for the whole search, :mod:`milpinv.solvers.incremental`, HiGHS unless the
+   caller hands another: warm-started by the dual simplex from the previous node);
 3. **certify**: an infeasible LP prunes the node only with a Farkas certificate that passes
    :meth:`milpinv.bounds.safe.SafeLP.infeasible`, and an l1 / linf node is pruned against the
    incumbent only by the lower bound of :meth:`milpinv.bounds.safe.SafeLP.bound` (both hold in
-   exact arithmetic, whatever HiGHS got wrong);
+   exact arithmetic, whatever the LP solver got wrong);
 4. **candidate**: the LP's z is judged by a float64 forward pass of the original network (an
    exact-norm pre-image ends the search; an l1 / linf residual may improve the incumbent);
-5. **branch**: among the free neurons whose LP point is off their activation (h > max(a, s a)), on one of
-   the layer nearest the output (there the observation bites hardest), the one whose excess
-   h - max(a, s a) moves the next layer's pre-activations most, excess times the l1 norm of the
-   neuron's column in the next layer's weights (1 in the output layer; the product does not
-   depend on how the rescaling scaled the neuron, the excess alone does), the side the LP leans
-   to first (depth first). (PERFORMANCE.md 16: 11% fewer nodes than the excess alone.)
+5. **branch**: a branching rule (:mod:`.branching`) picks, among the free neurons whose LP point
+   is off their activation (h > max(a, s a)), the neuron to split and the side to search first
+   (depth first). The default, ``deep/out/lean``: on the layer nearest the output (there the
+   observation bites hardest), the neuron whose excess h - max(a, s a) moves the next layer's
+   pre-activations most (excess times the l1 norm of its column in the next layer's weights), the
+   side the LP leans to first (PERFORMANCE.md 16: 11% fewer nodes than the excess alone).
 
 l1 / linf searches start with rounds of cuts of the ideal single-neuron formulation at the root
 (:mod:`.cuts`); every cut is valid at every node.
@@ -31,11 +32,14 @@ Every LP gets the time the deadline has left; an LP stopped by it (or by a Ctrl-
 
 A search that ends with every node pruned by a certificate proves its verdict: ``infeasible``
 (exact norm) or the certified ``bound`` of an l1 / linf optimum. A node that could be pruned
-only on HiGHS's word is counted in ``uncertified``, and then no proof is claimed.
+only on the LP solver's word is counted in ``uncertified``, and then no proof is claimed. A
+``progress`` hook (:mod:`.progress`) sees the nodes, open nodes, incumbent and certified bound
+after every node.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -47,12 +51,14 @@ from ..bounds.propagation import propagate_bounds
 from ..bounds.safe import SafeLP
 from ..deadline import Deadline
 from ..errors import SolverError
-from ..formulations.bigm import Formulation, kink_constants
+from ..formulations.bigm import Formulation, NeuronIndex, kink_constants
 from ..formulations.blocks import loosen, observation_interval
-from ..solvers.highs import HighsLP
+from ..solvers.incremental import LPFactory
 from ..solvers.outcome import Outcome, SolverOptions
 from ..status import Status
+from .branching import DEFAULT, BranchingRule, Candidates
 from .cuts import separate
+from .progress import Progress
 
 CUT_ROUNDS = 10  # rounds of root cuts at most
 NODE_PASSES = 1  # bound propagation sweeps per node (more rarely tighten a child of a tightened node)
@@ -62,32 +68,17 @@ LP_TOL = 1e-9
 Candidate = Callable[[np.ndarray], tuple[bool, float, np.ndarray]]  # z -> (accepted, residual, z as judged)
 
 
-@dataclass
-class Neurons:
-    """The binaries of a formulation, grouped by layer: columns, rows and matrix positions."""
+@dataclass(frozen=True)
+class Setup:
+    """How to search: ``lp`` loads the node LPs (an incremental LP of :mod:`milpinv.solvers`, e.g.
+    ``get_solver("highs").incremental``), ``branching`` picks the neuron to split
+    (:mod:`.branching`), ``progress`` is called after every node (:mod:`.progress`), ``threads``
+    go to the LP solver."""
 
-    layers: list[tuple[int, slice]]  # (network layer, its range among the binaries)
-    layer_of: np.ndarray  # the network layer of every binary
-    neuron: np.ndarray
-    d: np.ndarray  # binary column
-    h: np.ndarray  # post-activation column
-    lo_row: np.ndarray  # h <= a - c_lo (1 - d)
-    hi_row: np.ndarray  # h <= s a + c_hi d
-    ge_row: np.ndarray  # h >= a
-    bias: np.ndarray
-    slope: np.ndarray  # the activation's slope below 0 (relu 0, leaky_relu s)
-    lo_pos: np.ndarray  # position of the d coefficient of lo_row in the CSC data
-    hi_pos: np.ndarray
-
-    @property
-    def count(self) -> int:
-        return int(self.d.size)
-
-    def gather(self, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
-        """(lo, hi) of every binary's pre-activation."""
-        lo = np.concatenate([bounds[k][0][self.neuron[sl]] for k, sl in self.layers] or [np.zeros(0)])
-        hi = np.concatenate([bounds[k][1][self.neuron[sl]] for k, sl in self.layers] or [np.zeros(0)])
-        return lo, hi
+    lp: LPFactory
+    branching: BranchingRule = DEFAULT
+    progress: Callable[[Progress], None] | None = None
+    threads: int = 1
 
 
 @dataclass
@@ -129,30 +120,31 @@ class Search:
 class BranchAndBound:
     """The search of the module docstring over one formulation (see :func:`search`)."""
 
-    def __init__(self, form: Formulation, candidate: Candidate, options: SolverOptions) -> None:
-        self.form, self.net, self.candidate = form, form.network, candidate
+    def __init__(self, form: Formulation, candidate: Candidate, setup: Setup) -> None:
+        self.form, self.net, self.candidate, self.setup = form, form.network, candidate, setup
         self.exact = form.norm == "exact"
         model = form.model
         self.lp_data = SafeLP.of(model)
-        self.neurons = _neurons(form, self.lp_data)
-        self.z_cols = np.arange(model.blocks["z"].start, model.blocks["z"].stop)
+        self.neurons = form.neurons
+        self.lo_pos, self.hi_pos = _positions(self.neurons, self.lp_data)
+        self.z_cols = np.arange(form.latent.start, form.latent.stop)
         self.ge = model.A.tocsr()[self.neurons.ge_row]  # the h >= a rows never change
-        relaxed = replace(model, integrality=np.zeros(model.num_vars, dtype=bool))
-        self.lp = HighsLP(relaxed, SolverOptions(feasibility_tol=LP_TOL, threads=options.threads or 1))
-        self.coef = (-self.lp_data.A.data[self.neurons.lo_pos], -self.lp_data.A.data[self.neurons.hi_pos])
-        self.reach = _reach(self.net, self.neurons)  # the branching weights of step 5
+        self.lp = setup.lp(model, SolverOptions(feasibility_tol=LP_TOL, threads=setup.threads))
+        self.coef = (-self.lp_data.A.data[self.lo_pos], -self.lp_data.A.data[self.hi_pos])
+        self.reach = _reach(self.net, self.neurons)  # what the "out" score weighs the excess by
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
         self.deadline = Deadline(None)
+        self.started = time.perf_counter()
 
     # ------------------------------------------------------------------ search
     def run(
         self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None, node_limit: int | None = None
     ) -> Search:
-        self.deadline = deadline
+        self.deadline, self.started = deadline, time.perf_counter()
         best_z, best = (None, np.inf) if incumbent is None else incumbent
         m = self.form.model
-        zs = m.blocks["z"]
+        zs = self.form.latent
         node = Node(
             np.full(self.neurons.count, -1, dtype=np.int8),
             self.form.bounds,
@@ -182,13 +174,23 @@ class BranchAndBound:
                         best_z, best = z, value
                 if outcome.pruned:
                     leaf_bound = min(leaf_bound, outcome.bound)
-                    continue
-                stack.extend(outcome.children)
+                else:
+                    stack.extend(outcome.children)
+                if self.setup.progress is not None:
+                    self.setup.progress(self._progress(stack, best, leaf_bound))
         except (KeyboardInterrupt, LPStopped) as exc:  # the search stops and keeps what it has
             stack.append(node)
             why = self.deadline.why() if isinstance(exc, LPStopped) else interrupt.INTERRUPTED
             return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
         return self._finished(best_z, best, leaf_bound)
+
+    def _progress(self, stack: list[Node], best: float, leaf_bound: float) -> Progress:
+        """The search so far; the bound is the certified one :meth:`_stopped` would report."""
+        bound = min(leaf_bound, *(n.bound for n in stack), best)
+        certified = not (self.exact or self.uncertified) and np.isfinite(bound)
+        incumbent = float(best) if np.isfinite(best) else None
+        elapsed = time.perf_counter() - self.started
+        return Progress(self.nodes, len(stack), incumbent, float(bound) if certified else None, elapsed)
 
     def _stop_reason(self, node_limit: int | None) -> str:
         """Why the search must stop before its next node ("" to go on)."""
@@ -268,7 +270,7 @@ class BranchAndBound:
             lower = np.full(rows.shape[0], -np.inf)
             self.lp.add_rows(rows, lower, rhs)
             self.lp_data = self.lp_data.with_rows(rows, lower, rhs)
-            self.neurons = _neurons(self.form, self.lp_data)
+            self.lo_pos, self.hi_pos = _positions(self.neurons, self.lp_data)
             self.cuts += rows.shape[0]
 
     # -------------------------------------------------------------------- node
@@ -329,12 +331,16 @@ class BranchAndBound:
             if self._attained(lower, found):
                 return self._leaf(lower, found)
             return self._branch_blind(node)  # ... up to a tolerance the objective notices: look closer
-        off = violation > VIOLATION_TOL
-        deepest = nb.layer_of[free][off].max()  # the layer nearest the output first
-        score = violation * self.reach[free]  # the excess as the next layer sees it
-        pick = int(np.argmax(np.where(off & (nb.layer_of[free] == deepest), score, -np.inf)))
-        first = 1 if a[pick] > 0 else 0
-        return NodeOutcome(children=self._children(node, int(free[pick]), first, lower))
+        off = np.flatnonzero(violation > VIOLATION_TOL)
+        among = free[off]
+
+        def interval() -> tuple[np.ndarray, np.ndarray]:
+            lo, hi = nb.interval(node.bounds)
+            return lo[among], hi[among]
+
+        candidates = Candidates(violation[off], a[off], x[nb.d[among]], nb.layer[among], self.reach[among], interval)
+        pick, first = self.setup.branching.choose(candidates)
+        return NodeOutcome(children=self._children(node, int(among[pick]), first, lower))
 
     def _branch_blind(self, node: Node) -> NodeOutcome:
         """No usable LP answer: branch on the free neuron with the widest interval around 0, or give
@@ -343,7 +349,7 @@ class BranchAndBound:
         if free.size == 0:
             self.uncertified += 1
             return NodeOutcome(pruned=True, bound=-np.inf)
-        lo, hi = self.neurons.gather(node.bounds)
+        lo, hi = self.neurons.interval(node.bounds)
         pick = int(free[int(np.argmax(np.minimum(-lo[free], hi[free])))])
         return NodeOutcome(children=self._children(node, pick, 1, node.bound))
 
@@ -371,8 +377,8 @@ class BranchAndBound:
         """The node with its fixings and the observation propagated, and the fixings that implies."""
         nb = self.neurons
         bounds = [(lo.copy(), hi.copy()) for lo, hi in node.bounds]
-        for k, sl in nb.layers:
-            idx, phase = nb.neuron[sl], node.fixed[sl]
+        for k, sl in nb.groups:
+            idx, phase = nb.unit[sl], node.fixed[sl]
             lo, hi = bounds[k]
             lo[idx[phase == 1]] = np.maximum(lo[idx[phase == 1]], 0.0)
             hi[idx[phase == 0]] = np.minimum(hi[idx[phase == 0]], 0.0)
@@ -381,7 +387,7 @@ class BranchAndBound:
         if p.empty:
             return None
         fixed = node.fixed.copy()
-        lo, hi = nb.gather(p.bounds)
+        lo, hi = nb.interval(p.bounds)
         fixed[(fixed < 0) & (lo >= 0)] = 1
         fixed[(fixed < 0) & (hi <= 0)] = 0
         return replace(node, fixed=fixed, bounds=p.bounds, z_lower=p.z_lower, z_upper=p.z_upper)
@@ -400,7 +406,7 @@ class BranchAndBound:
     def _load(self, node: Node) -> None:
         """Put the node into the LP (and into the data the certificates read)."""
         nb, data = self.neurons, self.lp_data
-        lo, hi = nb.gather(node.bounds)
+        lo, hi = nb.interval(node.bounds)
         fixed = node.fixed
         d_lo = np.where(fixed < 0, 0.0, fixed).astype(float)
         d_hi = np.where(fixed < 0, 1.0, fixed).astype(float)
@@ -415,8 +421,8 @@ class BranchAndBound:
         changed = np.flatnonzero((self.coef[0] != c_lo) | (self.coef[1] != c_hi))
         if changed.size:
             low, high, bias = c_lo[changed], c_hi[changed], nb.bias[changed]
-            data.set_entries(nb.lo_pos[changed], -low)
-            data.set_entries(nb.hi_pos[changed], -high)
+            data.set_entries(self.lo_pos[changed], -low)
+            data.set_entries(self.hi_pos[changed], -high)
             rows = nb.lo_row[changed]
             data.row_upper[rows] = loosen(bias, bias - low, np.abs(bias) + np.abs(low))[1]
             self.lp.set_coefficients(rows, nb.d[changed], -low)
@@ -429,66 +435,32 @@ def search(
     form: Formulation,
     candidate: Candidate,
     deadline: Deadline,
-    options: SolverOptions | None = None,
+    setup: Setup,
     incumbent: tuple[np.ndarray, float] | None = None,
     node_limit: int | None = None,
 ) -> Search:
-    """Run the branch and bound of the module docstring on ``form``.
+    """Run the branch and bound of the module docstring on ``form``, as ``setup`` says.
 
     ``candidate(z)`` judges a point by a float64 forward pass of the original network: (accepted
     as a pre-image, residual in the norm of the problem, the point judged: rounded or polished).
     ``incumbent``: a known (z, residual) for l1 / linf (nodes that cannot beat it are pruned);
     ``node_limit``: stop (status ``time_limit``, with the certified bound) after that many nodes."""
-    return BranchAndBound(form, candidate, options or SolverOptions()).run(deadline, incumbent, node_limit)
+    return BranchAndBound(form, candidate, setup).run(deadline, incumbent, node_limit)
 
 
-def _reach(net, nb: Neurons) -> np.ndarray:
+def _reach(net, nb: NeuronIndex) -> np.ndarray:
     """Per binary: the l1 norm of its neuron's column in the next layer's weights (1 in the output
     layer): how far a unit of excess h - max(a, s a) can move the next pre-activations."""
     reach = np.ones(nb.count)
-    for k, sl in nb.layers:
+    for k, sl in nb.groups:
         if k + 1 < net.depth:
             column = np.asarray(abs(net.weights[k + 1]).sum(axis=0)).ravel()
-            reach[sl] = column[nb.neuron[sl]]
+            reach[sl] = column[nb.unit[sl]]
     return reach
 
 
-def _neurons(form: Formulation, data: SafeLP) -> Neurons:
-    """Index every binary of ``form`` (layers in order; the output layer last, under l1 / linf)."""
-    rows = form.model.row_blocks
-    parts: dict[str, list] = {k: [] for k in ("neuron", "d", "h", "lo_row", "hi_row", "ge_row", "bias", "slope")}
-    layers, start = [], 0
-    for k, lv in enumerate(form.layers):
-        if lv.d is None:
-            continue
-        name = "out" if k == form.network.depth - 1 and len(form.layers) == form.network.depth else str(k)
-        pos = {int(i): j for j, i in enumerate(lv.kept)}
-        n = lv.unstable.size
-        layers.append((k, slice(start, start + n)))
-        start += n
-        parts["neuron"].append(lv.unstable)
-        parts["d"].append(np.arange(lv.d.start, lv.d.stop))
-        parts["h"].append(np.array([lv.h.start + pos[int(i)] for i in lv.unstable]))
-        for key, block in (("lo_row", "bigm_lo"), ("hi_row", "bigm_hi"), ("ge_row", "ge")):
-            parts[key].append(np.arange(rows[f"{block}{name}"].start, rows[f"{block}{name}"].stop))
-        parts["bias"].append(form.network.biases[k][lv.unstable])
-        parts["slope"].append(np.full(n, lv.slope))
-    kinds = {k: float if k in ("bias", "slope") else int for k in parts}
-    cat = {k: np.concatenate(v).astype(kinds[k]) if v else np.zeros(0, kinds[k]) for k, v in parts.items()}
-    lo_pos = np.array([data.position(r, c) for r, c in zip(cat["lo_row"], cat["d"])], dtype=int)
-    hi_pos = np.array([data.position(r, c) for r, c in zip(cat["hi_row"], cat["d"])], dtype=int)
-    layer_of = np.concatenate([np.full(sl.stop - sl.start, k) for k, sl in layers] or [np.zeros(0, int)])
-    return Neurons(
-        layers,
-        layer_of,
-        cat["neuron"],
-        cat["d"],
-        cat["h"],
-        cat["lo_row"],
-        cat["hi_row"],
-        cat["ge_row"],
-        cat["bias"],
-        cat["slope"],
-        lo_pos,
-        hi_pos,
-    )
+def _positions(nb: NeuronIndex, data: SafeLP) -> tuple[np.ndarray, np.ndarray]:
+    """Where the d coefficients of every binary's two big-M rows sit in the LP's CSC data."""
+    lo_pos = np.array([data.position(r, c) for r, c in zip(nb.lo_row, nb.d)], dtype=int)
+    hi_pos = np.array([data.position(r, c) for r, c in zip(nb.hi_row, nb.d)], dtype=int)
+    return lo_pos, hi_pos

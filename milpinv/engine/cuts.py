@@ -33,7 +33,7 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
     rows ``C v <= rhs`` over the formulation's variables."""
     net, model = form.network, form.model
     rows, rhs = [], []
-    prev = model.blocks["z"]
+    prev = form.latent
     prev_kept = np.arange(net.input_dim)
     L, U = model.col_lower[prev].copy(), model.col_upper[prev].copy()
     for k, lv in enumerate(form.layers):
@@ -41,8 +41,7 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
             break  # the output layer's binaries (l1 / linf) have envelope rows instead
         if lv.d is not None and lv.slope == 0.0:  # relu neurons (the hull above is a relu's)
             W = sp.csr_matrix(net.weights[k])[lv.unstable][:, prev_kept].toarray()
-            pos = {int(i): j for j, i in enumerate(lv.kept)}
-            h_cols = np.array([lv.h.start + pos[int(i)] for i in lv.unstable])
+            h_cols = lv.unstable_h()
             d_cols = np.arange(lv.d.start, lv.d.stop)
             cut = _layer_cuts(W, net.biases[k][lv.unstable], L, U, v[prev], v[h_cols], v[d_cols])
             for row, (in_set, d_coef, right) in cut.items():

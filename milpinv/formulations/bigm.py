@@ -37,6 +37,7 @@ blocks (scipy.sparse), never per nonzero, and is solver-neutral (:mod:`milpinv.s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,13 +53,80 @@ from .blocks import Bounds, error_epigraph, loosen, observation_interval, observ
 
 @dataclass
 class LayerVars:
-    """Which neurons of a layer have a variable (``kept``) and which of those have a binary."""
+    """Which neurons of a layer have a variable (``kept``) and which of those have a binary, and the
+    rows of the unstable ones (h >= a, and the two big-M rows of the module docstring)."""
 
     kept: np.ndarray  # indices of neurons with an h variable
     unstable: np.ndarray  # indices (into the layer) of neurons with a binary
     h: slice
     d: slice | None
     slope: float = 0.0  # the activation's slope below 0 (relu 0, leaky_relu s)
+    ge_rows: slice | None = None  # h >= a
+    lo_rows: slice | None = None  # h <= a - c_lo (1 - d)
+    hi_rows: slice | None = None  # h <= s a + c_hi d
+
+    def unstable_h(self) -> np.ndarray:
+        """The h column of every unstable neuron (in the order of ``unstable``)."""
+        pos = {int(i): j for j, i in enumerate(self.kept)}
+        return np.array([self.h.start + pos[int(i)] for i in self.unstable], dtype=int)
+
+
+def _span(block: slice | None) -> np.ndarray:
+    return np.zeros(0, int) if block is None else np.arange(block.start, block.stop)
+
+
+@dataclass(frozen=True)
+class NeuronIndex:
+    """Where the model put every unstable neuron: one entry per binary, layer by layer (the output
+    layer last, under l1 / linf), so that a search reads columns and rows here, never by name.
+
+    ``unit`` is the neuron's index in its ``layer`` of the network; ``d`` and ``h`` its binary and
+    post-activation columns; ``ge_row``, ``lo_row``, ``hi_row`` its rows h >= a,
+    h <= a - c_lo (1 - d) and h <= s a + c_hi d; ``bias`` its b and ``slope`` the activation's s."""
+
+    layer: np.ndarray
+    unit: np.ndarray
+    d: np.ndarray
+    h: np.ndarray
+    ge_row: np.ndarray
+    lo_row: np.ndarray
+    hi_row: np.ndarray
+    bias: np.ndarray
+    slope: np.ndarray
+    groups: tuple[tuple[int, slice], ...]  # (network layer, its range among the binaries)
+
+    @classmethod
+    def of(cls, network: ReluNetwork, layers: list[LayerVars]) -> NeuronIndex:
+        """The index of the binaries of ``layers`` (``layers[k]``: network layer k)."""
+        kinked = [(k, lv) for k, lv in enumerate(layers) if lv.d is not None]
+        starts = np.cumsum([0] + [lv.unstable.size for _, lv in kinked])
+        groups = tuple((k, slice(int(a), int(b))) for (k, _), a, b in zip(kinked, starts[:-1], starts[1:]))
+
+        def cat(parts: list[np.ndarray], dtype=int) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype)
+
+        return cls(
+            layer=cat([np.full(lv.unstable.size, k) for k, lv in kinked]),
+            unit=cat([lv.unstable for _, lv in kinked]),
+            d=cat([_span(lv.d) for _, lv in kinked]),
+            h=cat([lv.unstable_h() for _, lv in kinked]),
+            ge_row=cat([_span(lv.ge_rows) for _, lv in kinked]),
+            lo_row=cat([_span(lv.lo_rows) for _, lv in kinked]),
+            hi_row=cat([_span(lv.hi_rows) for _, lv in kinked]),
+            bias=cat([network.biases[k][lv.unstable] for k, lv in kinked], float),
+            slope=cat([np.full(lv.unstable.size, lv.slope) for _, lv in kinked], float),
+            groups=groups,
+        )
+
+    @property
+    def count(self) -> int:
+        return int(self.d.size)
+
+    def interval(self, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) of every binary's pre-activation in ``bounds`` (per network layer)."""
+        lo = np.concatenate([bounds[k][0][self.unit[sl]] for k, sl in self.groups] or [np.zeros(0)])
+        hi = np.concatenate([bounds[k][1][self.unit[sl]] for k, sl in self.groups] or [np.zeros(0)])
+        return lo, hi
 
 
 @dataclass
@@ -72,8 +140,18 @@ class Formulation:
     layers: list[LayerVars] = field(default_factory=list)
     counts: dict = field(default_factory=dict)
 
+    @cached_property
+    def neurons(self) -> NeuronIndex:
+        """The index of the binaries and their rows (:class:`NeuronIndex`)."""
+        return NeuronIndex.of(self.network, self.layers)
+
+    @property
+    def latent(self) -> slice:
+        """The columns of z."""
+        return self.model.blocks["z"]
+
     def z_of(self, x: np.ndarray) -> np.ndarray:
-        return self.model.value(x, "z").copy()
+        return np.asarray(x)[self.latent].copy()
 
     def complete(self, z: np.ndarray, target: np.ndarray | None = None) -> np.ndarray:
         """A full variable vector consistent with z (forward pass): warm starts, fixed-input checks."""
@@ -150,21 +228,21 @@ def _kinked_block(
     if off.size:  # a <= 0: bounds propagated back from the observation hold on pre-images only
         mb.add_rows(f"off{name}", [(prev, Wk[off])], -np.inf, -b[off])
     unst = np.flatnonzero(unstable)
-    d = None
+    layer = LayerVars(kept, unst, h, None, s)
     if unst.size:
         sel = selector(unst, kept.size, pos)
-        d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
+        layer.d = d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
         c_lo, c_hi = kink_constants(lo[unst], hi[unst], s)
-        mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
+        layer.ge_rows = mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
         rhs = loosen(b[unst], b[unst] - c_lo, np.abs(b[unst]) + np.abs(c_lo))[1]
-        mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
+        layer.lo_rows = mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
         err = 4 * UNIT * s * reach[unst]
-        mb.add_rows(
+        layer.hi_rows = mb.add_rows(
             f"bigm_hi{name}", [(h, sel), (prev, -s * Wk[unst]), (d, -sp.diags(c_hi))], -np.inf, s * b[unst] + err
         )  # h <= s a + c_hi d
         if s > 0:
             mb.add_rows(f"ge2{name}", [(h, sel), (prev, -s * Wk[unst])], s * b[unst] - err, np.inf)  # h >= s a
-    return LayerVars(kept, unst, h, d, s)
+    return layer
 
 
 def build_formulation(

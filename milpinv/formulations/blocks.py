@@ -63,11 +63,16 @@ def observation_interval(
     band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
     if act.exact_arithmetic and not band.any():  # the pre-image of a point: exact, nothing rounds
         return act.preimage(x, x)
-    low, high = loosen(x - band, x + band, np.abs(x) + band)
+    return preimage_interval(act, *loosen(x - band, x + band, np.abs(x) + band))
+
+
+def preimage_interval(act: Activation, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The pre-activations a with act(a) in [low, high] (a side may be infinite), rounded outward:
+    it holds every a of the exact pre-image (empty, low > high, where the interval misses the
+    activation's range)."""
     lo, hi = act.preimage(low, high)
-    return loosen(
-        lo, hi, 4.0 * (np.where(np.isfinite(lo), np.abs(lo), 0.0) + np.where(np.isfinite(hi), np.abs(hi), 0.0))
-    )
+    finite = lambda v: np.where(np.isfinite(v), np.abs(v), 0.0)  # noqa: E731
+    return loosen(lo, hi, 4.0 * (finite(lo) + finite(hi)))
 
 
 def interval_rows(mb: ModelBuilder, name: str, cols: slice, W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:

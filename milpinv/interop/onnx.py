@@ -7,16 +7,20 @@ the one output::
 
 where an affine step is any run of Gemm, MatMul, Add (a constant), Conv and ConvTranspose (2-d,
 group=1, dilations=1, explicit pads; unrolled into sparse maps by :mod:`milpinv.interop.conv`) and
-BatchNormalization (inference mode), with Reshape (constant shape), Flatten, Identity, Dropout
-(inference mode) and Constant between them. The shape arithmetic torch's exporter emits around
-Reshape / Unflatten (Shape, Gather, Mod, Div, Concat, Unsqueeze, ...) is folded to constants by
-onnxsim first (the batch fixed to 1). Any other op, a branch or a skip connection is refused with
-a line naming the node and op. onnx and onnxsim are optional: ``pip install 'milpinv[onnx]'``.
+BatchNormalization (inference mode), with Reshape (constant shape; ``allowzero=1`` where it has
+no 0), Flatten, Identity, Dropout (inference mode) and Constant between them. The shape arithmetic
+torch's exporter emits around Reshape / Unflatten (Shape, Gather, Mod, Div, Concat, Unsqueeze, ...)
+is folded to constants by onnxsim first (a symbolic batch fixed to 1; a batch the export traced
+with, e.g. 2, stays, and Reshape shapes keep it first). This reads both of torch.onnx.export's
+exporters: the default (dynamo: batch traced, BatchNorm folded, Reshape ``allowzero=1``) and
+``dynamo=False`` (TorchScript). Any other op, a branch or a skip connection is refused with a line
+naming the node and op. onnx and onnxsim are optional: ``pip install 'milpinv[onnx]'``.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -120,6 +124,12 @@ class OnnxGraph:
             return len(dims), None
         return len(dims), tuple(int(d.dim_value) for d in sample)
 
+    def batch(self) -> int:
+        """The input's batch size if it is a fixed number (an export traced with a batch of 2 has
+        it in its Reshape shapes), else 1 (onnxsim folds a symbolic batch as 1)."""
+        dims = self.input.type.tensor_type.shape.dim
+        return int(dims[0].dim_value) if len(dims) > 1 and dims[0].dim_value > 0 else 1
+
 
 def read_onnx(model) -> Layers:
     """Read an ONNX chain (a file path or an ``onnx.ModelProto``; see the module docstring) as
@@ -129,7 +139,7 @@ def read_onnx(model) -> Layers:
     g = OnnxGraph(model, source)
     rank, shape = g.input_shape()
     # layout of the running tensor: "row" = (batch, ...) or (n,), "col" = (n, batch)
-    state = {"name": g.input.name, "layout": "row", "rank": rank}
+    state = {"name": g.input.name, "layout": "row", "rank": rank, "batch": g.batch()}
     chain = AffineChain(shape)
     for index, node in enumerate(g.nodes):
         name = node.name or (node.output[0] if node.output else "")
@@ -172,7 +182,7 @@ def fold_shapes(model, source: str):
     shapes = {}
     for inp in (i for i in model.graph.input if i.name not in consts):
         dims = [d.dim_value if d.HasField("dim_value") else -1 for d in inp.type.tensor_type.shape.dim]
-        shapes[inp.name] = [1, *dims[1:]] if len(dims) > 1 else dims
+        shapes[inp.name] = [dims[0] if dims[0] > 0 else 1, *dims[1:]] if len(dims) > 1 else dims
         if min(shapes[inp.name], default=1) < 1:
             raise InputError(f"{source}: input '{inp.name}' has an unknown size besides the batch; cannot fold shapes")
     try:
@@ -242,12 +252,12 @@ def _onnx_reshape(g, node, attrs, where, state, chain) -> None:
             raise InputError(f"{where}: only Flatten(axis=1) is supported")
         new: tuple[int, ...] = (int(np.prod(shape, dtype=np.int64)),)
     else:
-        if attrs.get("allowzero", 0):
-            raise InputError(f"{where}: Reshape with allowzero=1 is not supported")
         target = [int(d) for d in _const(g, node.input[1], where).ravel()]
-        full = (1, *shape)
+        if attrs.get("allowzero", 0) and 0 in target:  # allowzero=1: a 0 is an empty dimension, not a copy
+            raise InputError(f"{where}: Reshape with allowzero=1 to an empty dimension (target shape {target})")
+        full = (state["batch"], *shape)
         target = [full[k] if d == 0 and k < len(full) else d for k, d in enumerate(target)]
-        if not target or target[0] not in (1, -1) or (target[0] == -1 and -1 in target[1:]):
+        if not target or target[0] not in (full[0], -1) or (target[0] == -1 and -1 in target[1:]):
             raise InputError(f"{where}: reshapes across the batch dimension (target shape {target})")
         new = conv.reshaped(shape, tuple(target[1:]), where)
     chain.reshape(new)
@@ -359,6 +369,8 @@ ONNX_MAX_BYTES = 2**31 - 2**24  # protobuf's 2 GB message limit, less room for t
 
 
 ACTIVATION_NODES = {kind: op for op, kind in ACTIVATION_OPS.items()}
+# every Gemm attribute written, defaults included: some readers (OMLT) index them without defaults
+GEMM_ATTRIBUTES: dict[str, Any] = {"alpha": 1.0, "beta": 1.0, "transA": 0, "transB": 1}
 
 
 def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "float64", opset: int = 17) -> None:
@@ -387,7 +399,7 @@ def write_onnx(weights, biases, activations, path: str | Path, dtype: str = "flo
         last = k == depth - 1
         kind, _, slope = str(activations[k]).partition(":")
         out = "x" if last and kind == "linear" else f"a{k}"
-        nodes.append(helper.make_node("Gemm", [h, f"W{k}", f"b{k}"], [out], name=f"gemm{k}", transB=1))
+        nodes.append(helper.make_node("Gemm", [h, f"W{k}", f"b{k}"], [out], name=f"gemm{k}", **GEMM_ATTRIBUTES))
         h = out
         if kind != "linear":
             h = "x" if last else f"h{k}"

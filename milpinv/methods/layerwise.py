@@ -33,7 +33,7 @@ from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
-from .lp import solve_layer_exact, solve_layer_noisy, solve_output_layer
+from .lp import noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 
@@ -54,6 +54,9 @@ def invert_layerwise(
     accept = accept or Acceptance(tolerance(np.asarray(target, float)))
     deadline = Deadline(time_limit)
     engine = get_solver(lp_solver)
+    why = refusal(network, norm)
+    if why:
+        raise InputError(f"method layerwise: {why}; use method milp or gd")
     y = np.asarray(target, dtype=np.float64)
     layers: list[dict] = []
     bound = None
@@ -67,13 +70,8 @@ def invert_layerwise(
         elif norm.exact:
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
             sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
-        elif act.exact_arithmetic:
-            sol = solve_layer_noisy(W, b, y, act.is_relu, norm, lo, hi, deadline.remaining(), solver=engine)
         else:
-            raise InputError(
-                f"method layerwise: the l1 / linf LPs read relu and linear layers, not {act} (layer "
-                f"{k}); use method milp or gd"
-            )
+            sol = solve_layer_noisy(W, b, y, act.is_relu, norm, lo, hi, deadline.remaining(), solver=engine)
         layers.append(
             {
                 "layer": k,
@@ -101,6 +99,12 @@ def invert_layerwise(
         )
     z = polish(network, target, y, norm, lower, upper, solver=engine)
     return InversionResult(Status.FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
+
+
+def refusal(network, norm: Norm) -> str:
+    """Why layer-wise cannot take this network under ``norm`` ("" when it can): the l1 / linf LPs
+    read relu and linear layers only (the exact norm reads every activation)."""
+    return noisy_refusal(network, reversed(range(network.depth))) if not norm.exact else ""
 
 
 def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -45,6 +45,16 @@ MAX_TAU_ROUNDS = 8
 FAST_PATH_MAX = 4000  # widest layer solved by dense least squares before trying the LP
 
 
+def noisy_refusal(network, layers) -> str:
+    """Why the l1 / linf LPs cannot read these layers of ``network`` ("" when they can): they read
+    relu and linear layers only; the first other layer in ``layers`` is named."""
+    for k in layers:
+        act = network.activation(k)
+        if not act.exact_arithmetic:  # the LP is linear in h: relu and linear only
+            return f"the l1 / linf LPs read relu and linear layers, not {act} (layer {k})"
+    return ""
+
+
 @dataclass
 class LayerSolution:
     """An input h for one layer, with the status of its LP (or least-squares solve)."""
@@ -275,8 +285,9 @@ def invert_single_layer(
         if status == Status.FAILED:
             res.message = f"LP solver status {sol.status}"
         return res
-    if not act.exact_arithmetic:
-        raise InputError(f"method lp: the l1 / linf LP reads relu and linear layers, not {act}; use method milp or gd")
+    why = noisy_refusal(network, [0])
+    if why:
+        raise InputError(f"method lp: {why}; use method milp or gd")
     sol = solve_layer_noisy(W, b, target, act.is_relu, norm, lower, upper, time_limit, solver=lp_solver)
     if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
         return InversionResult(

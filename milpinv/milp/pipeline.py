@@ -29,6 +29,7 @@ from .. import interrupt
 from ..acceptance import check_result, integer_data
 from ..activation import LINEAR
 from ..deadline import Deadline
+from ..engine.branching import DEFAULT, BranchingRule, rule
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
@@ -70,14 +71,24 @@ def invert_milp(
     heuristic: bool = True,
     peeling: bool = True,
     verbose: bool = False,
+    branching: str | BranchingRule = DEFAULT.name,
+    node_limit: int | None = None,
 ) -> InversionResult:
     """Decide the instance by the stages of the module docstring.
 
     ``solver``: ``auto`` (default), ``bab`` (milpinv's branch and bound) or a backend of
     :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
     ``heuristic`` / ``peeling``: the stages of the same names; ``warm_start``: a candidate incumbent,
-    kept where it beats the heuristic's point."""
+    kept where it beats the heuristic's point; ``branching``: the branch and bound's branching rule
+    (a name of :mod:`milpinv.engine.branching`); ``verbose``: the branch and bound's progress on
+    stderr, a backend's own log; ``node_limit``: a budget of nodes per search of
+    milpinv's branch and bound (CP-SAT, which ``auto`` takes on a proven lattice, has none), the
+    same on any machine: a search it stops answers ``feasible`` with its best verified z, bound
+    and gap (no z: ``failed``)."""
     norm = Norm.parse(norm)
+    if node_limit is not None and solver not in OWN_ENGINES:
+        name = getattr(solver, "name", solver)
+        raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
     x = np.asarray(target, float)
     if not norm.exact and network.output_activation.smooth:
         inner, y = pre_activation_problem(network, x)
@@ -97,11 +108,13 @@ def invert_milp(
             heuristic=heuristic,
             peeling=peeling,
             verbose=verbose,
+            branching=branching,
+            node_limit=node_limit,
         )
         return measured_on_outputs(found, network)
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
-    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"))
+    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
     refine = False
     if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
         quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
@@ -111,7 +124,8 @@ def invert_milp(
         warm_start, refine = better_point(problem, warm_start, found.z), quick
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
-    return solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine)
+    result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit)
+    return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
 
 
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
@@ -176,12 +190,31 @@ def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     return observation_interval(net.output_activation, problem.target, problem.accept.tol)
 
 
+def out_of_nodes(result: InversionResult, node_limit: int | None) -> InversionResult:
+    """A search stopped by its ``node_limit`` (not by a clock or Ctrl-C): the budget was spent, so
+    the best verified z is ``feasible`` (``failed`` without one); bound and gap are kept."""
+    if node_limit is None or result.status != Status.TIME_LIMIT:
+        return result
+    result.status = Status.FEASIBLE if result.z is not None else Status.FAILED
+    result.solver["node_limit_spent"] = node_limit
+    result.note(f"node_limit={node_limit} spent: optimality not proven")
+    return result
+
+
 def solve_stages(
-    problem: Problem, reduced: Peeled, engine: Engine, bounds: str, obbt_passes: int, warm_start, refine: bool = False
+    problem: Problem,
+    reduced: Peeled,
+    engine: Engine,
+    bounds: str,
+    obbt_passes: int,
+    warm_start,
+    refine: bool = False,
+    node_limit: int | None = None,
 ) -> InversionResult:
     """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``refine`` (l1 / linf
     after a quick heuristic): if the root of the search does not prove the incumbent optimal, the
-    heuristic's full effort for a better incumbent, and the search again."""
+    heuristic's full effort for a better incumbent, and the search again. ``node_limit``: each
+    search's budget of nodes."""
     sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
@@ -218,11 +251,13 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine else None)
+        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine else node_limit)
         if refine and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
-            result = solve_model(form, sub, engine, better_point(sub, result.z, heuristic_stage(problem, engine).z))
+            incumbent = better_point(sub, result.z, heuristic_stage(problem, engine).z)
+            result = solve_model(form, sub, engine, incumbent, node_limit=node_limit)
 
     def solve_full() -> InversionResult:
-        return solve_stages(problem, Peeled(problem.network, problem.target, 0), engine, bounds, obbt_passes, None)
+        full = Peeled(problem.network, problem.target, 0)
+        return solve_stages(problem, full, engine, bounds, obbt_passes, None, node_limit=node_limit)
 
     return certify(result, form, sub, engine, reduced.layers, solve_full)

@@ -61,12 +61,12 @@ def row_factors(w, b: np.ndarray, below) -> np.ndarray:
     magnitude, clipped so that every nonzero of the row times it, and of the columns of ``below``
     (the next layer, None at the output) divided by it, stays a normal float within
     MAX_MAGNITUDE; 1 where no factor does (the row as it is meets both)."""
-    top = np.maximum(_row_max(w), np.abs(b))
+    top = np.maximum(row_max(w), np.abs(b))
     least = np.minimum(_row_min(w), np.where(b != 0, np.abs(b), np.inf))
     with np.errstate(divide="ignore", over="ignore"):
         at_least, at_most = TINY / least, MAX_MAGNITUDE / top
         if below is not None:
-            at_least = np.maximum(at_least, _row_max(below.T) / MAX_MAGNITUDE)
+            at_least = np.maximum(at_least, row_max(below.T) / MAX_MAGNITUDE)
             at_most = np.minimum(at_most, _row_min(below.T) / TINY)
     lo, hi = _power_at_least(at_least), _power_at_most(at_most)
     return np.where(lo <= hi, np.clip(power_of_two_scale(top), lo, hi), 1.0)
@@ -93,7 +93,7 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
     last = network.depth - 1
     for k in range(network.depth if observed is not None else last):
         s = row_factors(weights[k], biases[k], weights[k + 1] if k < last else None)
-        weights[k] = _scale_rows(weights[k], s)
+        weights[k] = scale_rows(weights[k], s)
         biases[k] = biases[k] * s
         used.append(s)
         if k < last:
@@ -104,7 +104,7 @@ def rescale(network: ReluNetwork, target: np.ndarray, observed: tuple[np.ndarray
     return Rescaled(ReluNetwork(weights, biases, activations=acts), np.asarray(target, float), observed, tuple(used))
 
 
-def _row_max(w) -> np.ndarray:
+def row_max(w) -> np.ndarray:
     if sp.issparse(w):
         return np.asarray(abs(w).max(axis=1).todense()).ravel()
     return np.abs(w).max(axis=1)
@@ -122,7 +122,7 @@ def _row_min(w) -> np.ndarray:
     return out
 
 
-def _scale_rows(w, s: np.ndarray):
+def scale_rows(w, s: np.ndarray):
     """diag(s) w, exactly (powers of two)."""
     if sp.issparse(w):
         return sp.csr_matrix(sp.diags(s) @ w)

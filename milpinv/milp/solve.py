@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..deadline import Deadline
-from ..engine.bab import search
+from ..engine.bab import Setup, search
+from ..engine.branching import DEFAULT, BranchingRule
+from ..engine.progress import ProgressLog
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
 from ..network import ReluNetwork
@@ -40,12 +42,14 @@ class Problem:
 @dataclass
 class Engine:
     """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the run's
-    deadline, and the LP solver that polishes."""
+    deadline, the LP solver that polishes and runs the branch and bound's node LPs, and the
+    branch and bound's branching rule."""
 
     solver: Solver | None
     options: SolverOptions
     deadline: Deadline
     lp_solver: Solver
+    branching: BranchingRule = DEFAULT
     details: dict = field(default_factory=dict)
 
     @property
@@ -155,7 +159,9 @@ def search_model(
         _, value, z = judge(np.asarray(incumbent_z, float))
         incumbent = (z, value)
     try:
-        s = search(form, judge, engine.deadline, engine.options, incumbent, node_limit)
+        progress = ProgressLog() if engine.options.verbose else None
+        setup = Setup(engine.lp_solver.incremental, engine.branching, progress, engine.options.threads or 1)
+        s = search(form, judge, engine.deadline, setup, incumbent, node_limit)
     except SolverError as exc:
         z, value = incumbent if incumbent is not None else (None, None)
         status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven

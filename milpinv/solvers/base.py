@@ -7,6 +7,8 @@ from typing import ClassVar
 
 import numpy as np
 
+from ..errors import SolverError
+from .incremental import IncrementalLP
 from .matrix import MatrixModel
 from .outcome import Outcome, SolverOptions
 
@@ -29,6 +31,11 @@ class Solver:
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
         """Solve one LP many times with different objectives (bound tightening)."""
         return LPSession(self, model, options)
+
+    def incremental(self, model: MatrixModel, options: SolverOptions) -> IncrementalLP:
+        """The LP relaxation of ``model`` held for many solves (:mod:`.incremental`): the
+        branch and bound's node LPs."""
+        raise SolverError(f"solver {self.name}: no incremental LP (the branch and bound's LPs take highs)")
 
     def __repr__(self) -> str:
         return f"<solver {self.name}>"

@@ -44,22 +44,31 @@ def _quiet_stdout():
 
 
 def new_highs(verbose: bool = False):
-    """A Highs object with output off unless ``verbose``."""
+    """A Highs object with output off unless ``verbose``; its log then goes to stderr (stdout
+    carries milpinv's results)."""
     global _BANNER_SHOWN
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - highspy is a hard dependency
         raise SolverError(f"highspy is not installed: {exc}") from None
-    if _BANNER_SHOWN or verbose:
+    if _BANNER_SHOWN:
         h = highspy.Highs()
     else:
         with _quiet_stdout():
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
+    if verbose:
+        h.setOptionValue("log_to_console", False)
+        h.cbLogging.subscribe(_log_to_stderr)
     for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
         event.subscribe(_stop_on_ctrl_c)
     return h
+
+
+def _log_to_stderr(event) -> None:
+    """HiGHS's logging callback: its log line on stderr."""
+    sys.stderr.write(event.message)
 
 
 def _stop_on_ctrl_c(event) -> None:
@@ -173,6 +182,9 @@ class HighsSolver(Solver):
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
         return HighsSession(self, model, options)
 
+    def incremental(self, model: MatrixModel, options: SolverOptions) -> HighsLP:
+        return HighsLP(model, options)
+
 
 class HighsSession(LPSession):
     """One Highs object for many objectives: each solve starts from the previous basis."""
@@ -194,13 +206,14 @@ class HighsSession(LPSession):
 
 
 class HighsLP:
-    """One LP held by HiGHS across many solves: bounds and coefficients change in place and each
-    solve starts from the previous basis (dual simplex). The branch and bound's node LPs."""
+    """The :class:`~milpinv.solvers.incremental.IncrementalLP` of HiGHS: the LP relaxation of a
+    model held by one Highs object, bounds and coefficients changed in place, each solve started
+    from the previous basis (dual simplex). The branch and bound's node LPs."""
 
     def __init__(self, model: MatrixModel, options: SolverOptions) -> None:
-        self.model = model
+        self.model = model.relaxed()
         self.h = configured_highs(replace(options, presolve=False))
-        pass_model(self.h, model)
+        pass_model(self.h, self.model)
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
         if len(cols):

@@ -9,7 +9,7 @@ a formulation can read its solution back (``model.value(x, "z")``).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
@@ -46,6 +46,10 @@ class MatrixModel:
     @property
     def nnz(self) -> int:
         return int(self.A.nnz)
+
+    def relaxed(self) -> MatrixModel:
+        """The LP relaxation: the same model with no integer variable."""
+        return replace(self, integrality=np.zeros(self.num_vars, dtype=bool))
 
     def value(self, x: np.ndarray, block: str) -> np.ndarray:
         """The entries of solution ``x`` that belong to variable block ``block``."""

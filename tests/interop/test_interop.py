@@ -470,7 +470,7 @@ def test_cli_float32_runtime_target_with_linf(torch, ort, cli, tmp_path):
     "case, fragment",
     [
         ("no_target", "--target: required with an .onnx model"),
-        ("target_with_npz", "--target: only with an .onnx model"),
+        ("target_with_npz", "is an instance file, which carries its own target and box"),
         ("wrong_length", "target: expected shape (6,)"),
         ("nan_target", "target: contains NaN"),
         ("bad_model", "not a readable ONNX model"),

@@ -1,4 +1,4 @@
-"""Rescaling (methods/rescale.py) preserves the network exactly: over random networks whose rows
+"""Rescaling (milp/rescale.py) preserves the network exactly: over random networks whose rows
 are scaled by random powers of two, every pre-activation of the rescaled network is its row
 factor times the original's, bit for bit in float64, so the forward pass (l1 / linf) and the
 observation (exact norm) are unchanged."""

@@ -1,0 +1,136 @@
+r"""Branching rules of the branch and bound: which neuron a node splits on, and which phase is
+searched first.
+
+A rule sees only the node's *candidates*, the free neurons whose LP point is off their activation
+(excess v = h - max(a, s a) > 0), and returns one of them with the phase to search first. A rule
+is named ``scope/score/order`` (PERFORMANCE.md 16 compares them on the benchmark instances,
+``benchmarks/branching_rules.py``):
+
+    scope   deep     only the candidates of the layer nearest the output (default)
+            all      every layer
+            shallow  only the layer nearest the input
+    score   viol     v
+            width    v min(-lo, hi)              (the interval's shorter side around 0)
+            area     v (-lo) hi / (hi - lo)      (the triangle relaxation's height at a = 0)
+            tri      (-lo) hi / (hi - lo)        (the triangle alone)
+            frac     min(d, 1 - d)               (the most fractional binary)
+            vnorm    v / (hi - lo)
+            out      v |W_next[:, j]|_1          (the excess as the next layer sees it; default)
+            vout     v |W_next[:, j]|_1 / (hi - lo)
+    order   lean     the side the LP leans to first (a > 0: active; default)
+            small    the phase of the interval's shorter side first (-lo < hi: inactive)
+            large    the phase of the longer side first
+
+(lo, hi: the node's pre-activation interval; d: the binary's LP value; |W_next[:, j]|_1: the l1
+norm of the neuron's column in the next layer's weights, 1 in the output layer. It does not
+depend on the power-of-two scale the rescaling gave the neuron, which v alone does.) Ties go to
+the first candidate, layer by layer, in the order of the binaries.
+
+>>> rule("deep/out/lean") == DEFAULT, rule("all/width/small").name
+(True, 'all/width/small')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Protocol
+
+import numpy as np
+
+from ..errors import InputError
+
+
+@dataclass
+class Candidates:
+    """The free neurons of a node whose LP point is off their activation, and what a rule may
+    score them by (one entry per candidate)."""
+
+    excess: np.ndarray  # v = h - max(a, s a) at the LP point (> 0)
+    a: np.ndarray  # the pre-activation at the LP point
+    d: np.ndarray  # the binary's LP value
+    layer: np.ndarray  # the network layer
+    reach: np.ndarray  # |W_next[:, j]|_1 (1 in the output layer)
+    bounds: Callable[[], tuple[np.ndarray, np.ndarray]]  # the node's (lo, hi), computed when asked
+
+    @cached_property
+    def interval(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lo, hi) of the node's pre-activation intervals, widened to contain 0."""
+        lo, hi = self.bounds()
+        return np.minimum(lo, 0.0), np.maximum(hi, 0.0)
+
+
+class BranchingRule(Protocol):
+    """Chooses a candidate: (its position in ``Candidates``, the phase to search first: 1 active,
+    0 inactive)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def choose(self, candidates: Candidates) -> tuple[int, int]: ...
+
+
+def _width(c: Candidates) -> np.ndarray:
+    lo, hi = c.interval
+    return np.maximum(hi - lo, 1e-300)
+
+
+SCOPES = ("deep", "all", "shallow")
+ORDERS = ("lean", "small", "large")
+SCORES: dict[str, Callable[[Candidates], np.ndarray]] = {
+    "viol": lambda c: c.excess,
+    "width": lambda c: c.excess * np.minimum(-c.interval[0], c.interval[1]),
+    "area": lambda c: c.excess * (-c.interval[0]) * c.interval[1] / _width(c),
+    "tri": lambda c: (-c.interval[0]) * c.interval[1] / _width(c),
+    "frac": lambda c: np.minimum(c.d, 1.0 - c.d),
+    "vnorm": lambda c: c.excess / _width(c),
+    "out": lambda c: c.excess * c.reach,
+    "vout": lambda c: c.excess * c.reach / _width(c),
+}
+
+
+@dataclass(frozen=True)
+class ScoreRule:
+    """The rule ``scope/score/order`` of the module docstring."""
+
+    scope: str
+    score: str
+    order: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.scope}/{self.score}/{self.order}"
+
+    def choose(self, candidates: Candidates) -> tuple[int, int]:
+        c = candidates
+        keep = np.ones(c.layer.size, dtype=bool)
+        if self.scope == "deep":
+            keep = c.layer == c.layer.max()
+        elif self.scope == "shallow":
+            keep = c.layer == c.layer.min()
+        pick = int(np.argmax(np.where(keep, SCORES[self.score](c), -np.inf)))
+        if self.order == "lean":
+            return pick, 1 if c.a[pick] > 0 else 0
+        lo, hi = c.interval
+        inactive_shorter = -lo[pick] < hi[pick]
+        return pick, 0 if inactive_shorter == (self.order == "small") else 1
+
+
+DEFAULT = ScoreRule("deep", "out", "lean")
+RULE_NAMES = tuple(f"{a}/{b}/{c}" for a in SCOPES for b in SCORES for c in ORDERS)
+
+
+def rule(name: str | BranchingRule) -> BranchingRule:
+    """The rule called ``name`` (``scope/score/order``; a rule object is returned as it is)."""
+    if not isinstance(name, str):
+        if callable(getattr(name, "choose", None)):
+            return name
+        raise InputError(f"branching: expected a rule name or a rule object, got {type(name).__name__}")
+    parts = name.split("/")
+    if len(parts) != 3 or parts[0] not in SCOPES or parts[1] not in SCORES or parts[2] not in ORDERS:
+        raise InputError(
+            f"branching: unknown rule {name!r}; a rule is scope/score/order with scope in {', '.join(SCOPES)}, "
+            f"score in {', '.join(SCORES)}, order in {', '.join(ORDERS)} (default {DEFAULT.name})"
+        )
+    return ScoreRule(*parts)
