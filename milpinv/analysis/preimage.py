@@ -47,8 +47,10 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
 from ..methods.build import build_model
+from ..methods.certify import check_result
 from ..methods.milp import invert_milp
 from ..network import ReluNetwork
+from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
 from ..status import Status
@@ -220,6 +222,14 @@ def certify_ranges(
     return out[0], out[1], fell_back, runs
 
 
+def certified_milp(network, target, lower, upper, time_limit, accept: Acceptance | None = None) -> InversionResult:
+    """milpinv's certified exact-norm MILP, its z re-checked by a float64 forward pass (as
+    :func:`milpinv.invert` re-checks every method's)."""
+    accept = accept or Acceptance(tolerance(target))
+    found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, accept=accept, time_limit=time_limit)
+    return check_result(found, network, target, lower, upper, accept)
+
+
 def proven_edge(network, target, box, i: int, side: int, start: float, margin: float, time_limit):
     """A proven bound on min (side 0) / max (side 1) of z_i over the pre-image: the certified MILP
     must find no pre-image (residual within ``RANGE_REL_TOL``, so the range holds for the exact
@@ -235,9 +245,7 @@ def proven_edge(network, target, box, i: int, side: int, start: float, margin: f
         if not beyond[0][i] < beyond[1][i]:
             return box[side][i], "", runs  # past the box: its own bound holds
         runs += 1
-        found = invert_milp(
-            network, target, norm="exact", lower=beyond[0], upper=beyond[1], accept=accept, time_limit=time_limit
-        )
+        found = certified_milp(network, target, beyond[0], beyond[1], time_limit, accept)
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
         if found.status != Status.OPTIMAL or found.z is None:
@@ -447,10 +455,9 @@ def _output_cost(
     measured by its pre-activation a, upward only: relu(a) - x_i <= max(a, 0) - x_i, and
     x_i - relu(a) <= x_i <= 0."""
     c = np.zeros(num_vars)
-    out = free.layers[-1]
-    where = np.flatnonzero(out.kept == i) if network.relu_output else np.zeros(0, int)
-    if where.size:
-        c[start + out.h.start + where[0]] = 1.0
+    where = np.flatnonzero(free.layers[-1].kept == i) if network.relu_output else np.zeros(0, int)
+    if where.size:  # a relu output is a layer of the l1 model (a linear one is not: no layer at depth 1)
+        c[start + free.layers[-1].h.start + where[0]] = 1.0
         return c, 0.0, (1.0, -1.0)
     signs = (1.0,) if network.relu_output else (1.0, -1.0)
     if network.depth == 1:
@@ -521,7 +528,7 @@ def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[Pr
     """None when S has a point (the certified MILP found one), else (empty, nonempty or unknown,
     why). Bound tightening proves S (exact equality) empty; a z the MILP accepts within the
     tolerance then still makes the instance non-empty for :func:`milpinv.invert`, and is said."""
-    found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, time_limit=time_limit)
+    found = certified_milp(network, target, lower, upper, time_limit)
     exact_empty = "bound tightening proved the pre-image empty (exact equality)"
     if found.status == Status.OPTIMAL:
         if not info.get("infeasible"):

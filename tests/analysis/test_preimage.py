@@ -213,3 +213,29 @@ def test_cli_undecided_is_not_empty(tmp_path, capsys, monkeypatch):
     code = main(["preimage", str(path), "--bounds", "interval"])
     out = capsys.readouterr().out
     assert code == 1 and "unknown: the certified MILP: time limit" in out and "empty" not in out
+
+
+def test_one_layer_linear_output_off_the_image():
+    """Audit reproducer (an IndexError): a one-layer linear-output network has no layer in the l1
+    model, and the midpoint MILP read its last one; the target is off the image by 4e-7."""
+    net = ReluNetwork(
+        [np.array([[-0.132, 0.64], [0.105, -0.536], [0.362, 1.304]])],
+        [np.array([0.947, -0.704, -1.265])],
+        activations=("linear",),
+    )
+    x = net.forward(np.array([0.632, -0.995])) + np.array([4e-7, -3e-7, 2e-7])
+    for pieces in (False, True):
+        rep = analyse_preimage(net, x, *box(2), pieces=pieces)
+        assert rep.status == "nonempty" and rep.convex in ("yes", "unknown")
+
+
+def test_exact_empty_but_within_the_tolerance_found_by_the_search():
+    """Audit reproducer (a TypeError): bound tightening proves the exact pre-image empty, the
+    heuristic finds nothing and the branch and bound a z within the tolerance, whose residual the
+    report printed before any forward pass had measured it."""
+    net = ReluNetwork.random([2, 5, 5, 3], seed=52, bias_scale=0.5, output_activation="linear")
+    x = np.array([0.3773210550152722, 0.16400403195400987, -0.23161019019835205])
+    rep = analyse_preimage(net, x, *box(2))
+    assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
+    z = np.array([float(v) for v in rep.message.split("z = [")[1].split("]")[0].split(",")])
+    assert np.abs(net.forward(z) - x).max() <= tolerance(x)
