@@ -222,7 +222,7 @@ class Measurement:
         pool = as_int_array(arrays["measurement_pool"], "measurement_pool")
         if image.shape != (3,) or pool.size != 1:
             raise InputError("measurement_image / measurement_pool: expected (C, H, W) and one pool size")
-        return cls.avgpool(image, pool.reshape(-1)[0])
+        return cls.avgpool(image.tolist(), int(pool.reshape(-1)[0]))
 
 
 def _append_linear(network: ReluNetwork, a: Matrix) -> tuple[list, list, list[Activation]]:

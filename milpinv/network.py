@@ -327,5 +327,6 @@ def _stored_matrix(arrays, k: int) -> Matrix:
     missing = [key for key in SPARSE_KEYS if f"W{k}.{key}" not in arrays]
     if missing:
         raise InputError(f"W{k}.{missing[0]}: missing part of the sparse matrix W{k}")
-    data, indices, indptr, shape = csr_parts(*(arrays[f"W{k}.{key}"] for key in SPARSE_KEYS), f"W{k}")
+    parts = [arrays[f"W{k}.{key}"] for key in SPARSE_KEYS]
+    data, indices, indptr, shape = csr_parts(parts[0], parts[1], parts[2], parts[3], f"W{k}")
     return sp.csr_matrix((data, indices, indptr), shape=shape)

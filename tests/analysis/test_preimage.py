@@ -239,3 +239,88 @@ def test_exact_empty_but_within_the_tolerance_found_by_the_search():
     assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
     z = np.array([float(v) for v in rep.message.split("z = [")[1].split("]")[0].split(",")])
     assert np.abs(net.forward(z) - x).max() <= tolerance(x)
+
+
+RELU_1D = ReluNetwork([np.array([[1.0]])], [np.zeros(1)])  # relu(z) = 1: the pre-image is the point 1
+
+
+def stalled_proofs(monkeypatch):
+    """The certified MILP stops at its limit on every cut box (every proof of a range side); it
+    still answers on the whole box (emptiness)."""
+    from milpinv.analysis import preimage
+    from milpinv.result import InversionResult
+
+    real = preimage.invert_milp
+
+    def milp(network, target, *, lower, upper, **kwargs):
+        if np.all(lower == -2.0) and np.all(upper == 2.0):
+            return real(network, target, lower=lower, upper=upper, **kwargs)
+        return InversionResult(Status.TIME_LIMIT, None, "milp", "exact", message="time limit")
+
+    monkeypatch.setattr(preimage, "invert_milp", milp)
+
+
+def test_unproven_sides_are_marked_and_decide_nothing(monkeypatch, tmp_path, capsys):
+    """Audit: with `--time-limit 2 --no-pieces` every coordinate was printed as the whole box and
+    "single point: no", a verdict from sides nobody proved. A slow engine (its MILPs stop without a
+    bound) and stalled proofs: every side is the box's, marked, and single point is unknown."""
+    stalled_proofs(monkeypatch)
+    slow = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT))
+    rep = analyse_preimage(RELU_1D, np.array([1.0]), *box(1), pieces=False, convexity=False, solver=slow)
+    assert list(rep.lower) == [-2.0] and list(rep.upper) == [2.0]
+    assert rep.single_point is None and "not proven" in rep.single_point_reason
+    assert not rep.finished
+    from milpinv.cli.preimage import describe, verdict
+
+    text = describe(rep, Instance(RELU_1D, np.array([1.0]), *box(1)))
+    assert "[-2?,  2?]" in text and "? not proven" in text, text
+    assert "single point: unknown" in text and "single point: no" not in text
+    assert verdict(rep) == Status.TIME_LIMIT
+
+
+def test_proven_but_loose_sides_decide_no_single_point():
+    """The range MILPs stopped with valid but loose bounds (+-1.5): the proven sides bound S, yet
+    S = {(0.75, 0.25)} is not shown to be more than a point."""
+    net = ReluNetwork(  # (relu(z1 + z2), relu(z1 - z2)) through relu(+-z1), relu(+-z2)
+        [np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]), np.array([[1.0, -1, 1, -1], [1, -1, -1, 1]])],
+        [np.zeros(4), np.zeros(2)],
+    )
+    x = np.array([1.0, 0.5])
+    loose = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT, bound=-1.5))
+    rep = analyse_preimage(net, x, *box(2), pieces=False, convexity=False, solver=loose)
+    assert np.all(rep.lower <= [0.75, 0.25]) and np.all(rep.upper >= [0.75, 0.25]) and rep.upper[0] - rep.lower[0] > 1
+    assert rep.single_point is None and "not solved to optimality" in rep.single_point_reason
+    finished = analyse_preimage(net, x, *box(2), pieces=False, convexity=False)
+    assert finished.single_point is True and finished.finished
+
+
+def test_the_time_limit_is_shared_among_the_stages():
+    """Each stage gets an equal share of the time left among the stages still to run; what a stage
+    leaves (here: all of it) goes to the next, the last one gets all that is left."""
+    from milpinv.analysis.preimage import TIME_LIMIT, Schedule
+
+    schedule = Schedule(60.0, 4)
+    shares = []
+    for name in ("a", "b", "c", "d"):
+        with schedule.stage(name) as stage:
+            shares.append(stage.clock.time_limit)
+    assert shares == pytest.approx([15.0, 20.0, 30.0, 60.0], rel=1e-2)
+    assert Schedule(None, 3).stage("a").clock.time_limit is None
+    assert TIME_LIMIT == 60.0
+
+
+def test_cli_default_time_limit_and_progress(tmp_path, capsys):
+    """`preimage` printed nothing for 40 minutes on README's instance: now a default time limit (in
+    --help) and a progress bar per stage on stderr."""
+    path = tmp_path / "abs.npz"
+    Instance(ABS, np.array([1.0]), *box(1)).save(path)
+    assert main(["preimage", "--help"]) == 0
+    assert "default 60" in capsys.readouterr().out
+    from milpinv.cli.main import build_parser
+
+    assert build_parser().parse_args(["preimage", str(path)]).time_limit == 60.0
+    assert main(["preimage", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert all(f"preimage: {stage}" in err for stage in ("bounds", "emptiness", "ranges", "proofs", "pieces"))
+    assert main(["preimage", str(path), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
