@@ -8,6 +8,8 @@ from .errors import InputError
 
 MAX_ENTRIES = 50_000_000  # refuse arrays that would not fit a model built in memory
 MAX_MAGNITUDE = 1e20  # weights and biases beyond this reach no solver (HiGHS takes 1e20 as infinite)
+MAX_THREADS = 256  # solver threads (and worker processes): 10,000 HiGHS threads ran 87 s of a 5 s limit
+MAX_SEED = 2**63 - 1
 
 
 def as_float_array(value, name: str, ndim: int | None = None) -> np.ndarray:
@@ -101,7 +103,7 @@ def check_length(arr: np.ndarray, n: int, name: str) -> None:
 
 def check_seed(seed, name: str = "seed") -> int | None:
     """None or a non-negative integer: the seeds numpy's generators take."""
-    return None if seed is None else check_int(seed, name, minimum=0)
+    return None if seed is None else check_int(seed, name, minimum=0, maximum=MAX_SEED)
 
 
 def make_rng(seed, *stream: int, name: str = "seed") -> np.random.Generator:

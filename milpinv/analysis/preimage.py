@@ -55,7 +55,7 @@ from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
-from ..validation import check_number
+from ..validation import MAX_ENTRIES, check_int, check_number
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: `milpinv` itself does not load it
     import networkx as nx
@@ -624,6 +624,8 @@ def analyse_preimage(
         )
     if time_limit is not None:
         check_number(time_limit, "time_limit", positive=True)
+    check_int(max_pieces, "max_pieces", maximum=MAX_ENTRIES)
+    check_int(max_unstable, "max_unstable", maximum=MAX_ENTRIES)
     t0 = time.perf_counter()
     target = np.asarray(target, float)
     engine = get_solver(solver)

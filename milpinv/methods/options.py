@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from ..solvers import Solver, get_solver
-from ..validation import as_float_array, check_flag, check_int, check_length, check_number, check_seed
+from ..validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
 from .build import check_bounds
 from .milp import OWN_ENGINES
 
@@ -18,24 +18,29 @@ def check_engine(solver, name: str = "solver") -> str | Solver:
     return solver if solver in OWN_ENGINES else get_solver(solver)
 
 
+MAX_OBBT_PASSES = 100  # each pass solves two LPs per unstable neuron
+MAX_STEPS = 10_000_000  # gradient steps per restart
+MAX_RESTARTS = 10_000  # gradient descent keeps every restart's point in memory
+
+
 def optional_threads(threads, name: str = "threads") -> int | None:
-    """None (the default count) or a positive integer."""
-    return None if threads is None else check_int(threads, name)
+    """None (the default count) or an integer in 1..MAX_THREADS."""
+    return None if threads is None else check_int(threads, name, maximum=MAX_THREADS)
 
 
 RULES: dict[str, Callable[[Any, str], Any]] = {
     "solver": check_engine,
     "lp_solver": lambda solver, name: get_solver(solver),
     "bounds": check_bounds,
-    "obbt_passes": partial(check_int, minimum=0),
+    "obbt_passes": partial(check_int, minimum=0, maximum=MAX_OBBT_PASSES),
     "threads": optional_threads,
     "mip_gap": check_number,
     "heuristic": check_flag,
     "peeling": check_flag,
     "verbose": check_flag,
     "seed": check_seed,
-    "steps": check_int,
-    "restarts": check_int,
+    "steps": partial(check_int, maximum=MAX_STEPS),
+    "restarts": partial(check_int, maximum=MAX_RESTARTS),
     "lr": partial(check_number, positive=True),
 }
 
