@@ -67,6 +67,7 @@ EDGE_TRIES = 6  # proofs per side of a coordinate range before it falls back to 
 RANGE_REL_TOL = 1e-9  # relative residual that counts as G(z) = x when the ranges are proven
 TIME_LIMIT = 60.0  # seconds for the whole analysis unless asked otherwise (None: no limit)
 SIDES = ("min", "max")
+STOPPED = "no proof (time_limit)"  # a range side whose proof stopped at its share of the time
 
 
 class Stopped(Exception):
@@ -106,22 +107,26 @@ class Stage:
             self.bar.close()
 
 
-class Schedule:
-    """The analysis's one time limit, shared out: each stage gets an equal share of the time left
-    among the stages still to run (what one leaves goes to the next), and a progress bar on stderr.
-    ``stopped``: the stages whose time ran out."""
+STAGES = {"bounds": 1, "emptiness": 2, "ranges": 2, "proofs": 4, "pieces": 2, "convexity": 2}  # weights
 
-    def __init__(self, time_limit: float | None, stages: int, progress: bool = False) -> None:
-        self.deadline, self.left, self.progress = Deadline(time_limit), stages, progress
+
+class Schedule:
+    """The analysis's one time limit, shared out: each stage gets the time left in proportion to
+    its weight among the ``stages`` still to run (:data:`STAGES`: the range proofs weigh most;
+    what one leaves goes to the next), and a progress bar on stderr. ``stopped``: the stages
+    whose time ran out."""
+
+    def __init__(self, time_limit: float | None, stages: list[str], progress: bool = False) -> None:
+        self.deadline, self.left, self.progress = Deadline(time_limit), list(stages), progress
         self.stopped: list[str] = []
 
     def stage(self, name: str, total: int | None = None) -> Stage:
         from tqdm import tqdm
 
         left = self.deadline.remaining()
-        self.left = max(self.left, 1)
-        share = None if left is None else left / self.left
-        self.left -= 1
+        weights = sum(STAGES[s] for s in self.left)
+        share = None if left is None else left * STAGES[name] / weights
+        self.left.remove(name)
         bar = tqdm(total=total, desc=f"preimage: {name}", unit="solve", disable=not self.progress)
         return _Scheduled(self, name, Deadline(share), bar)
 
@@ -310,25 +315,32 @@ def certify_ranges(
     stage: Stage | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str], int]:
     """The ``candidate`` ranges made proven: (lower, upper, sides left at the box's bound and why,
-    MILPs run). See :func:`proven_edge`; a side the stage's time does not reach is not proven."""
+    MILPs run). See :func:`proven_edge`. Each side gets an equal share of the stage's time left; a
+    second pass gives the sides whose proof stopped at its share what the others left; a side the
+    stage's time does not reach is not proven."""
     stage = stage or Stage.unlimited()
     out = [np.array(box[0], float), np.array(box[1], float)]
     fell_back, runs = [], 0
-    n = out[0].size
-    for i in range(n):
-        for side in (0, 1):
+    todo = [(i, side) for i in range(out[0].size) for side in (0, 1)]
+    for last in (False, True):
+        stalled = []
+        for j, (i, side) in enumerate(todo):
             if stage.expired():
                 edge, why = box[side][i], f"not proven ({stage.why()})"
             else:
-                limit = stage.budget(2 * (n - i) - side)
+                limit = stage.budget(len(todo) - j)
                 edge, why, tries = proven_edge(network, target, box, i, side, candidate[side][i], margin, limit)
                 runs += tries
             interrupt.raise_if_requested()
+            if why == STOPPED and not last:
+                stalled.append((i, side))
+                continue
             stage.advance()
             if why:
                 fell_back.append(f"{SIDES[side]} z{i}: {why}")
             else:
                 out[side][i] = edge
+        todo = stalled
     return out[0], out[1], fell_back, runs
 
 
@@ -360,7 +372,7 @@ def proven_edge(network, target, box, i: int, side: int, start: float, margin: f
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
         if found.status != Status.OPTIMAL or found.z is None:
-            return box[side][i], f"no proof ({found.status})", runs
+            return box[side][i], STOPPED if found.status == Status.TIME_LIMIT else f"no proof ({found.status})", runs
         edge = float(found.z[i]) + direction * margin * 10.0 ** (k + 1)
     return box[side][i], f"pre-images beyond {EDGE_TRIES} tries", runs
 
@@ -629,7 +641,8 @@ def analyse_preimage(
     t0 = time.perf_counter()
     target = np.asarray(target, float)
     engine = get_solver(solver)
-    schedule = Schedule(time_limit, 4 + pieces + convexity, progress)
+    stages = [s for s in STAGES if (pieces or s != "pieces") and (convexity or s != "convexity")]
+    schedule = Schedule(time_limit, stages, progress)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
         with schedule.stage("bounds") as stage:
             form, info = build_model(

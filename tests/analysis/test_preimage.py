@@ -295,17 +295,17 @@ def test_proven_but_loose_sides_decide_no_single_point():
 
 
 def test_the_time_limit_is_shared_among_the_stages():
-    """Each stage gets an equal share of the time left among the stages still to run; what a stage
-    leaves (here: all of it) goes to the next, the last one gets all that is left."""
+    """Each stage gets the time left in proportion to its weight among the stages still to run; what
+    a stage leaves (here: all of it) goes to the next, the last one gets all that is left."""
     from milpinv.analysis.preimage import TIME_LIMIT, Schedule
 
-    schedule = Schedule(60.0, 4)
+    schedule = Schedule(60.0, ["bounds", "emptiness", "ranges", "proofs"])  # weights 1, 2, 2, 4
     shares = []
-    for name in ("a", "b", "c", "d"):
+    for name in ("bounds", "emptiness", "ranges", "proofs"):
         with schedule.stage(name) as stage:
             shares.append(stage.clock.time_limit)
-    assert shares == pytest.approx([15.0, 20.0, 30.0, 60.0], rel=1e-2)
-    assert Schedule(None, 3).stage("a").clock.time_limit is None
+    assert shares == pytest.approx([60 / 9, 60 * 2 / 8, 60 * 2 / 6, 60.0], rel=1e-2)
+    assert Schedule(None, ["bounds"]).stage("bounds").clock.time_limit is None
     assert TIME_LIMIT == 60.0
 
 
