@@ -174,7 +174,7 @@ class PreimageReport:
     lower: np.ndarray | None = None  # proven coordinate bounds of S
     upper: np.ndarray | None = None
     uncertified: list[str] = field(default_factory=list)  # range sides that fell back to the box
-    loose: list[str] = field(default_factory=list)  # range sides whose MILP did not finish (may be loose)
+    loose: list[str] = field(default_factory=list)  # range sides whose MILP was not solved (may be loose)
     single_point: bool | None = None  # None: unknown (single_point_reason says why)
     single_point_reason: str = ""
     pieces: list[Piece] = field(default_factory=list)  # maximal pieces (none inside another)
@@ -284,8 +284,8 @@ def coordinate_ranges(
     form: Formulation, solver: str | Solver = "highs", stage: Stage | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Candidate bounds (lower, upper) on min / max z_i over the pre-image: 2 n MILPs, floating
-    point (a side without a bound is the box's), and the sides whose MILP did not finish (their
-    bound may be loose); :func:`certify_ranges` proves them."""
+    point (a side without a bound is the box's), and the sides whose MILP was not solved to
+    optimality (their bound may be loose); :func:`certify_ranges` proves them."""
     m: MatrixModel = form.model
     solver = get_solver(solver)
     stage = stage or Stage.unlimited()
@@ -301,7 +301,7 @@ def coordinate_ranges(
             stage.advance()
             if res.bound is not None and np.isfinite(res.bound) and res.status in (Status.OPTIMAL, Status.TIME_LIMIT):
                 out_arr[i] = sign * res.bound
-            if res.status not in (Status.OPTIMAL, Status.INFEASIBLE):
+            if res.status != Status.OPTIMAL:  # its bound (or the box's) holds, but is not known to be reached
                 unfinished.append(f"{SIDES[side]} z{i}: {res.status}")
     return lower, upper, unfinished
 

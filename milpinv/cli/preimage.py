@@ -118,7 +118,8 @@ def describe(rep: PreimageReport, inst: Instance) -> str:
 
 def range_lines(rep: PreimageReport) -> list[str]:
     """One line per coordinate; a side that is not proven is marked ``?`` (the latent box's bound),
-    a proven side whose MILP did not finish ``~`` (it bounds S, maybe loosely); a note per mark."""
+    a proven side whose MILP was not solved to optimality ``~`` (it bounds S, maybe loosely); a note
+    per mark."""
     unproven = {side.partition(":")[0] for side in rep.uncertified}
     loose = {side.partition(":")[0] for side in rep.loose}
     assert rep.lower is not None and rep.upper is not None
@@ -134,8 +135,8 @@ def range_lines(rep: PreimageReport) -> list[str]:
     if unproven:
         lines.append(f"  ? not proven, the latent box's bound: {_grouped(rep.uncertified)}")
     if loose - unproven:
-        tight_only = [side for side in rep.loose if side.partition(":")[0] not in unproven]
-        lines.append(f"  ~ proven, but its MILP was not solved to optimality (may be loose): {_grouped(tight_only)}")
+        proven = [side for side in rep.loose if side.partition(":")[0] not in unproven]
+        lines.append(f"  ~ proven, but its MILP was not solved to optimality (may be loose): {_grouped(proven)}")
     return lines
 
 
