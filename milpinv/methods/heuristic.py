@@ -19,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..deadline import Deadline
-from ..errors import SolverError
 from ..formulations.pieces import pattern_of, piece_model
 from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
@@ -123,10 +122,7 @@ def flip_search(
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            try:
-                out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
-            except SolverError:
-                continue
+            out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
             if out.status != Status.OPTIMAL or out.x is None:
                 continue
             cand = np.clip(out.x[: network.input_dim], lower, upper)

@@ -180,7 +180,10 @@ class HighsSolver(Solver):
         return outcome
 
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
-        return HighsSession(self, model, options)
+        try:
+            return HighsSession(self, model, options)
+        except SolverError:  # HiGHS refused the model: each LP of a plain session then says so (failed)
+            return LPSession(self, model, options)
 
     def incremental(self, model: MatrixModel, options: SolverOptions) -> HighsLP:
         return HighsLP(model, options)
