@@ -108,3 +108,22 @@ def test_pass_model_transfers_the_model_exactly(n, m, seed):
     got = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=model.A.shape)
     assert (got != model.A).nnz == 0
     assert [int(t) for t in lp.integrality_] == [int(f) for f in model.integrality]
+
+
+def test_a_thread_pool_made_outside_milpinv_does_not_fail_its_solves():
+    """A HiGHS solve with another thread count before milpinv's first (the user's own model, e.g.
+    Pyomo's appsi_highs on a block from milpinv.embed) made HiGHS's one thread pool per process;
+    milpinv's solves then asked for one thread and HiGHS refused them ('failed')."""
+    import subprocess
+    import sys
+
+    code = """
+import highspy
+h = highspy.Highs(); h.setOptionValue('output_flag', False); h.setOptionValue('threads', 2)
+h.addVar(0, 1); h.run()
+import milpinv
+net = milpinv.ReluNetwork.random([10, 30, 60], seed=0)
+print(milpinv.invert(milpinv.plant_instance(net, seed=1), method='layerwise').status)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "optimal"
