@@ -21,6 +21,7 @@ from .errors import InputError, MilpinvError, SolverError
 from .version import __version__
 
 if TYPE_CHECKING:
+    from .embed import embed
     from .instance import Instance, plant_instance
     from .invert import invert
     from .measurement import Measurement
@@ -36,6 +37,7 @@ LAZY = {  # public name -> the module defining it
     "Measurement": "measurement",
     "Status": "status",
     "invert": "invert",
+    "embed": "embed",
 }
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "Status",
     "invert",
     "plant_instance",
+    "embed",
     "MilpinvError",
     "InputError",
     "SolverError",
@@ -66,9 +69,9 @@ def __dir__() -> list[str]:
 
 
 class _Package(ModuleType):
-    """``milpinv.invert`` names a function, not its module: importing the module
-    ``milpinv.invert`` must not rebind the package's ``invert`` to it (as the import system does
-    for a submodule), whichever is imported first."""
+    """``milpinv.invert`` and ``milpinv.embed`` name functions, not their modules: importing the
+    module ``milpinv.invert`` must not rebind the package's ``invert`` to it (as the import system
+    does for a submodule), whichever is imported first."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, ModuleType) and LAZY.get(name) == name:

@@ -50,11 +50,12 @@ def test_every_command_gets_its_arguments_and_its_summary(cli):
 def test_the_public_api_is_the_same_whichever_is_imported_first(first):
     """``milpinv.invert`` is the function even when the module ``milpinv.invert`` is imported first
     (the import system would otherwise rebind the package attribute to the module)."""
-    before = "from milpinv.invert import METHOD_NAMES" if first == "module" else ""
+    before = "from milpinv.invert import METHOD_NAMES; from milpinv.embed import embed" if first == "module" else ""
     code = f"""{before}
 import milpinv
 from milpinv import invert as imported
 assert milpinv.invert is imported and callable(imported) and imported.__module__ == "milpinv.invert"
+assert callable(milpinv.embed) and milpinv.embed.__module__ == "milpinv.embed"
 assert all(getattr(milpinv, name) is not None for name in milpinv.__all__)
 assert set(milpinv.__all__) <= set(dir(milpinv))
 try:
