@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from ..experiments.plots import plot_results
@@ -9,8 +10,7 @@ from ..experiments.runner import CRASH, format_summary, make_tasks, run_bench, s
 from .args import positive_float, threads_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("bench", help="benchmark methods on a suite; check answers against its manifest")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("suite", help="suite folder with manifest.json")
     p.add_argument("--methods", default="layerwise,milp,gd", help="comma-separated (default layerwise,milp,gd)")
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per run (default 60)")

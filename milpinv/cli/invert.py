@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -27,8 +28,7 @@ from .measure import add_measurement_args, measurement_from_args
 OPTION_FLAGS = ("solver", "bounds", "threads", "seed", "verbose")  # --KEY: the method option KEY
 
 
-def register(sub) -> None:
-    p = sub.add_parser("invert", help="invert an instance: find z with G(z) = x, or prove none exists")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "instance",
         help="instance .npz (network + target + latent box), or a model (.onnx or network .npz) with --target",

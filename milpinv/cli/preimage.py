@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from ..analysis.preimage import (
@@ -20,8 +21,7 @@ from ..status import Status, exit_code
 from .args import positive_float, positive_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("preimage", help="analyse the pre-image {z in box : G(z) = x} of a (small) instance")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("instance", help="instance .npz")
     p.add_argument("--no-pieces", action="store_true", help="only the coordinate ranges (2n MILPs)")
     p.add_argument("--no-convexity", action="store_true", help="skip the midpoint-convexity MILP")

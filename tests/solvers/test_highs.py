@@ -146,3 +146,22 @@ def test_a_backend_refusing_a_valid_model_is_failed_not_bad_input(norm, cli, tmp
     Instance(net, x, -3 * np.ones(2), 3 * np.ones(2), {"noise": 1.0}).save(tmp_path / "i.npz")
     code, out, err = cli("invert", tmp_path / "i.npz", "--method", "milp", "--norm", norm, "--solver", "highs")
     assert code == 1 and "HiGHS rejected the model" in out and "error" not in err, (out, err)
+
+
+def test_a_thread_pool_made_outside_milpinv_does_not_fail_its_solves():
+    """A HiGHS solve with another thread count before milpinv's first (the user's own model, e.g.
+    Pyomo's appsi_highs on a block from milpinv.embed) made HiGHS's one thread pool per process;
+    milpinv's solves then asked for one thread and HiGHS refused them ('failed')."""
+    import subprocess
+    import sys
+
+    code = """
+import highspy
+h = highspy.Highs(); h.setOptionValue('output_flag', False); h.setOptionValue('threads', 2)
+h.addVar(0, 1); h.run()
+import milpinv
+net = milpinv.ReluNetwork.random([10, 30, 60], seed=0)
+print(milpinv.invert(milpinv.plant_instance(net, seed=1), method='layerwise').status)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "optimal"
