@@ -31,7 +31,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
 
 from .errors import InputError
 
@@ -123,7 +122,7 @@ class Activation:
             return a
         if self.kinked:
             return np.maximum(a, self.low_slope * a)
-        return np.tanh(a) if self.kind == "tanh" else special.expit(a)
+        return np.tanh(a) if self.kind == "tanh" else _expit(a)
 
     def derivative(self, a: np.ndarray) -> np.ndarray:
         """The derivative at a (the right one at a kink)."""
@@ -146,7 +145,7 @@ class Activation:
         if self.kind in RANGE:
             lo_end, hi_end = RANGE[self.kind]
             y = np.clip(y, np.nextafter(lo_end, hi_end), np.nextafter(hi_end, lo_end))
-            return np.arctanh(y) if self.kind == "tanh" else special.logit(y)
+            return np.arctanh(y) if self.kind == "tanh" else _logit(y)
         if self.kind == "leaky_relu":
             return np.where(y >= 0, y, y / self.slope)
         if self.kind == "linear":
@@ -165,7 +164,7 @@ class Activation:
             inv = lambda y: np.where(y >= 0, y, y / self.slope)  # noqa: E731
             return inv(low), inv(high)
         lo_end, hi_end = RANGE[self.kind]
-        inverse = np.arctanh if self.kind == "tanh" else special.logit
+        inverse = np.arctanh if self.kind == "tanh" else _logit
         with np.errstate(divide="ignore", invalid="ignore"):
             a_lo = np.where(low <= lo_end, -np.inf, inverse(np.clip(low, lo_end, hi_end)))
             a_hi = np.where(high >= hi_end, np.inf, inverse(np.clip(high, lo_end, hi_end)))
@@ -174,3 +173,15 @@ class Activation:
 
 RELU = Activation("relu")
 LINEAR = Activation("linear")
+
+
+def _expit(a: np.ndarray) -> np.ndarray:
+    from scipy.special import expit  # imported on use: scipy.special costs start-up time
+
+    return expit(a)
+
+
+def _logit(y: np.ndarray) -> np.ndarray:
+    from scipy.special import logit
+
+    return logit(y)

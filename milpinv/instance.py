@@ -23,18 +23,21 @@ from .errors import InputError
 from .files import read_npz, write_npz
 from .measurement import Measurement, SmoothMeasured
 from .network import ReluNetwork
+from .tolerance import tolerance
 from .validation import as_float_array, check_length, make_rng
 
 DEFAULT_BOX = 3.0
 
 
 def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: bool = False) -> np.ndarray:
-    """Validate a target vector; an entry outside the output activation's range (negative under a
-    relu, beyond [-1, 1] under a tanh) has no preimage."""
+    """Validate a target vector; an entry farther outside the output activation's range (negative
+    under a relu, beyond [-1, 1] under a tanh) than the acceptance tolerance of
+    :mod:`milpinv.tolerance` has no preimage (-3e-7 under a relu is met by G(z) = 0)."""
     x = as_float_array(target, "target")
     check_length(x, network.output_dim, "target")
     lo, hi = network.output_activation.hull
-    outside = (x < lo) | (x > hi)
+    tol = tolerance(x)
+    outside = (x < lo - tol) | (x > hi + tol)
     if not allow_negative and np.any(outside):
         i = int(np.argmax(outside))
         where = "is negative" if x[i] < lo == 0 else f"lies outside [{lo:g}, {hi:g}]"

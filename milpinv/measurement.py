@@ -48,7 +48,7 @@ import scipy.sparse as sp
 from .activation import LINEAR, RELU, Activation
 from .errors import InputError
 from .network import Matrix, ReluNetwork, affine, as_matrix
-from .validation import as_float_array
+from .validation import MAX_ENTRIES, as_float_array, as_int_array, check_int
 
 KINDS = ("identity", "mask", "matrix", "avgpool")
 
@@ -102,12 +102,15 @@ class Measurement:
     def avgpool(cls, image: Sequence[int], k: int) -> Measurement:
         """Means over k x k non-overlapping blocks of G's outputs read as a (C, H, W) image (C-order)."""
         try:
-            c, h, w = (int(v) for v in image)
-        except (TypeError, ValueError):
-            raise InputError(f"avgpool: image shape must be (C, H, W), got {image!r}") from None
-        if min(c, h, w) < 1 or not (float(k).is_integer() and k >= 1):
-            raise InputError(f"avgpool: image shape {(c, h, w)} and pool size {k} must be positive integers")
-        k = int(k)
+            values = list(image)
+        except TypeError:
+            values = []
+        if len(values) != 3:
+            raise InputError(f"avgpool: image shape must be (C, H, W), got {image!r}")
+        c, h, w = (check_int(v, "avgpool: image shape (C, H, W)") for v in values)
+        k = check_int(k, "avgpool: pool size")
+        if c * h * w > MAX_ENTRIES:
+            raise InputError(f"avgpool: image shape {(c, h, w)} has more than {MAX_ENTRIES} values")
         if h % k or w % k:
             raise InputError(f"avgpool: pool size {k} does not divide the image's height {h} and width {w}")
         ch, cw = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
@@ -215,11 +218,11 @@ class Measurement:
             return cls.mask(arrays["measurement_mask"])
         if kind == "matrix":
             return cls.matrix(arrays["measurement_matrix"])
-        image = as_float_array(arrays["measurement_image"], "measurement_image", ndim=1)
-        pool = as_float_array(arrays["measurement_pool"], "measurement_pool")
+        image = as_int_array(arrays["measurement_image"], "measurement_image", ndim=1)
+        pool = as_int_array(arrays["measurement_pool"], "measurement_pool")
         if image.shape != (3,) or pool.size != 1:
             raise InputError("measurement_image / measurement_pool: expected (C, H, W) and one pool size")
-        return cls.avgpool(tuple(int(v) for v in image), int(pool.reshape(-1)[0]))
+        return cls.avgpool(image.tolist(), int(pool.reshape(-1)[0]))
 
 
 def _append_linear(network: ReluNetwork, a: Matrix) -> tuple[list, list, list[Activation]]:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from .activation import RELU, Activation
 from .errors import InputError
 from .files import read_npz, write_npz
-from .validation import MAX_ENTRIES, as_float_array, check_magnitude, make_rng
+from .validation import MAX_ENTRIES, as_float_array, check_magnitude, csr_parts, make_rng
 
 OUTPUT_ACTIVATIONS = ("relu", "linear", "leaky_relu:SLOPE", "tanh", "sigmoid")
 SPARSE_KEYS = ("data", "indices", "indptr", "shape")
@@ -38,11 +38,13 @@ def as_matrix(value, name: str) -> Matrix:
         dense = as_float_array(value, name, ndim=2)
         check_magnitude(dense, name)
         return dense
-    w = sp.csr_matrix(value, dtype=np.float64)
+    try:
+        w = sp.csr_matrix(value, dtype=np.float64)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"{name}: not a valid sparse matrix ({exc})") from None
     if w.nnz > MAX_ENTRIES:
         raise InputError(f"{name}: {w.nnz} stored entries exceed the limit of {MAX_ENTRIES}")
-    if not np.all(np.isfinite(w.data)):
-        raise InputError(f"{name}: contains NaN or inf")
+    csr_parts(w.data, w.indices, w.indptr, w.shape, name)  # before any scipy routine indexes with them
     w.sum_duplicates()
     check_magnitude(w.data, name)
     return w
@@ -326,8 +328,6 @@ def _stored_matrix(arrays, k: int) -> Matrix:
     missing = [key for key in SPARSE_KEYS if f"W{k}.{key}" not in arrays]
     if missing:
         raise InputError(f"W{k}.{missing[0]}: missing part of the sparse matrix W{k}")
-    shape = tuple(int(v) for v in np.asarray(arrays[f"W{k}.shape"]).ravel())
-    try:
-        return sp.csr_matrix((arrays[f"W{k}.data"], arrays[f"W{k}.indices"], arrays[f"W{k}.indptr"]), shape=shape)
-    except (ValueError, TypeError) as exc:
-        raise InputError(f"W{k}: not a valid CSR matrix ({exc})") from None
+    parts = [arrays[f"W{k}.{key}"] for key in SPARSE_KEYS]
+    data, indices, indptr, shape = csr_parts(parts[0], parts[1], parts[2], parts[3], f"W{k}")
+    return sp.csr_matrix((data, indices, indptr), shape=shape)

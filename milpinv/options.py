@@ -11,7 +11,7 @@ from .engine.branching import rule
 from .milp.build import check_bounds
 from .milp.pipeline import OWN_ENGINES
 from .solvers import Solver, get_solver
-from .validation import as_float_array, check_flag, check_int, check_length, check_number, check_seed
+from .validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
 
 
 def check_engine(solver, name: str = "solver") -> str | Solver:
@@ -19,26 +19,32 @@ def check_engine(solver, name: str = "solver") -> str | Solver:
     return solver if solver in OWN_ENGINES else get_solver(solver)
 
 
-def optional_count(value, name: str) -> int | None:
-    """None (the default: no count) or a positive integer (``threads``, ``node_limit``)."""
-    return None if value is None else check_int(value, name)
+MAX_OBBT_PASSES = 100  # each pass solves two LPs per unstable neuron
+MAX_STEPS = 10_000_000  # gradient steps per restart
+MAX_RESTARTS = 10_000  # gradient descent keeps every restart's point in memory
+MAX_NODES = 10**12  # a node budget beyond any search
+
+
+def optional_count(value, name: str, maximum: int = MAX_THREADS) -> int | None:
+    """None (the default: no count) or an integer in 1..maximum (``threads``, ``node_limit``)."""
+    return None if value is None else check_int(value, name, maximum=maximum)
 
 
 RULES: dict[str, Callable[[Any, str], Any]] = {
     "solver": check_engine,
     "lp_solver": lambda solver, name: get_solver(solver),
     "bounds": check_bounds,
-    "obbt_passes": partial(check_int, minimum=0),
+    "obbt_passes": partial(check_int, minimum=0, maximum=MAX_OBBT_PASSES),
     "threads": optional_count,
-    "node_limit": optional_count,
+    "node_limit": partial(optional_count, maximum=MAX_NODES),
     "mip_gap": check_number,
     "heuristic": check_flag,
     "peeling": check_flag,
     "verbose": check_flag,
     "branching": lambda name, key: rule(name),
     "seed": check_seed,
-    "steps": check_int,
-    "restarts": check_int,
+    "steps": partial(check_int, maximum=MAX_STEPS),
+    "restarts": partial(check_int, maximum=MAX_RESTARTS),
     "lr": partial(check_number, positive=True),
 }
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import SolverError
 from .formulations.pieces import GAP, pattern_of, piece_model
 from .network import ReluNetwork
 from .norm import Norm
@@ -36,11 +35,8 @@ def polish(
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
-        try:
-            model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
-            out = engine.solve(model, SolverOptions())
-        except SolverError:
-            break
+        model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
+        out = engine.solve(model, SolverOptions())
         if out.status != Status.OPTIMAL or out.x is None:  # HiGHS may call an LP optimal without a primal point
             break
         cand = np.clip(out.x[: network.input_dim], lower, upper)

@@ -4,6 +4,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from milpinv import InputError, Instance, ReluNetwork, plant_instance
 from milpinv.files import write_npz
@@ -108,3 +110,36 @@ def test_written_files_get_the_usual_mode(tmp_path):
     os.umask(mask)
     plant_instance(ReluNetwork.random([2, 4], seed=0), seed=1).save(tmp_path / "i.npz")
     assert (tmp_path / "i.npz").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@settings(max_examples=10)
+@given(st.integers(0, 1000), st.floats(0.01, 1.0))
+def test_a_negative_relu_target_within_the_tolerance_is_met_by_zero(seed, fraction):
+    """Audit: an exact-norm relu-output entry of -3e-7 was refused as "no pre-image exists", yet
+    G(z) = 0 meets it within the tolerance 1e-6 max(1, |x|). Within the tolerance it is accepted
+    (and inverted), beyond it refused."""
+    from milpinv import invert
+    from milpinv.tolerance import tolerance
+
+    net = ReluNetwork.random([3, 10, 12], seed=seed, bias_scale=0.5)
+    inst = plant_instance(net, seed=seed)
+    zeros = np.flatnonzero(inst.target == 0)
+    assume(zeros.size)
+    x = inst.target.copy()
+    x[zeros[0]] = -fraction * tolerance(inst.target)
+    near = Instance(net, x, inst.lower, inst.upper)
+    r = invert(near, method="milp")
+    assert r.status == "optimal" and np.abs(net.forward(r.z) - x).max() <= tolerance(x)
+    x[zeros[0]] = -2.0 * tolerance(inst.target)
+    with pytest.raises(InputError, match="is negative"):
+        Instance(net, x, inst.lower, inst.upper)
+
+
+def test_the_audited_negative_target_on_the_command_line(tmp_path, cli):
+    net = ReluNetwork([np.array([[1.0], [-1.0]])], [np.zeros(2)])  # (relu(z), relu(-z))
+    write_npz(
+        tmp_path / "i.npz",
+        {**net.to_arrays(), "target": np.array([0.5, -3e-7]), "latent_lower": [-1.0], "latent_upper": [1.0]},
+    )
+    code, out, err = cli("invert", tmp_path / "i.npz")
+    assert code == 0 and "status=optimal" in out, (out, err)

@@ -43,6 +43,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import interrupt
+from ..acceptance import check_result
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
@@ -50,10 +51,12 @@ from ..milp import invert_milp
 from ..milp.build import build_model
 from ..network import ReluNetwork
 from ..norm import Norm
+from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
+from ..validation import MAX_ENTRIES, check_int, check_number
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: `milpinv` itself does not load it
     import networkx as nx
@@ -63,6 +66,83 @@ MAX_PIECES = 10_000
 POINT_TOL = 1e-7  # relative: a coordinate range narrower than this (times scale) is a point
 EDGE_TRIES = 6  # proofs per side of a coordinate range before it falls back to the box
 RANGE_REL_TOL = 1e-9  # relative residual that counts as G(z) = x when the ranges are proven
+TIME_LIMIT = 60.0  # seconds for the whole analysis unless asked otherwise (None: no limit)
+SIDES = ("min", "max")
+STOPPED = "no proof (time_limit)"  # a range side whose proof stopped at its share of the time
+
+
+class Stopped(Exception):
+    """A stage's time ran out (or Ctrl-C) between two of its LPs."""
+
+
+class Stage:
+    """One stage of the analysis: its share of the time limit and its progress bar."""
+
+    def __init__(self, name: str, clock: Deadline, bar=None) -> None:
+        self.name, self.clock, self.bar = name, clock, bar
+
+    @classmethod
+    def unlimited(cls) -> Stage:
+        return cls("", Deadline(None))
+
+    def budget(self, solves_left: int) -> float | None:
+        """Seconds for the next solve: the stage's time left, shared among its ``solves_left``."""
+        left = self.clock.remaining()
+        return None if left is None else left / max(solves_left, 1)
+
+    def expired(self) -> bool:
+        return self.clock.expired()
+
+    def why(self) -> str:
+        return self.clock.why()
+
+    def advance(self) -> None:
+        if self.bar is not None:
+            self.bar.update()
+
+    def __enter__(self) -> Stage:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+STAGES = {"bounds": 1, "emptiness": 2, "ranges": 2, "proofs": 4, "pieces": 2, "convexity": 2}  # weights
+
+
+class Schedule:
+    """The analysis's one time limit, shared out: each stage gets the time left in proportion to
+    its weight among the ``stages`` still to run (:data:`STAGES`: the range proofs weigh most;
+    what one leaves goes to the next), and a progress bar on stderr. ``stopped``: the stages
+    whose time ran out."""
+
+    def __init__(self, time_limit: float | None, stages: list[str], progress: bool = False) -> None:
+        self.deadline, self.left, self.progress = Deadline(time_limit), list(stages), progress
+        self.stopped: list[str] = []
+
+    def stage(self, name: str, total: int | None = None) -> Stage:
+        from tqdm import tqdm
+
+        left = self.deadline.remaining()
+        weights = sum(STAGES[s] for s in self.left)
+        share = None if left is None else left * STAGES[name] / weights
+        self.left.remove(name)
+        bar = tqdm(total=total, desc=f"preimage: {name}", unit="solve", disable=not self.progress)
+        return _Scheduled(self, name, Deadline(share), bar)
+
+
+class _Scheduled(Stage):
+    """A stage of a :class:`Schedule`: says so when its time ran out."""
+
+    def __init__(self, schedule: Schedule, name: str, clock: Deadline, bar) -> None:
+        super().__init__(name, clock, bar)
+        self.schedule = schedule
+
+    def __exit__(self, *exc) -> None:
+        super().__exit__(*exc)
+        if self.expired():
+            self.schedule.stopped.append(self.name)
 
 
 @dataclass
@@ -95,7 +175,9 @@ class PreimageReport:
     lower: np.ndarray | None = None  # proven coordinate bounds of S
     upper: np.ndarray | None = None
     uncertified: list[str] = field(default_factory=list)  # range sides that fell back to the box
-    single_point: bool | None = None
+    loose: list[str] = field(default_factory=list)  # range sides whose MILP was not solved (may be loose)
+    single_point: bool | None = None  # None: unknown (single_point_reason says why)
+    single_point_reason: str = ""
     pieces: list[Piece] = field(default_factory=list)  # maximal pieces (none inside another)
     patterns: list[str] | None = None  # labels of all patterns whose piece meets S
     graph: nx.Graph | None = None
@@ -106,6 +188,12 @@ class PreimageReport:
     lps: int = 0
     time_s: float = 0.0
     message: str = ""
+    stopped: list[str] = field(default_factory=list)  # stages whose share of the time limit ran out
+
+    @property
+    def finished(self) -> bool:
+        """Every stage finished in its time and every range side is proven and tight."""
+        return not (self.stopped or self.uncertified or self.loose)
 
     def to_dict(self) -> dict:
         def arr(a):
@@ -116,7 +204,9 @@ class PreimageReport:
             "lower": arr(self.lower),
             "upper": arr(self.upper),
             "single_point": self.single_point,
+            "single_point_reason": self.single_point_reason,
             "uncertified_sides": self.uncertified,
+            "loose_sides": self.loose,
             "patterns": self.patterns,
             "pieces": [p.label() for p in self.pieces],
             "points": [arr(p.points[0]) for p in self.pieces],
@@ -128,15 +218,17 @@ class PreimageReport:
             "lps": self.lps,
             "time_s": self.time_s,
             "message": self.message,
+            "stopped": self.stopped,
         }
 
 
 class _Searcher:
     """LPs over the big-M model with some binaries fixed."""
 
-    def __init__(self, form: Formulation, solver: Solver) -> None:
+    def __init__(self, form: Formulation, solver: Solver, stage: Stage | None = None) -> None:
         self.form = form
         self.solver = solver
+        self.stage = stage or Stage.unlimited()
         m = form.model
         self.lp = replace(m, c=np.zeros(m.num_vars), integrality=np.zeros(m.num_vars, bool))
         self.hidden = list(form.layers)  # exact norm: hidden layers only
@@ -146,7 +238,10 @@ class _Searcher:
         self.lps = 0
 
     def solve(self, fixed: np.ndarray, cost: np.ndarray | None = None, zero_h: np.ndarray | None = None):
-        """LP with binaries ``fixed`` (-1 free, 0, 1); ``zero_h``: binary positions forced to a = 0."""
+        """LP with binaries ``fixed`` (-1 free, 0, 1); ``zero_h``: binary positions forced to a = 0.
+        Raises :class:`Stopped` once the stage's time ran out."""
+        if self.stage.expired():
+            raise Stopped(self.stage.why())
         lo, hi = self.lp.col_lower.copy(), self.lp.col_upper.copy()
         set_ = fixed >= 0
         lo[self.cols[set_]] = hi[self.cols[set_]] = fixed[set_]
@@ -156,7 +251,11 @@ class _Searcher:
             hi[hcols] = 0.0
         model = replace(self.lp, col_lower=lo, col_upper=hi, c=self.lp.c if cost is None else cost)
         self.lps += 1
-        return self.solver.solve(model, SolverOptions())
+        self.stage.advance()
+        out = self.solver.solve(model, SolverOptions(time_limit=self.stage.clock.remaining()))
+        if out.status == Status.TIME_LIMIT:
+            raise Stopped(self.stage.why())
+        return out
 
     def h_columns(self) -> np.ndarray:
         """The h column of each binary, in binary order."""
@@ -183,82 +282,118 @@ class _Searcher:
 
 
 def coordinate_ranges(
-    form: Formulation, solver: str | Solver = "highs", time_limit: float | None = None
-) -> tuple[np.ndarray, np.ndarray]:
+    form: Formulation, solver: str | Solver = "highs", stage: Stage | None = None
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Candidate bounds (lower, upper) on min / max z_i over the pre-image: 2 n MILPs, floating
-    point (a side without a bound is the box's); :func:`certify_ranges` proves them."""
+    point (a side without a bound is the box's), and the sides whose MILP was not solved to
+    optimality (their bound may be loose); :func:`certify_ranges` proves them."""
     m: MatrixModel = form.model
     solver = get_solver(solver)
+    stage = stage or Stage.unlimited()
     zs = m.blocks["z"]
     n = zs.stop - zs.start
     lower, upper = m.col_lower[zs].copy(), m.col_upper[zs].copy()
+    unfinished = []
     for i in range(n):
-        for sign, out_arr in ((1.0, lower), (-1.0, upper)):
+        for side, (sign, out_arr) in enumerate(((1.0, lower), (-1.0, upper))):
             c = np.zeros(m.num_vars)
             c[zs.start + i] = sign
-            res = solver.solve(replace(m, c=c), SolverOptions(time_limit=time_limit))
+            res = solver.solve(replace(m, c=c), SolverOptions(time_limit=stage.budget(2 * (n - i) - side)))
+            stage.advance()
             if res.bound is not None and np.isfinite(res.bound) and res.status in (Status.OPTIMAL, Status.TIME_LIMIT):
                 out_arr[i] = sign * res.bound
-    return lower, upper
+            if res.status != Status.OPTIMAL:  # its bound (or the box's) holds, but is not known to be reached
+                unfinished.append(f"{SIDES[side]} z{i}: {res.status}")
+    return lower, upper, unfinished
 
 
 def certify_ranges(
-    network: ReluNetwork, target: np.ndarray, box: tuple[np.ndarray, np.ndarray], candidate, margin: float, time_limit
+    network: ReluNetwork,
+    target: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray],
+    candidate,
+    margin: float,
+    stage: Stage | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str], int]:
     """The ``candidate`` ranges made proven: (lower, upper, sides left at the box's bound and why,
-    MILPs run). See :func:`proven_edge`."""
+    MILPs run). See :func:`proven_edge`. Each side gets an equal share of the stage's time left; a
+    second pass gives the sides whose proof stopped at its share what the others left; a side the
+    stage's time does not reach is not proven."""
+    stage = stage or Stage.unlimited()
     out = [np.array(box[0], float), np.array(box[1], float)]
     fell_back, runs = [], 0
-    for i in range(out[0].size):
-        for side in (0, 1):
-            edge, why, n = proven_edge(network, target, box, i, side, candidate[side][i], margin, time_limit)
+    todo = [(i, side) for i in range(out[0].size) for side in (0, 1)]
+    for last in (False, True):
+        stalled = []
+        for j, (i, side) in enumerate(todo):
+            if stage.expired():
+                edge, why = box[side][i], f"not proven ({stage.why()})"
+            else:
+                limit = stage.budget(len(todo) - j)
+                edge, why, tries = proven_edge(network, target, box, i, side, candidate[side][i], margin, limit)
+                runs += tries
             interrupt.raise_if_requested()
-            runs += n
+            if why == STOPPED and not last:
+                stalled.append((i, side))
+                continue
+            stage.advance()
             if why:
-                fell_back.append(f"{('min', 'max')[side]} z{i}: {why}")
+                fell_back.append(f"{SIDES[side]} z{i}: {why}")
             else:
                 out[side][i] = edge
+        todo = stalled
     return out[0], out[1], fell_back, runs
+
+
+def certified_milp(network, target, lower, upper, time_limit, accept: Acceptance | None = None) -> InversionResult:
+    """milpinv's certified exact-norm MILP, its z re-checked by a float64 forward pass (as
+    :func:`milpinv.invert` re-checks every method's)."""
+    accept = accept or Acceptance(tolerance(target))
+    found = invert_milp(
+        network, target, norm=Norm.EXACT, lower=lower, upper=upper, accept=accept, time_limit=time_limit
+    )
+    return check_result(found, network, target, lower, upper, accept)
 
 
 def proven_edge(network, target, box, i: int, side: int, start: float, margin: float, time_limit):
     """A proven bound on min (side 0) / max (side 1) of z_i over the pre-image: the certified MILP
     must find no pre-image (residual within ``RANGE_REL_TOL``, so the range holds for the exact
     pre-image) beyond ``start`` moved out by ``margin``; a pre-image it finds there
-    moves the edge past it by ten times the margin, and so on (``EDGE_TRIES`` times at most).
-    Returns (edge, why it is not proven ("" if it is), MILPs run)."""
+    moves the edge past it by ten times the margin, and so on (``EDGE_TRIES`` times at most, all
+    within ``time_limit``). Returns (edge, why it is not proven ("" if it is), MILPs run)."""
     direction = 1.0 if side else -1.0
     edge, runs = start + direction * margin, 0
     accept = Acceptance(tolerance(target, RANGE_REL_TOL))
+    clock = Deadline(time_limit)
     for k in range(EDGE_TRIES):
         beyond = [np.array(box[0], float), np.array(box[1], float)]  # the box cut to the far side of edge
         beyond[1 - side][i] = edge
         if not beyond[0][i] < beyond[1][i]:
             return box[side][i], "", runs  # past the box: its own bound holds
         runs += 1
-        found = invert_milp(
-            network, target, norm=Norm.EXACT, lower=beyond[0], upper=beyond[1], accept=accept, time_limit=time_limit
-        )
+        found = certified_milp(network, target, beyond[0], beyond[1], clock.remaining(), accept)
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
         if found.status != Status.OPTIMAL or found.z is None:
-            return box[side][i], f"no proof ({found.status})", runs
+            return box[side][i], STOPPED if found.status == Status.TIME_LIMIT else f"no proof ({found.status})", runs
         edge = float(found.z[i]) + direction * margin * 10.0 ** (k + 1)
     return box[side][i], f"pre-images beyond {EDGE_TRIES} tries", runs
 
 
-def enumerate_pieces(
-    s: _Searcher, max_pieces: int = MAX_PIECES, deadline: Deadline | None = None
-) -> tuple[list[Piece], bool]:
-    """Depth-first search over the binaries; returns (pieces, complete)."""
+def enumerate_pieces(s: _Searcher, max_pieces: int = MAX_PIECES) -> tuple[list[Piece], bool]:
+    """Depth-first search over the binaries; returns (pieces, complete): incomplete at
+    ``max_pieces`` or when the searcher's stage runs out of time."""
     nb = s.cols.size
     pieces: list[Piece] = []
     stack = [np.full(nb, -1.0)]
     while stack:
         fixed = stack.pop()
-        if len(pieces) >= max_pieces or (deadline is not None and deadline.expired()):
+        if len(pieces) >= max_pieces:
             return pieces, False
-        out = s.solve(fixed)
+        try:
+            out = s.solve(fixed)
+        except Stopped:
+            return pieces, False
         if out.status != Status.OPTIMAL:
             continue
         free = np.flatnonzero(fixed < 0)
@@ -392,14 +527,17 @@ def midpoint_test(
     lower,
     upper,
     solver: str | Solver = "highs",
-    time_limit: float | None = None,
-) -> tuple[str, dict | None]:
+    stage: Stage | None = None,
+) -> tuple[str, dict]:
     r"""Decide midpoint convexity by MILP: max over u, v in S of \pm (G((u+v)/2) - x)_i.
 
     Three copies of the network (u and v constrained to the pre-image, w = (u + v)/2 free) and
-    2 m MILPs. All proven bounds <= tol: S is convex up to tol (closed + midpoint convex); an
-    incumbent missing x by more than 1000 tol is a witness. Returns (verdict, witness)."""
+    2 m MILPs (within the ``stage``'s time). All proven bounds <= tol: S is convex up to tol
+    (closed + midpoint convex); an incumbent missing x by more than 1000 tol is a witness.
+    Returns (verdict, details): the witness (no), the bound on the miss (yes, unknown) or the status
+    of the MILP that did not finish ("stopped")."""
     solver = get_solver(solver)
+    stage = stage or Stage.unlimited()
     free, _ = build_model(network, target, norm=Norm.L1, lower=lower, upper=upper, bounds="interval")
     model, (su, sv, sw) = _stack([form.model, form.model, free.model])
     zs = form.model.blocks["z"]
@@ -423,12 +561,15 @@ def midpoint_test(
     )
     tol = tolerance(target)
     worst = 0.0
-    for i in range(target.shape[0]):
+    m = target.shape[0]
+    for i in range(m):
         cost, const, signs = _output_cost(network, free, sw, model.num_vars, i)
         for sign in signs:  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
-            out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=time_limit))
+            limit = stage.budget(2 * (m - i) - (sign < 0))
+            out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=limit))
+            stage.advance()
             if out.status != Status.OPTIMAL or out.bound is None or out.x is None or out.objective is None:
-                return "unknown", None
+                return "unknown", {"stopped": str(out.status)}
             shift = sign * (const - target[i])
             if -out.objective + shift > 1000 * tol:
                 u = out.x[su + zs.start : su + zs.stop]
@@ -448,10 +589,9 @@ def _output_cost(
     measured by its pre-activation a, upward only: relu(a) - x_i <= max(a, 0) - x_i, and
     x_i - relu(a) <= x_i <= 0."""
     c = np.zeros(num_vars)
-    out = free.layers[-1]
-    where = np.flatnonzero(out.kept == i) if network.relu_output else np.zeros(0, int)
-    if where.size:
-        c[start + out.h.start + where[0]] = 1.0
+    where = np.flatnonzero(free.layers[-1].kept == i) if network.relu_output else np.zeros(0, int)
+    if where.size:  # a relu output is a layer of the l1 model (a linear one is not: no layer at depth 1)
+        c[start + free.layers[-1].h.start + where[0]] = 1.0
         return c, 0.0, (1.0, -1.0)
     signs = (1.0,) if network.relu_output else (1.0, -1.0)
     if network.depth == 1:
@@ -483,37 +623,61 @@ def analyse_preimage(
     max_pieces: int = MAX_PIECES,
     max_unstable: int = MAX_UNSTABLE,
     convexity: bool = True,
-    time_limit: float | None = None,
+    time_limit: float | None = TIME_LIMIT,
     solver: str | Solver = "highs",
+    progress: bool = False,
 ) -> PreimageReport:
-    """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}."""
+    """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}.
+
+    ``time_limit``: seconds for the whole analysis (default :data:`TIME_LIMIT`; None: no limit),
+    shared out among its stages (:class:`Schedule`): what the time does not reach is reported
+    unknown, with the reason, never guessed. ``progress``: a bar per stage on stderr."""
     if not all(a.exact_arithmetic for a in network.activations):
         raise InputError(
             f"pre-image analysis: relu networks only (relu layers, a relu or linear output); "
             f"this one applies {', '.join(sorted({str(a) for a in network.activations}))}"
         )
+    if time_limit is not None:
+        check_number(time_limit, "time_limit", positive=True)
+    check_int(max_pieces, "max_pieces", maximum=MAX_ENTRIES)
+    check_int(max_unstable, "max_unstable", maximum=MAX_ENTRIES)
     t0 = time.perf_counter()
     target = np.asarray(target, float)
     engine = get_solver(solver)
+    stages = [s for s in STAGES if (pieces or s != "pieces") and (convexity or s != "convexity")]
+    schedule = Schedule(time_limit, stages, progress)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
-        form, info = build_model(
-            network, target, norm=Norm.EXACT, lower=lower, upper=upper, bounds=bounds, lp_solver=engine
-        )
+        with schedule.stage("bounds") as stage:
+            form, info = build_model(
+                network,
+                target,
+                norm=Norm.EXACT,
+                lower=lower,
+                upper=upper,
+                bounds=bounds,
+                lp_solver=engine,
+                deadline=stage.clock,
+            )
         report = PreimageReport(status=PreimageStatus.NONEMPTY)
-        empty = emptiness(network, target, lower, upper, info, time_limit)
+        with schedule.stage("emptiness", 1) as stage:
+            empty = emptiness(network, target, lower, upper, info, stage.budget(1))
+            stage.advance()
         interrupt.raise_if_requested()
         if empty is not None:
             report.status, report.message = empty
         else:
-            proven_ranges(report, network, target, form, (lower, upper), time_limit, engine)
+            proven_ranges(report, network, target, form, (lower, upper), schedule, engine)
             if pieces:
-                _pieces(report, network, target, form, max_pieces, max_unstable, Deadline(time_limit), engine)
+                with schedule.stage("pieces") as stage:
+                    _pieces(report, network, target, form, max_pieces, max_unstable, stage, engine)
                 interrupt.raise_if_requested()
             if report.convex == "unknown" and report.single_point:
                 report.convex, report.convex_reason = "yes", "a single point"
             if report.convex == "unknown" and convexity:
-                decide_convexity(report, network, target, form, lower, upper, time_limit, engine)
+                with schedule.stage("convexity", 2 * target.size) as stage:
+                    decide_convexity(report, network, target, form, lower, upper, stage, engine)
                 interrupt.raise_if_requested()
+    report.stopped = schedule.stopped
     report.time_s = time.perf_counter() - t0
     return report
 
@@ -522,7 +686,7 @@ def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[Pr
     """None when S has a point (the certified MILP found one), else (empty, nonempty or unknown,
     why). Bound tightening proves S (exact equality) empty; a z the MILP accepts within the
     tolerance then still makes the instance non-empty for :func:`milpinv.invert`, and is said."""
-    found = invert_milp(network, target, norm=Norm.EXACT, lower=lower, upper=upper, time_limit=time_limit)
+    found = certified_milp(network, target, lower, upper, time_limit)
     exact_empty = "bound tightening proved the pre-image empty (exact equality)"
     if found.status == Status.OPTIMAL:
         if not info.get("infeasible"):
@@ -537,16 +701,32 @@ def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[Pr
     return status, f"the certified MILP: {found.message or found.status}"
 
 
-def proven_ranges(report: PreimageReport, network, target, form, box, time_limit, engine: Solver) -> None:
+def proven_ranges(report: PreimageReport, network, target, form, box, schedule: Schedule, engine: Solver) -> None:
     """The coordinate ranges (candidates by MILP, then certified) and whether S is a point."""
     box = (np.asarray(box[0], float), np.asarray(box[1], float))
     scale = max(1.0, float(np.abs(np.concatenate(box)).max(initial=0.0)))
-    candidate = coordinate_ranges(form, engine, time_limit)
-    lo, hi, report.uncertified, runs = certify_ranges(
-        network, target, box, candidate, POINT_TOL * scale / 4, time_limit
-    )
-    report.lower, report.upper, report.lps = lo, hi, 2 * lo.size + 1 + runs
-    report.single_point = bool(np.all(hi - lo <= POINT_TOL * scale))
+    n = box[0].size
+    with schedule.stage("ranges", 2 * n) as stage:
+        *candidate, report.loose = coordinate_ranges(form, engine, stage)
+    interrupt.raise_if_requested()
+    with schedule.stage("proofs", 2 * n) as stage:
+        lo, hi, report.uncertified, runs = certify_ranges(network, target, box, candidate, POINT_TOL * scale / 4, stage)
+    report.lower, report.upper, report.lps = lo, hi, 2 * n + 1 + runs
+    report.single_point, report.single_point_reason = point_verdict(hi - lo, POINT_TOL * scale, report)
+
+
+def point_verdict(width: np.ndarray, tol: float, report: PreimageReport) -> tuple[bool | None, str]:
+    """Whether S is a single point: yes when every proven range is narrower than ``tol`` (a side
+    left at the box's bound still bounds S); no only when every side is proven and was found by
+    a MILP that finished (so the ranges are tight); otherwise unknown, and why."""
+    if np.all(width <= tol):
+        return True, f"every range is narrower than {tol:.1e}"
+    if report.uncertified:
+        return None, f"{len(report.uncertified)} range side(s) not proven ({report.uncertified[0]})"
+    if report.loose:
+        return None, f"{len(report.loose)} range MILP(s) not solved to optimality ({report.loose[0]}): maybe loose"
+    i = int(np.argmax(width))
+    return False, f"z{i} ranges over {width[i]:.3g}"
 
 
 def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:
@@ -560,28 +740,37 @@ def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:
 
 
 def _pieces(
-    report: PreimageReport, network, target, form, max_pieces, max_unstable, deadline: Deadline, solver: Solver
+    report: PreimageReport, network, target, form, max_pieces, max_unstable, stage: Stage, solver: Solver
 ) -> None:
     import networkx as nx
 
-    s = _Searcher(form, solver)
+    s = _Searcher(form, solver, stage)
     if s.cols.size > max_unstable:
         report.message = (
             f"piece enumeration skipped: {s.cols.size} unstable hidden neurons after bound "
             f"tightening, more than the limit {max_unstable}"
         )
         return
-    found, complete = enumerate_pieces(s, max_pieces, deadline)
+    found, complete = enumerate_pieces(s, max_pieces)
     report.patterns = [p.label() for p in found]
-    for p in found:
-        extreme_points(s, p)
-    report.pieces = maximal_pieces(s, found) if complete else found
-    report.graph = adjacency(s, report.pieces)
+    try:
+        for p in found:
+            extreme_points(s, p)
+        report.pieces = maximal_pieces(s, found) if complete else found
+        report.graph = adjacency(s, report.pieces)
+    except Stopped:
+        complete, report.pieces = False, found
+    report.lps += s.lps
     if not complete:
         report.status = PreimageStatus.LIMIT
-        report.message = f"stopped after {len(found)} patterns (limit or time): counts are lower bounds"
+        cause = stage.why() if stage.expired() else f"the limit of {max_pieces} pieces"
+        report.message = f"stopped after {len(found)} patterns ({cause}): counts are lower bounds"
+    if report.graph is None:  # the time ran out before the adjacency was known
+        report.witness = nonconvexity_witness(network, target, report.pieces)
+        if report.witness is not None:
+            report.convex, report.convex_reason = "no", "the midpoint of two pre-image points is not a pre-image"
+        return
     report.components = nx.number_connected_components(report.graph) if found else 0
-    report.lps += s.lps
     if complete and report.components > 1:
         report.convex, report.convex_reason = "no", f"{report.components} connected components"
         report.witness = nonconvexity_witness(network, target, report.pieces)
@@ -593,14 +782,16 @@ def _pieces(
             report.convex, report.convex_reason = "no", "the midpoint of two pre-image points is not a pre-image"
 
 
-def decide_convexity(report: PreimageReport, network, target, form, lower, upper, time_limit, solver: Solver) -> None:
+def decide_convexity(report: PreimageReport, network, target, form, lower, upper, stage: Stage, solver: Solver) -> None:
     """The midpoint MILP, when the pieces did not settle convexity."""
-    verdict, info = midpoint_test(network, target, form, lower, upper, solver, time_limit)
+    verdict, info = midpoint_test(network, target, form, lower, upper, solver, stage)
     report.convex = verdict
     if verdict == "no":
         report.witness = info
         report.convex_reason = "midpoint MILP: two pre-image points whose midpoint is not a pre-image"
-    elif verdict == "yes" and info is not None:
+    elif "stopped" in info:
+        report.convex_reason = f"midpoint MILP did not finish ({info['stopped']})"
+    elif verdict == "yes":
         report.convex_reason = (
             f"midpoint MILP: no midpoint of two pre-image points misses x by more than "
             f"{info['max_midpoint_miss_bound']:.1e} (the MILP solver's bound, floating point; tolerance "
@@ -608,7 +799,5 @@ def decide_convexity(report: PreimageReport, network, target, form, lower, upper
         )
     else:
         report.convex_reason = (
-            "midpoint MILP did not finish"
-            if info is None
-            else f"midpoint MILP bound {info['max_midpoint_miss_bound']:.1e} above the tolerance, no witness"
+            f"midpoint MILP bound {info['max_midpoint_miss_bound']:.1e} above the tolerance, no witness"
         )

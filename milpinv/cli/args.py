@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 import numpy as np
 
-from ..validation import check_seed
+from ..validation import MAX_ENTRIES, MAX_SEED, MAX_THREADS
 
 
 def parse_dims(text: str) -> list[int]:
@@ -38,21 +39,21 @@ def nonneg_float(text: str) -> float:
     return _number(text, lambda v: v >= 0, "a number >= 0")
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def int_in(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: an integer in ``low..high`` (every integer flag has a range)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"expected an integer in {low}..{high}, got {text!r}")
+        return value
+
+    return parse
 
 
-def seed_int(text: str) -> int:
-    """A seed: a non-negative integer (:func:`milpinv.validation.check_seed`)."""
-    try:
-        value = check_seed(int(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    assert value is not None
-    return value
+positive_int = int_in(1, MAX_ENTRIES)  # a count or a size: within the size limit of every array
+threads_int = int_in(1, MAX_THREADS)  # solver threads, worker processes
+seed_int = int_in(0, MAX_SEED)  # the seeds of :func:`milpinv.validation.check_seed`

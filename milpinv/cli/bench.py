@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 
 from ..experiments.plots import plot_results
 from ..experiments.runner import CRASH, format_summary, make_tasks, run_bench, summarize, write_csv
-from .args import positive_float, positive_int
+from .args import positive_float, threads_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("bench", help="benchmark methods on a suite; check answers against its manifest")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("suite", help="suite folder with manifest.json")
     p.add_argument("--methods", default="layerwise,milp,gd", help="comma-separated (default layerwise,milp,gd)")
     p.add_argument("--time-limit", type=positive_float, default=60.0, help="seconds per run (default 60)")
-    p.add_argument("--jobs", type=positive_int, default=os.cpu_count() or 1, help="local worker processes")
+    p.add_argument("--jobs", type=threads_int, default=os.cpu_count() or 1, help="local worker processes")
     p.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786)")
     p.add_argument(
         "--out", default="results.csv", help="CSV of all runs (default: results.csv in the current directory)"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
@@ -9,8 +10,7 @@ from ..experiments.demo import SEED, run_demo
 from .args import seed_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("demo", help="the main job on an embedded default: compare inversion methods")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=seed_int, default=SEED)
     p.add_argument("--json", action="store_true", help="print the rows as JSON instead of a table")
     p.set_defaults(func=run)

@@ -3,6 +3,7 @@ instance as a VNN-COMP query (an ONNX network and a VNN-LIB property), for neura
 
 from __future__ import annotations
 
+import argparse
 from pathlib import Path
 
 from ..errors import InputError
@@ -17,8 +18,7 @@ from .args import nonneg_float
 VNNLIB = "vnnlib"
 
 
-def register(sub) -> None:
-    p = sub.add_parser("export", help="write the MILP of an instance as an MPS or LP file, or a VNN-LIB query")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("instance", help="instance .npz")
     p.add_argument(
         "--format",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,14 +23,13 @@ from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
 from ..validation import check_length
-from .args import positive_float, positive_int, seed_int
+from .args import positive_float, seed_int, threads_int
 from .measure import add_measurement_args, measurement_from_args
 
 OPTION_FLAGS = ("solver", "bounds", "threads", "seed", "verbose")  # --KEY: the method option KEY
 
 
-def register(sub) -> None:
-    p = sub.add_parser("invert", help="invert an instance: find z with G(z) = x, or prove none exists")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "instance",
         help="instance .npz (network + target + latent box), or a model (.onnx or network .npz) with --target",
@@ -63,7 +63,7 @@ def register(sub) -> None:
     )
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
-    p.add_argument("--threads", type=positive_int, default=None)
+    p.add_argument("--threads", type=threads_int, default=None)
     p.add_argument("--seed", type=seed_int, default=None, help="seed for gd restarts")
     p.add_argument(
         "--verbose",

@@ -3,14 +3,15 @@ measurement (inpainting, compressed sensing, super-resolution), + noise."""
 
 from __future__ import annotations
 
+import argparse
+
 from ..instance import DEFAULT_BOX, plant_instance
 from ..network import ReluNetwork
 from .args import nonneg_float, positive_float, seed_int
 from .measure import add_measurement_args, measurement_from_args
 
 
-def register(sub) -> None:
-    p = sub.add_parser("make-instance", help="plant z in a box and write an instance (.npz)")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("network", help="network .npz")
     p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--noise", type=nonneg_float, default=0.0, help="std of Gaussian noise added to x")

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..errors import InputError
 from ..experiments.engines import ENGINES
 from ..experiments.packs import DEFAULT_CAP, DEFAULT_TIMEOUT, make_pack
@@ -10,12 +12,9 @@ from ..experiments.suites import known_answer_counts, make_suite, parse_param, s
 from .args import positive_float
 
 
-def register(sub) -> None:
-    p = sub.add_parser(
-        "make-suite",
-        help="write a benchmark suite with a manifest (and a pack for VNN-COMP / MIPLIB tools)",
-        epilog="parameters (defaults): "
-        + "; ".join(f"{name}: {', '.join(suite_defaults(name))}" for name in sorted(suites())),
+def register(p: argparse.ArgumentParser) -> None:
+    p.epilog = "parameters (defaults): " + "; ".join(
+        f"{name}: {', '.join(suite_defaults(name))}" for name in sorted(suites())
     )
     p.add_argument("name", choices=sorted(suites()))
     p.add_argument("--out", default=None, help="output folder (optional with --pack: the suite goes into PACK/milpinv)")

@@ -24,12 +24,8 @@ def seconds_range(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-def register(sub) -> None:
-    p = sub.add_parser(
-        "make-tier",
-        help="write a pack whose median solve time (of a reference engine) lies in a range",
-        epilog="; ".join(f"{k}: {v.what}" for k, v in KNOBS.items()),
-    )
+def register(p: argparse.ArgumentParser) -> None:
+    p.epilog = "; ".join(f"{k}: {v.what}" for k, v in KNOBS.items())
     p.add_argument("kind", choices=sorted(KNOBS))
     p.add_argument("--target-seconds", type=seconds_range, required=True, metavar="LOW:HIGH")
     p.add_argument("--engine", choices=("highs", "scip", "milpinv"), default="highs", help="the reference engine")

@@ -10,7 +10,7 @@ import numpy as np
 from ..errors import InputError
 from ..files import read_npy
 from ..measurement import Measurement
-from ..validation import make_rng
+from ..validation import MAX_ENTRIES, make_rng
 from .args import positive_int
 
 
@@ -65,6 +65,8 @@ def measurement_from_args(args, n: int, seed: int | None = None) -> Measurement 
         keep = rng.permutation(n)[: max(1, round(args.observe * n))]
         return Measurement.mask(np.isin(np.arange(n), keep))
     if getattr(args, "measure_rows", None) is not None:
+        if args.measure_rows * n > MAX_ENTRIES:
+            raise InputError(f"--measure-rows: {args.measure_rows} rows of {n} outputs exceed {MAX_ENTRIES} entries")
         return Measurement.matrix(rng.normal(0.0, 1.0 / math.sqrt(args.measure_rows), size=(args.measure_rows, n)))
     return None
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
-from ..analysis.preimage import MAX_PIECES, MAX_UNSTABLE, PreimageReport, PreimageStatus, analyse_preimage
+from ..analysis.preimage import (
+    MAX_PIECES,
+    MAX_UNSTABLE,
+    SIDES,
+    TIME_LIMIT,
+    PreimageReport,
+    PreimageStatus,
+    analyse_preimage,
+)
 from ..files import atomic_write
 from ..instance import Instance
 from ..milp.build import BOUND_MODES
@@ -12,8 +21,7 @@ from ..status import Status, exit_code
 from .args import positive_float, positive_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("preimage", help="analyse the pre-image {z in box : G(z) = x} of a (small) instance")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("instance", help="instance .npz")
     p.add_argument("--no-pieces", action="store_true", help="only the coordinate ranges (2n MILPs)")
     p.add_argument("--no-convexity", action="store_true", help="skip the midpoint-convexity MILP")
@@ -25,9 +33,16 @@ def register(sub) -> None:
         help="skip piece enumeration above this many unstable hidden neurons",
     )
     p.add_argument("--bounds", choices=BOUND_MODES, default="lp")
-    p.add_argument("--time-limit", type=positive_float, default=None, help="seconds, per solve stage")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=TIME_LIMIT,
+        help=f"seconds for the whole analysis, shared among its stages (default {TIME_LIMIT:g}); what it does "
+        "not reach is reported unknown (exit 3)",
+    )
     p.add_argument("--graph", default=None, help="write the piece adjacency graph (GraphML)")
     p.add_argument("--json", action="store_true", help="print the report as one JSON document")
+    p.add_argument("--quiet", action="store_true", help="no progress bars (stderr)")
     p.set_defaults(func=run)
 
 
@@ -46,6 +61,7 @@ def run(args) -> int:
         max_unstable=args.max_unstable,
         convexity=not args.no_convexity,
         time_limit=args.time_limit,
+        progress=not args.quiet,
     )
     if args.graph and rep.graph is not None:
         atomic_write(args.graph, "\n".join(nx.generate_graphml(rep.graph)) + "\n")
@@ -53,7 +69,15 @@ def run(args) -> int:
         print(json.dumps(rep.to_dict()))
     else:
         print(describe(rep, inst))
-    return exit_code(Status.FAILED if rep.status == PreimageStatus.UNKNOWN else Status.OPTIMAL)
+    return exit_code(verdict(rep))
+
+
+def verdict(rep: PreimageReport) -> Status:
+    """The exit status: failed when not even emptiness is decided, time_limit when some stage did
+    not finish in its share of the time limit (its verdicts are unknown), else optimal."""
+    if rep.status == PreimageStatus.UNKNOWN:
+        return Status.FAILED
+    return Status.OPTIMAL if rep.finished else Status.TIME_LIMIT
 
 
 def describe(rep: PreimageReport, inst: Instance) -> str:
@@ -63,9 +87,9 @@ def describe(rep: PreimageReport, inst: Instance) -> str:
     if rep.lower is None or rep.upper is None:  # empty, or undecided
         lines.append(f"  {rep.status}: {rep.message}")
         return "\n".join(lines)
-    for i, (lo, hi) in enumerate(zip(rep.lower, rep.upper)):
-        lines.append(f"  z{i:<3d} in [{lo: .9g}, {hi: .9g}]  width {hi - lo:.3g}")
-    lines.append(f"  single point: {'yes' if rep.single_point else 'no'}")
+    lines.extend(range_lines(rep))
+    point = {True: "yes", False: "no", None: "unknown"}[rep.single_point]
+    lines.append(f"  single point: {point} ({rep.single_point_reason})")
     if rep.graph is not None:
         lines.append(
             f"  activation patterns meeting the pre-image: {len(rep.patterns or [])}; maximal pieces: "
@@ -86,5 +110,40 @@ def describe(rep: PreimageReport, inst: Instance) -> str:
         )
     if rep.message:
         lines.append(f"  note: {rep.message}")
+    if rep.stopped:
+        lines.append(f"  time limit: ran out in stage(s) {', '.join(rep.stopped)}; what they did not reach is unknown")
     lines.append(f"  {rep.lps} LP/MILP solves, {rep.time_s:.2f}s")
     return "\n".join(lines)
+
+
+def range_lines(rep: PreimageReport) -> list[str]:
+    """One line per coordinate; a side that is not proven is marked ``?`` (the latent box's bound),
+    a proven side whose MILP was not solved to optimality ``~`` (it bounds S, maybe loosely); a note
+    per mark."""
+    unproven = {side.partition(":")[0] for side in rep.uncertified}
+    loose = {side.partition(":")[0] for side in rep.loose}
+    assert rep.lower is not None and rep.upper is not None
+
+    def value(v: float, side: str) -> str:
+        mark = "?" if side in unproven else "~" if side in loose else ""
+        return f"{v: .9g}{mark}"
+
+    lines = [
+        f"  z{i:<3d} in [{value(lo, f'{SIDES[0]} z{i}')}, {value(hi, f'{SIDES[1]} z{i}')}]  width {hi - lo:.3g}"
+        for i, (lo, hi) in enumerate(zip(rep.lower, rep.upper))
+    ]
+    if unproven:
+        lines.append(f"  ? not proven, the latent box's bound: {_grouped(rep.uncertified)}")
+    if loose - unproven:
+        proven = [side for side in rep.loose if side.partition(":")[0] not in unproven]
+        lines.append(f"  ~ proven, but its MILP was not solved to optimality (may be loose): {_grouped(proven)}")
+    return lines
+
+
+def _grouped(sides: list[str]) -> str:
+    """``["min z0: why", "max z1: why"]`` -> ``"min z0, max z1 (why)"``, one group per reason."""
+    reasons: dict[str, list[str]] = {}
+    for side in sides:
+        name, _, why = side.partition(": ")
+        reasons.setdefault(why, []).append(name)
+    return "; ".join(f"{', '.join(names)} ({why})" for why, names in reasons.items())

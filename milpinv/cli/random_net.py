@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..network import ReluNetwork
 from .args import nonneg_float, parse_dims, seed_int
 
 
-def register(sub) -> None:
-    p = sub.add_parser("random-net", help="write a random ReLU network (.npz)")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dims", type=parse_dims, required=True, help="widths, latent first: 10,30,30,60")
     p.add_argument("--seed", type=seed_int, default=0)
     p.add_argument("--bias-scale", type=nonneg_float, default=0.0, help="std of N(0, s^2) biases (default 0)")

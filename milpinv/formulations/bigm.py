@@ -133,7 +133,7 @@ class NeuronIndex:
 class Formulation:
     network: ReluNetwork
     model: MatrixModel
-    norm: Norm
+    norm: Norm | None  # None: the graph model (build_graph: no target)
     bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
     observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' interval
     target: np.ndarray | None = None
@@ -165,7 +165,9 @@ class Formulation:
             v[lv.h] = self.network.activation(k)(a)[lv.kept]
             if lv.d is not None:
                 v[lv.d] = (a[lv.unstable] > 0).astype(float)
-        if not self.norm.exact and target is not None:
+        if "x" in m.blocks:  # the graph model's outputs
+            v[m.blocks["x"]] = self.network.forward(z)
+        if self.norm is not None and not self.norm.exact and target is not None:
             err = np.abs(self.network.forward(z) - target)
             if "e" in m.blocks:
                 v[m.blocks["e"]] = err
@@ -268,6 +270,35 @@ def build_formulation(
             f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
         )
     mb = ModelBuilder(f"milpinv-{norm}")
+    prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
+    x = np.asarray(target, float)
+    if norm.exact:
+        observed = observed or observation_interval(network.output_activation, x, band)
+        observation_rows(mb, prev, W, b, *observed)
+    else:
+        _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
+    return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
+
+
+def build_graph(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray, bounds: Bounds) -> Formulation:
+    """The graph {(z, x) : z in [lower, upper], x = G(z)} of a network with a linear output as a
+    big-M model (no target, no objective): the blocks of the module docstring for the hidden
+    layers, then the outputs ``x`` (a variable block) with x = W_L h + b_L. Every point of the model
+    is a point of the graph and back (the hidden rows hold on the whole box)."""
+    if not network.output_activation.identity:
+        raise InputError(f"build_graph: expected a linear output, got {network.output_activation}")
+    mb = ModelBuilder("milpinv-graph")
+    prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
+    x = mb.add_vars("x", network.output_dim, *bounds[-1])
+    mb.add_rows("out", [(x, sp.identity(network.output_dim, format="csr")), (prev, -W)], b, b)
+    return Formulation(network, mb.build(), None, bounds, layers=layers, counts=counts)
+
+
+def _hidden_layers(
+    mb: ModelBuilder, network: ReluNetwork, lower: np.ndarray, upper: np.ndarray, bounds: Bounds
+) -> tuple[slice, sp.csr_matrix, np.ndarray, list[LayerVars], dict]:
+    """The latent ``z`` and every hidden layer's block; returns the last hidden variables, the output
+    layer's weights on them and its bias, the layers and the stability counts."""
     prev = mb.add_vars("z", network.input_dim, lower, upper)
     prev_kept = np.arange(network.input_dim)
     layers: list[LayerVars] = []
@@ -281,14 +312,7 @@ def build_formulation(
         lv = _kinked_block(mb, str(k), prev, W, b, *bounds[k], network.activation(k), unstable)
         layers.append(lv)
         prev, prev_kept = lv.h, lv.kept
-    W, b = sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1]
-    x = np.asarray(target, float)
-    if norm.exact:
-        observed = observed or observation_interval(network.output_activation, x, band)
-        observation_rows(mb, prev, W, b, *observed)
-    else:
-        _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
-    return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
+    return prev, sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1], layers, counts
 
 
 def _output_error(

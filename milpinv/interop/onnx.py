@@ -19,6 +19,8 @@ naming the node and op. onnx and onnxsim are optional: ``pip install 'milpinv[on
 
 from __future__ import annotations
 
+import importlib
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -166,6 +168,23 @@ def read_onnx(model) -> Layers:
     return chain.layers(g.source)
 
 
+def import_onnxsim():
+    """onnxsim, imported with torch held back where torch is not loaded yet: onnxsim's package
+    imports torch (seconds) only for an optional bridge that milpinv never uses; an onnxsim that
+    fails to import without torch is imported again with it."""
+    if "torch" in sys.modules:
+        return importlib.import_module("onnxsim")
+    sys.modules["torch"] = None  # `import torch` raises ImportError meanwhile
+    try:
+        return importlib.import_module("onnxsim")
+    except ImportError:
+        for name in [name for name in sys.modules if name.startswith("onnxsim.")]:
+            del sys.modules[name]  # imported without torch: import them again with it
+    finally:
+        del sys.modules["torch"]
+    return importlib.import_module("onnxsim")
+
+
 def fold_shapes(model, source: str):
     """The model with the shape arithmetic torch's exporter emits around Reshape / Unflatten
     (Shape, Gather, Mod, Div, Concat, Unsqueeze ...) folded to constants by onnxsim, the batch
@@ -173,7 +192,7 @@ def fold_shapes(model, source: str):
     if not any(node.op_type in SHAPE_OPS for node in model.graph.node):
         return model
     try:
-        import onnxsim
+        onnxsim = import_onnxsim()
     except ImportError:
         raise MilpinvError(
             f"{source}: folding its shape arithmetic needs onnxsim: pip install 'milpinv[onnx]'"

@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 
-from ..bounds.interval import interval_bounds
+from ..bounds.interval import Bounds, interval_bounds
 from ..bounds.obbt import tighten_bounds
 from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
@@ -28,6 +28,35 @@ def check_bounds(bounds, name: str = "bounds") -> str:
     if bounds not in BOUND_MODES:
         raise InputError(f"{name}: expected one of {BOUND_MODES}, got {bounds!r}")
     return bounds
+
+
+def sound_bounds(
+    network: ReluNetwork,
+    lower,
+    upper,
+    *,
+    bounds: str = "interval",
+    observed: tuple[np.ndarray, np.ndarray] | None = None,
+    obbt_passes: int = 1,
+    deadline: Deadline | None = None,
+    lp_solver: str | Solver = "highs",
+) -> tuple[Bounds, np.ndarray, np.ndarray, dict]:
+    """Sound bounds on every pre-activation over the box: interval arithmetic, propagated back from
+    ``observed`` (an interval on the output pre-activations) when given, then with ``bounds="lp"``
+    OBBT. Returns the bounds, the latent box they leave, and statistics (``infeasible``: the
+    bounds prove ``observed`` unreachable; the proof is rigorous)."""
+    check_bounds(bounds)
+    b = interval_bounds(network, lower, upper)
+    info: dict = {"bounds": bounds, "infeasible": False}
+    if observed is not None:
+        p = propagate_bounds(network, b, lower, upper, *observed)
+        b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
+    if bounds == "lp" and not info["infeasible"]:
+        left = None if deadline is None else deadline.remaining()
+        budget = Deadline(None if left is None else OBBT_SHARE * left)
+        b, report = tighten_bounds(network, lower, upper, b, observed, obbt_passes, budget, lp_solver)
+        info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
+    return b, lower, upper, info
 
 
 def build_model(
@@ -54,22 +83,21 @@ def build_model(
     bounds are rounded to the integers that integer pre-activations can reach. ``band``: the exact
     norm's tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
     pre-activations, given."""
-    check_bounds(bounds)
     t0 = time.perf_counter()
     x = np.asarray(target, dtype=np.float64)
     norm = Norm.parse(norm)
     if norm.exact and observed is None:
         observed = observation_interval(network.output_activation, x, band)
-    b = interval_bounds(network, lower, upper)
-    info: dict = {"bounds": bounds, "infeasible": False}
-    if observed is not None:
-        p = propagate_bounds(network, b, lower, upper, *observed)
-        b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
-    if bounds == "lp" and not info["infeasible"]:
-        left = None if deadline is None else deadline.remaining()
-        budget = Deadline(None if left is None else OBBT_SHARE * left)
-        b, report = tighten_bounds(network, lower, upper, b, observed, obbt_passes, budget, lp_solver)
-        info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
+    b, lower, upper, info = sound_bounds(
+        network,
+        lower,
+        upper,
+        bounds=bounds,
+        observed=observed,
+        obbt_passes=obbt_passes,
+        deadline=deadline,
+        lp_solver=lp_solver,
+    )
     if lattice:
         b = [(np.ceil(lo), np.floor(hi)) for lo, hi in b]
         lower, upper = np.ceil(lower), np.floor(upper)

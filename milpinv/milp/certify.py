@@ -12,10 +12,12 @@ re-check of every z are in :mod:`milpinv.acceptance`).
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..result import InversionResult
 from ..status import Status
 from ..tolerance import Acceptance
-from .solve import search_model
+from .solve import candidate_judge, search_model
 
 
 def lattice_claim(result: InversionResult, accept: Acceptance) -> InversionResult:
@@ -38,7 +40,7 @@ def lattice_claim(result: InversionResult, accept: Acceptance) -> InversionResul
 
 def certify(result: InversionResult, form, problem, engine, peeled: int, solve_full) -> InversionResult:
     """The certify stage of the MILP (see the module docstring): returns the result as it may stand."""
-    if peeled and result.status == Status.INFEASIBLE:
+    if peeled and result.status != Status.TIME_LIMIT and not answers_origin(result, problem, engine):
         return solve_full()  # the peeled target is a float solve: only the full model may prove infeasibility
     if engine.lattice:
         return lattice_claim(result, problem.accept)
@@ -49,6 +51,17 @@ def certify(result: InversionResult, form, problem, engine, peeled: int, solve_f
         return without_backend_bound(result)
     again = search_model(form, problem, engine, result.z)
     return _reconcile(result, again)
+
+
+def answers_origin(result: InversionResult, problem, engine) -> bool:
+    """A peeled solve's result answers the question it came from: a z that question's acceptance
+    takes on its own outputs (a measurement A G(z), not the peeled target A^-1 y), polished there."""
+    if result.status != Status.OPTIMAL or result.z is None:
+        return False
+    accepted, _, z = candidate_judge(problem, engine.lp_solver)(np.asarray(result.z, float))
+    if accepted:
+        result.z = z
+    return accepted
 
 
 def without_backend_bound(result: InversionResult) -> InversionResult:

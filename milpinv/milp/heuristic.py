@@ -20,7 +20,6 @@ import numpy as np
 
 from ..acceptance import check_result
 from ..deadline import Deadline
-from ..errors import SolverError
 from ..formulations.pieces import pattern_of, piece_model
 from ..methods.gd import descend, invert_gd
 from ..norm import Norm
@@ -124,10 +123,7 @@ def flip_search(
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            try:
-                out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
-            except SolverError:
-                continue
+            out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
             if out.status != Status.OPTIMAL or out.x is None:
                 continue
             cand = np.clip(out.x[: network.input_dim], lower, upper)

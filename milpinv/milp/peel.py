@@ -1,7 +1,9 @@
 """The peeling presolve of the MILP: while the last layer's pre-image over h >= 0 is one point
 (its active rows have full column rank, as in expanding layers), replace the target by that
-point and drop the layer. The reduced target is a floating-point solve, so a proof of
-infeasibility is only ever taken from the full model (:mod:`milpinv.milp`)."""
+point and drop the layer. The reduced target is a floating-point solve, and the tolerance band
+around it is not the band around the observation (a measurement A stretches or shrinks it): a
+point is accepted only on the full network's outputs, and a proof of infeasibility is only ever
+taken from the full model (:mod:`milpinv.milp`)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ A pipeline of named stages, one clock for all of them:
 6. **solve** (:mod:`.solve`): the chosen engine;
 7. **certify** (:mod:`.certify`): a floating-point backend's ``infeasible`` or l1 / linf optimum
    stands only once the branch and bound re-proves it; a lattice engine's only as far as
-   integrality is proven; a verdict about a peeled model is re-decided on the full one.
+   integrality is proven; a peeled model's z stands only as accepted on the full network's
+   outputs, and any other verdict about a peeled model is re-decided on the full one.
 
 Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent, the
 certified bound and the gap. A Ctrl-C stops every stage as the time limit does
@@ -215,7 +216,8 @@ def solve_stages(
     after a quick heuristic): if the root of the search does not prove the incumbent optimal, the
     heuristic's full effort for a better incumbent, and the search again. ``node_limit``: each
     search's budget of nodes."""
-    sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept)
+    origin = problem if reduced.layers else None
+    sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept, origin)
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
     net, x = (scaled.network, scaled.target) if scaled is not None else (sub.network, sub.target)

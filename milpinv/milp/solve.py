@@ -29,7 +29,8 @@ NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polish
 
 @dataclass
 class Problem:
-    """One inversion question, as the MILP stages see it."""
+    """One inversion question, as the MILP stages see it. ``origin``: the question a peeled one
+    (:mod:`.peel`) came from; its points are judged on that question's outputs."""
 
     network: ReluNetwork
     target: np.ndarray
@@ -37,6 +38,7 @@ class Problem:
     lower: np.ndarray
     upper: np.ndarray
     accept: Acceptance
+    origin: Problem | None = None
 
 
 @dataclass
@@ -65,9 +67,10 @@ class Engine:
 
 
 def candidate_judge(problem: Problem, lp_solver: Solver):
-    """z -> (accepted, residual, z judged) by a float64 forward pass of the original network; an
-    exact-norm near miss is polished on its piece first."""
-    p = problem
+    """z -> (accepted, residual, z judged) by a float64 forward pass of the original network (a
+    peeled problem's origin: the peeled target is a float solve, and a measurement A can stretch
+    its tolerance band); an exact-norm near miss is polished on its piece first."""
+    p = problem.origin or problem
 
     def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
         z = np.clip(z, p.lower, p.upper)

@@ -8,6 +8,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..errors import SolverError
+from ..status import Status
 from .incremental import IncrementalLP
 from .matrix import MatrixModel
 from .outcome import Outcome, SolverOptions
@@ -22,8 +23,18 @@ class Solver:
     lattice: ClassVar[bool] = False
 
     def solve(self, model: MatrixModel, options: SolverOptions, warm_start: np.ndarray | None = None) -> Outcome:
+        """The backend's answer; an option it does not take is the caller's error (InputError), an
+        error of the backend on the model (HiGHS rejecting it, a Pyomo solver failing) an outcome."""
         options.refuse_unsupported(self.name, self.supported)
-        return self._solve(model, options, warm_start)
+        try:
+            return self._solve(model, options, warm_start)
+        except SolverError as exc:
+            return self.refused(exc)
+
+    def refused(self, exc: SolverError) -> Outcome:
+        """A backend error as an answer: ``failed``, with the backend's reason. The models are
+        milpinv's, built from checked input: a backend refusing one is no fault of the user's."""
+        return Outcome(Status.FAILED, solver=self.name, raw_status=str(exc))
 
     def _solve(self, model: MatrixModel, options: SolverOptions, warm_start: np.ndarray | None) -> Outcome:
         raise NotImplementedError

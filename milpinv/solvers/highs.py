@@ -21,7 +21,7 @@ DEFAULT_TOL = 1e-9  # primal, dual and integrality feasibility tolerance unless 
 DEFAULT_GAP = 1e-9
 DEFAULT_THREADS = 1  # reproducible solves; HiGHS's MILP search depends on its thread count
 _BANNER_SHOWN = False
-_THREADS = [0]  # the thread count of HiGHS's process-wide scheduler (0: not made yet)
+_THREADS = [0]  # the thread count of HiGHS's process-wide scheduler as milpinv set it (0: not yet)
 
 
 @contextlib.contextmanager
@@ -151,10 +151,12 @@ def configured_highs(options: SolverOptions):
 
 def use_threads(threads: int) -> None:
     """HiGHS keeps one thread pool per process and refuses a Highs object asking for another
-    thread count once the pool exists: make a new pool when the count changes."""
+    thread count once the pool exists: make a new pool when the count changes, and before milpinv's
+    first solve (a pool made outside milpinv, by the user's own HiGHS or Pyomo solve, has a count
+    milpinv does not know)."""
     import highspy
 
-    if _THREADS[0] and _THREADS[0] != threads:
+    if _THREADS[0] != threads:
         highspy.Highs.resetGlobalScheduler(True)
     _THREADS[0] = threads
 
@@ -180,7 +182,10 @@ class HighsSolver(Solver):
         return outcome
 
     def session(self, model: MatrixModel, options: SolverOptions) -> LPSession:
-        return HighsSession(self, model, options)
+        try:
+            return HighsSession(self, model, options)
+        except SolverError:  # HiGHS refused the model: each LP of a plain session then says so (failed)
+            return LPSession(self, model, options)
 
     def incremental(self, model: MatrixModel, options: SolverOptions) -> HighsLP:
         return HighsLP(model, options)

@@ -35,20 +35,32 @@ def to_pyomo(model: MatrixModel):
     import pyomo.environ as pyo
 
     m = pyo.ConcreteModel(name=model.name)
+    add_to_block(m, model)
+    m.objective = pyo.Objective(
+        expr=sum(float(model.c[j]) * m.v[j] for j in np.flatnonzero(model.c)) + float(model.offset), sense=pyo.minimize
+    )
+    return m
+
+
+def add_to_block(block, model: MatrixModel) -> None:
+    """The variables ``v[j]`` (index set ``J``, labels ``var_label``) and rows ``row[i]`` (index set
+    ``I``) of ``model`` added to a Pyomo ``block`` (a model, or a block of one); no objective."""
+    import pyomo.environ as pyo
+
     names = model.var_names()
     bnd = lambda v: None if not np.isfinite(v) else float(v)  # noqa: E731
-    m.J = pyo.RangeSet(0, model.num_vars - 1)
-    m.v = pyo.Var(
-        m.J,
-        within=lambda _m, j: pyo.Integers if model.integrality[j] else pyo.Reals,
-        bounds=lambda _m, j: (bnd(model.col_lower[j]), bnd(model.col_upper[j])),
+    block.J = pyo.RangeSet(0, model.num_vars - 1)
+    block.v = pyo.Var(
+        block.J,
+        within=lambda _b, j: pyo.Integers if model.integrality[j] else pyo.Reals,
+        bounds=lambda _b, j: (bnd(model.col_lower[j]), bnd(model.col_upper[j])),
     )
-    m.var_label = {j: names[j] for j in range(model.num_vars)}
+    block.var_label = {j: names[j] for j in range(model.num_vars)}
     A = model.A.tocsr()
 
-    def row(_m, i):
+    def row(_b, i):
         sl = slice(A.indptr[i], A.indptr[i + 1])
-        expr = sum(float(a) * m.v[int(j)] for j, a in zip(A.indices[sl], A.data[sl]))
+        expr = sum(float(a) * block.v[int(j)] for j, a in zip(A.indices[sl], A.data[sl]))
         lo, hi = bnd(model.row_lower[i]), bnd(model.row_upper[i])
         if lo is None and hi is None:
             return pyo.Constraint.Skip
@@ -59,12 +71,8 @@ def to_pyomo(model: MatrixModel):
             return expr == lo
         return (lo, expr, hi)
 
-    m.I = pyo.RangeSet(0, model.num_rows - 1)
-    m.row = pyo.Constraint(m.I, rule=row)
-    m.objective = pyo.Objective(
-        expr=sum(float(model.c[j]) * m.v[j] for j in np.flatnonzero(model.c)) + float(model.offset), sense=pyo.minimize
-    )
-    return m
+    block.I = pyo.RangeSet(0, model.num_rows - 1)
+    block.row = pyo.Constraint(block.I, rule=row)
 
 
 def export_model(model: MatrixModel, path: str | Path, fmt: str | None = None) -> Path:

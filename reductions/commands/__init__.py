@@ -1,1 +1,1 @@
-"""One module per ``reductions`` subcommand; each defines ``register(subparsers)``."""
+"""One module per ``reductions`` subcommand; each defines ``register(parser)`` and ``run(args)``."""

@@ -4,6 +4,7 @@ manifest.json with the parameters, seeds and the independent solver's answers (a
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,8 +17,7 @@ from ..registry import get_reduction
 from ..suites import reduced_entry
 
 
-def register(sub) -> None:
-    p = sub.add_parser("generate", help="write random instances, their reductions and a manifest")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("problem", choices=["3sat", "subset-sum"])
     p.add_argument("--n", type=positive_int, default=10, help="variables (3sat) or items (subset-sum)")
     p.add_argument("--ratio", type=nonneg_float, default=4.26, help="3sat: clauses per variable")

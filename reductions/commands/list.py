@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+
 import networkx as nx
 
 from ..registry import registry
 
 
-def register(sub) -> None:
-    p = sub.add_parser("list", help="show the problems and reductions in the registry")
+def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 

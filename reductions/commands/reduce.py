@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 from milpinv.errors import InputError
 from milpinv.files import check_suffix
 
@@ -9,8 +11,7 @@ from ..io import read_problem
 from ..registry import PROBLEMS, get_reduction
 
 
-def register(sub) -> None:
-    p = sub.add_parser("reduce", help="reduce a .cnf or .ss file to an inversion instance (.npz)")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", help="DIMACS .cnf or subset-sum .ss file")
     p.add_argument(
         "--from",

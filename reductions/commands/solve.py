@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 from milpinv.cli.args import positive_float
@@ -14,8 +15,7 @@ from ..problems import CNF
 from ..registry import reduction_from_meta
 
 
-def register(sub) -> None:
-    p = sub.add_parser("solve", help="solve a reduced instance and map the answer back")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("instance", help="instance .npz written by `reductions reduce` or `generate`")
     p.add_argument("--method", choices=METHOD_NAMES, default="milp")
     p.add_argument("--solver", default="auto", help=f"MILP backend: {', '.join(ENGINE_NAMES)}")

@@ -26,8 +26,7 @@ def n_range(text: str) -> tuple[int, int]:
     return a, b
 
 
-def register(sub) -> None:
-    p = sub.add_parser("verify", help="check yes-instance <=> pre-image exists on random instances")
+def register(p: argparse.ArgumentParser) -> None:
     p.add_argument("--problem", choices=list(PROBLEMS), default="3sat")
     p.add_argument("--trials", type=positive_int, default=20)
     p.add_argument(

@@ -213,3 +213,114 @@ def test_cli_undecided_is_not_empty(tmp_path, capsys, monkeypatch):
     code = main(["preimage", str(path), "--bounds", "interval"])
     out = capsys.readouterr().out
     assert code == 1 and "unknown: the certified MILP: time limit" in out and "empty" not in out
+
+
+def test_one_layer_linear_output_off_the_image():
+    """Audit reproducer (an IndexError): a one-layer linear-output network has no layer in the l1
+    model, and the midpoint MILP read its last one; the target is off the image by 4e-7."""
+    net = ReluNetwork(
+        [np.array([[-0.132, 0.64], [0.105, -0.536], [0.362, 1.304]])],
+        [np.array([0.947, -0.704, -1.265])],
+        activations=("linear",),
+    )
+    x = net.forward(np.array([0.632, -0.995])) + np.array([4e-7, -3e-7, 2e-7])
+    for pieces in (False, True):
+        rep = analyse_preimage(net, x, *box(2), pieces=pieces)
+        assert rep.status == "nonempty" and rep.convex in ("yes", "unknown")
+
+
+def test_exact_empty_but_within_the_tolerance_found_by_the_search():
+    """Audit reproducer (a TypeError): bound tightening proves the exact pre-image empty, the
+    heuristic finds nothing and the branch and bound a z within the tolerance, whose residual the
+    report printed before any forward pass had measured it."""
+    net = ReluNetwork.random([2, 5, 5, 3], seed=52, bias_scale=0.5, output_activation="linear")
+    x = np.array([0.3773210550152722, 0.16400403195400987, -0.23161019019835205])
+    rep = analyse_preimage(net, x, *box(2))
+    assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
+    z = np.array([float(v) for v in rep.message.split("z = [")[1].split("]")[0].split(",")])
+    assert np.abs(net.forward(z) - x).max() <= tolerance(x)
+
+
+RELU_1D = ReluNetwork([np.array([[1.0]])], [np.zeros(1)])  # relu(z) = 1: the pre-image is the point 1
+
+
+def stalled_proofs(monkeypatch):
+    """The certified MILP stops at its limit on every cut box (every proof of a range side); it
+    still answers on the whole box (emptiness)."""
+    from milpinv.analysis import preimage
+    from milpinv.result import InversionResult
+
+    real = preimage.invert_milp
+
+    def milp(network, target, *, lower, upper, **kwargs):
+        if np.all(lower == -2.0) and np.all(upper == 2.0):
+            return real(network, target, lower=lower, upper=upper, **kwargs)
+        return InversionResult(Status.TIME_LIMIT, None, "milp", "exact", message="time limit")
+
+    monkeypatch.setattr(preimage, "invert_milp", milp)
+
+
+def test_unproven_sides_are_marked_and_decide_nothing(monkeypatch, tmp_path, capsys):
+    """Audit: with `--time-limit 2 --no-pieces` every coordinate was printed as the whole box and
+    "single point: no", a verdict from sides nobody proved. A slow engine (its MILPs stop without a
+    bound) and stalled proofs: every side is the box's, marked, and single point is unknown."""
+    stalled_proofs(monkeypatch)
+    slow = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT))
+    rep = analyse_preimage(RELU_1D, np.array([1.0]), *box(1), pieces=False, convexity=False, solver=slow)
+    assert list(rep.lower) == [-2.0] and list(rep.upper) == [2.0]
+    assert rep.single_point is None and "not proven" in rep.single_point_reason
+    assert not rep.finished
+    from milpinv.cli.preimage import describe, verdict
+
+    text = describe(rep, Instance(RELU_1D, np.array([1.0]), *box(1)))
+    assert "[-2?,  2?]" in text and "? not proven" in text, text
+    assert "single point: unknown" in text and "single point: no" not in text
+    assert verdict(rep) == Status.TIME_LIMIT
+
+
+def test_proven_but_loose_sides_decide_no_single_point():
+    """The range MILPs stopped with valid but loose bounds (+-1.5): the proven sides bound S, yet
+    S = {(0.75, 0.25)} is not shown to be more than a point."""
+    net = ReluNetwork(  # (relu(z1 + z2), relu(z1 - z2)) through relu(+-z1), relu(+-z2)
+        [np.array([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]]), np.array([[1.0, -1, 1, -1], [1, -1, -1, 1]])],
+        [np.zeros(4), np.zeros(2)],
+    )
+    x = np.array([1.0, 0.5])
+    loose = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT, bound=-1.5))
+    rep = analyse_preimage(net, x, *box(2), pieces=False, convexity=False, solver=loose)
+    assert np.all(rep.lower <= [0.75, 0.25]) and np.all(rep.upper >= [0.75, 0.25]) and rep.upper[0] - rep.lower[0] > 1
+    assert rep.single_point is None and "not solved to optimality" in rep.single_point_reason
+    finished = analyse_preimage(net, x, *box(2), pieces=False, convexity=False)
+    assert finished.single_point is True and finished.finished
+
+
+def test_the_time_limit_is_shared_among_the_stages():
+    """Each stage gets the time left in proportion to its weight among the stages still to run; what
+    a stage leaves (here: all of it) goes to the next, the last one gets all that is left."""
+    from milpinv.analysis.preimage import TIME_LIMIT, Schedule
+
+    schedule = Schedule(60.0, ["bounds", "emptiness", "ranges", "proofs"])  # weights 1, 2, 2, 4
+    shares = []
+    for name in ("bounds", "emptiness", "ranges", "proofs"):
+        with schedule.stage(name) as stage:
+            shares.append(stage.clock.time_limit)
+    assert shares == pytest.approx([60 / 9, 60 * 2 / 8, 60 * 2 / 6, 60.0], rel=1e-2)
+    assert Schedule(None, ["bounds"]).stage("bounds").clock.time_limit is None
+    assert TIME_LIMIT == 60.0
+
+
+def test_cli_default_time_limit_and_progress(tmp_path, capsys):
+    """`preimage` printed nothing for 40 minutes on README's instance: now a default time limit (in
+    --help) and a progress bar per stage on stderr."""
+    path = tmp_path / "abs.npz"
+    Instance(ABS, np.array([1.0]), *box(1)).save(path)
+    assert main(["preimage", "--help"]) == 0
+    assert "default 60" in capsys.readouterr().out
+    from milpinv.cli.main import build_parser
+
+    assert build_parser().parse_args(["preimage", str(path)]).time_limit == 60.0
+    assert main(["preimage", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert all(f"preimage: {stage}" in err for stage in ("bounds", "emptiness", "ranges", "proofs", "pieces"))
+    assert main(["preimage", str(path), "--quiet"]) == 0
+    assert capsys.readouterr().err == ""

@@ -43,7 +43,9 @@ def test_an_unavailable_pyomo_solver_is_one_line(cli, inst, norm):
     one_line_error(*cli("invert", inst, "--solver", "pyomo:nosuch", "--norm", norm), "nosuch")
 
 
-@pytest.mark.parametrize("spec", ["milp:solver=nosuch", "milp:solver=pyomo:nosuch", "milp:threads=0", "gd:seed=-2"])
+@pytest.mark.parametrize(
+    "spec", ["milp:solver=nosuch", "milp:solver=pyomo:nosuch", "milp:threads=0", "milp:threads=10000", "gd:seed=-2"]
+)
 def test_bench_refuses_bad_option_values_up_front(cli, tmp_path, spec):
     from milpinv.experiments.suites import make_suite
 
@@ -164,3 +166,23 @@ def test_a_closed_stdout_is_a_quiet_exit(tmp_path):
     finally:
         os.close(write)
     assert done.returncode == 141 and done.stderr == b"", done.stderr
+
+
+@pytest.mark.parametrize(
+    "command, fragment",
+    [
+        (["invert", "INST", "--threads", "10000", "--time-limit", "5"], "--threads: expected an integer in 1..256"),
+        (["invert", "INST", "--threads", "100000"], "--threads: expected an integer in 1..256"),
+        (["invert", "INST", "--method", "gd", "--seed", str(2**70)], "--seed: expected an integer in 0.."),
+        (["preimage", "INST", "--max-pieces", str(10**12)], "--max-pieces: expected an integer in 1.."),
+        (["preimage", "INST", "--max-unstable", "0"], "--max-unstable: expected an integer in 1.."),
+        (["make-instance", "INST", "--avgpool", str(10**10), "--out", "OUT"], "--avgpool: expected an integer in 1.."),
+        (["make-instance", "INST", "--measure-rows", "10000000", "--out", "OUT"], "--measure-rows: 10000000 rows"),
+        (["bench", "INST", "--jobs", "100000"], "--jobs: expected an integer in 1..256"),
+    ],
+)
+def test_every_integer_flag_has_a_range(cli, inst, tmp_path, command, fragment):
+    """Audit: `--threads 10000 --time-limit 5` ran 87 s, 100,000 never ended; every integer flag is
+    range-checked by the parser, one line and exit 2."""
+    files = {"INST": inst, "OUT": tmp_path / "out.npz"}
+    one_line_error(*cli(*[files.get(a, a) for a in command]), fragment)

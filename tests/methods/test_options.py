@@ -27,6 +27,12 @@ BAD = [
     ("gd", {"seed": 1.5}, "seed"),
     ("milp", {"mip_gap": -1}, "mip_gap"),
     ("milp", {"threads": 0}, "threads"),
+    ("milp", {"threads": 10_000}, "threads: expected an integer in 1..256"),  # audit: 87 s of a 5 s limit
+    ("milp", {"threads": 100_000}, "threads"),  # audit: never ended
+    ("milp", {"obbt_passes": 10**9}, "obbt_passes: expected an integer in 0..100"),
+    ("gd", {"steps": 10**12}, "steps"),
+    ("gd", {"restarts": 10**9}, "restarts"),
+    ("gd", {"seed": 2**64}, "seed"),
     ("milp", {"obbt_passes": -1}, "obbt_passes"),
     ("milp", {"bounds": "exactly"}, "bounds"),
     ("milp", {"heuristic": "no"}, "heuristic"),

@@ -8,8 +8,9 @@ import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from milpinv import Instance, ReluNetwork, invert
 from milpinv.errors import InputError
-from milpinv.solvers import get_solver, solve
+from milpinv.solvers import SolverOptions, get_solver, solve
 from milpinv.solvers.highs import new_highs, pass_model
 from milpinv.solvers.matrix import ModelBuilder
 
@@ -108,3 +109,59 @@ def test_pass_model_transfers_the_model_exactly(n, m, seed):
     got = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=model.A.shape)
     assert (got != model.A).nnz == 0
     assert [int(t) for t in lp.integrality_] == [int(f) for f in model.integrality]
+
+
+def _rejected_model():
+    """A model HiGHS refuses to take (a coefficient beyond its large_matrix_value, 1e15)."""
+    b = ModelBuilder("huge")
+    x = b.add_vars("x", 2, -1, 1, integer=True, cost=np.ones(2))
+    b.add_rows("r", [(x, np.array([[1e16, 1.0]]))], -np.inf, 1.0)
+    return b.build()
+
+
+def test_a_rejected_model_is_a_failed_outcome_with_the_reason():
+    """Audit: `HiGHS rejected the model` was raised as a MilpinvError, which the CLI reports as bad
+    input (exit 2); the model is milpinv's, so it is an answer: failed, and why."""
+    highs = get_solver("highs")
+    out = highs.solve(_rejected_model(), SolverOptions())
+    assert out.status == "failed" and "HiGHS rejected the model 'huge'" in out.raw_status
+    session = highs.session(_rejected_model(), SolverOptions())
+    again = session.minimize(np.arange(2), np.ones(2))
+    assert again.status == "failed" and "rejected" in again.raw_status
+
+
+def _huge_network():
+    """Weights up to 8.8e5 over three layers: big-M coefficients beyond 1e15 (the audit's case)."""
+    rng = np.random.default_rng(0)
+    dims = [2, 4, 4, 3]
+    weights = [rng.normal(size=(dims[k + 1], dims[k])) * 8.8e5 / 3 for k in range(3)]
+    return ReluNetwork(weights, [rng.normal(size=dims[k + 1]) for k in range(3)]), np.array([1.3e15, 0.0, 5e14])
+
+
+@pytest.mark.parametrize("norm", ["l1", "linf"])
+def test_a_backend_refusing_a_valid_model_is_failed_not_bad_input(norm, cli, tmp_path):
+    net, x = _huge_network()
+    r = invert(net, x, method="milp", norm=norm, solver="highs")
+    assert r.status == "failed" and "HiGHS rejected the model" in r.message
+    Instance(net, x, -3 * np.ones(2), 3 * np.ones(2), {"noise": 1.0}).save(tmp_path / "i.npz")
+    code, out, err = cli("invert", tmp_path / "i.npz", "--method", "milp", "--norm", norm, "--solver", "highs")
+    assert code == 1 and "HiGHS rejected the model" in out and "error" not in err, (out, err)
+
+
+def test_a_thread_pool_made_outside_milpinv_does_not_fail_its_solves():
+    """A HiGHS solve with another thread count before milpinv's first (the user's own model, e.g.
+    Pyomo's appsi_highs on a block from milpinv.embed) made HiGHS's one thread pool per process;
+    milpinv's solves then asked for one thread and HiGHS refused them ('failed')."""
+    import subprocess
+    import sys
+
+    code = """
+import highspy
+h = highspy.Highs(); h.setOptionValue('output_flag', False); h.setOptionValue('threads', 2)
+h.addVar(0, 1); h.run()
+import milpinv
+net = milpinv.ReluNetwork.random([10, 30, 60], seed=0)
+print(milpinv.invert(milpinv.plant_instance(net, seed=1), method='layerwise').status)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "optimal"
