@@ -316,9 +316,10 @@ def test_cli_default_time_limit_and_progress(tmp_path, capsys):
     Instance(ABS, np.array([1.0]), *box(1)).save(path)
     assert main(["preimage", "--help"]) == 0
     assert "default 60" in capsys.readouterr().out
-    from milpinv.cli.main import build_parser
+    from milpinv.cli.main import COMMANDS, build_parser
 
-    assert build_parser().parse_args(["preimage", str(path)]).time_limit == 60.0
+    argv = ["preimage", str(path)]
+    assert build_parser(argv, "milpinv", "", COMMANDS).parse_args(argv).time_limit == 60.0
     assert main(["preimage", str(path)]) == 0
     err = capsys.readouterr().err
     assert all(f"preimage: {stage}" in err for stage in ("bounds", "emptiness", "ranges", "proofs", "pieces"))
