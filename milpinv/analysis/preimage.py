@@ -13,7 +13,9 @@ the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
   ``|G(z) - x| <= RANGE_REL_TOL`` (relative) has z_i <= l_i - m (or z_i >= u_i + m),
   m = ``POINT_TOL`` scale / 4, moving the edge past any such z it finds. A side that is not
   proven falls back to the latent box's bound, so S always lies inside the reported interval; S is
-  a single point when every interval is narrower than ``POINT_TOL`` scale.
+  a single point when every interval is narrower than ``POINT_TOL`` scale, and not one when every
+  side is proven by a finished MILP: a claim about the pre-image up to that residual (the ranges
+  are outer bounds found in floating point, so the exact equality set may be narrower).
 * **pieces**: the patterns p with S_p non-empty, by depth-first search over the unstable hidden
   neurons (stable ones are fixed by sound bounds first). A node fixes some binaries of the big-M
   model; its LP relaxation (observation rows included) prunes the subtree when infeasible. With
@@ -716,9 +718,12 @@ def proven_ranges(report: PreimageReport, network, target, form, box, schedule: 
 
 
 def point_verdict(width: np.ndarray, tol: float, report: PreimageReport) -> tuple[bool | None, str]:
-    """Whether S is a single point: yes when every proven range is narrower than ``tol`` (a side
-    left at the box's bound still bounds S); no only when every side is proven and was found by
-    a MILP that finished (so the ranges are tight); otherwise unknown, and why."""
+    """Whether S is a single point, up to the residual ``RANGE_REL_TOL`` the ranges are proven at
+    (their sides bound every z with ``|G(z) - x| <= RANGE_REL_TOL`` relative, and each edge was
+    moved past such a z found by the MILP): yes when every proven range is narrower than ``tol``
+    (a side left at the box's bound still bounds S); no when every side is proven and was found by
+    a MILP that finished, i.e. points within that residual lie the widest range apart (the exact
+    equality set may be smaller: the reason says so); otherwise unknown, and why."""
     if np.all(width <= tol):
         return True, f"every range is narrower than {tol:.1e}"
     if report.uncertified:
@@ -726,7 +731,7 @@ def point_verdict(width: np.ndarray, tol: float, report: PreimageReport) -> tupl
     if report.loose:
         return None, f"{len(report.loose)} range MILP(s) not solved to optimality ({report.loose[0]}): maybe loose"
     i = int(np.argmax(width))
-    return False, f"z{i} ranges over {width[i]:.3g}"
+    return False, f"z{i} ranges over {width[i]:.3g} among points within a residual of {RANGE_REL_TOL:g} (relative) of x"
 
 
 def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:

@@ -35,6 +35,7 @@ from ..network import ReluNetwork
 from ..validation import MAX_MAGNITUDE
 
 TINY = np.finfo(float).tiny  # the smallest normal float64: scaling by a power of two is exact above it
+LARGEST_POWER = 2.0**1023  # the largest power of two a float64 holds (a subnormal row's factor stops there)
 
 
 @dataclass
@@ -68,7 +69,7 @@ def row_factors(w, b: np.ndarray, below) -> np.ndarray:
         if below is not None:
             at_least = np.maximum(at_least, row_max(below.T) / MAX_MAGNITUDE)
             at_most = np.minimum(at_most, _row_min(below.T) / TINY)
-    lo, hi = _power_at_least(at_least), _power_at_most(at_most)
+    lo, hi = _power_at_least(at_least), np.minimum(_power_at_most(at_most), LARGEST_POWER)
     return np.where(lo <= hi, np.clip(power_of_two_scale(top), lo, hi), 1.0)
 
 

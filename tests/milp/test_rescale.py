@@ -9,7 +9,7 @@ import scipy.sparse as sp
 from hypothesis import given
 from hypothesis import strategies as st
 
-from milpinv import ReluNetwork
+from milpinv import ReluNetwork, invert
 from milpinv.milp.rescale import power_of_two_scale, rescale
 from milpinv.validation import MAX_MAGNITUDE
 
@@ -138,3 +138,15 @@ def test_a_valid_network_is_not_refused_for_its_rescaled_output_layer():
     zs = np.array([[0.5], [-0.25], [1e-3]])
     np.testing.assert_array_equal(r.network.forward(zs), net.forward(zs))
     assert np.abs(dense(r.network.weights[1])).max() <= 1e20
+
+
+def test_a_subnormal_row_gets_a_finite_factor():
+    """Review: a row whose largest magnitude is subnormal (5e-324) asked for the factor 2^1074, which
+    overflowed to inf and the rescaled network was refused ('W0: contains NaN or inf')."""
+    net = ReluNetwork([[[5e-324], [1.0]], [[0.0, 1.0]]], [[0.0, 0.0], [0.0]], output_activation="linear")
+    r = rescale(net, np.zeros(1), None)
+    assert all(np.isfinite(s).all() for s in r.scales)
+    zs = np.array([[0.5], [-1.0], [1.0]])
+    np.testing.assert_array_equal(r.network.forward(zs), net.forward(zs))
+    res = invert(net, net.forward(np.array([0.5])), method="milp", norm="l1", box=1.0)
+    assert res.status == "optimal" and res.residual_l1 <= 1e-12, res.summary()
