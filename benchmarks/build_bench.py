@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import milpinv
-from milpinv.methods.build import build_model
+from milpinv.milp.build import build_model
 from milpinv.solvers.highs import new_highs, pass_model
 
 NETWORKS = ["50-200-200-400", "100-300-300-300", "100-400-400-800"]

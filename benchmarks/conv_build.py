@@ -9,7 +9,7 @@ ConvTranspose2d(nz, 4 ngf, 4, 1, 0) -> BN -> ReLU -> ConvTranspose2d(4 ngf, 2 ng
 ReLU -> ConvTranspose2d(2 ngf, ngf, 4, 2, 1) -> BN -> ReLU -> ConvTranspose2d(ngf, 1, 4, 2, 1) -> Tanh
 (a 32 x 32 image); with ngf = 24 it has 10,752 hidden units. Timed apart, median of --repeats:
 ``from_torch`` (unrolling), the bounds stage and the build of the big-M matrix model
-(:func:`milpinv.methods.build.build_model`, exact norm, a planted target); no solve.
+(:func:`milpinv.milp.build.build_model`, exact norm, a planted target); no solve.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import milpinv
-from milpinv.methods.build import build_model
+from milpinv.milp.build import build_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 

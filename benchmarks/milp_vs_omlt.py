@@ -42,10 +42,11 @@ import numpy as np
 from tqdm import tqdm
 
 import milpinv
-from milpinv.methods.certify import check_result
+from milpinv.acceptance import check_result
 from milpinv.methods.gd import invert_gd
-from milpinv.methods.milp import invert_milp
-from milpinv.methods.polish import polish
+from milpinv.milp import invert_milp
+from milpinv.norm import Norm
+from milpinv.polish import polish
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import tolerance
 
@@ -82,7 +83,7 @@ def run_base(inst, time_limit: float) -> dict:
     t0 = time.perf_counter()
     found = invert_gd(net, x, norm="exact", lower=lo, upper=up, time_limit=1.0, seed=0, steps=400, restarts=4)
     if found.status == OPTIMAL:
-        z = polish(net, x, found.z, "exact", lo, up)
+        z = polish(net, x, found.z, Norm.EXACT, lo, up)
         return {"status": OPTIMAL, "z": z, "solved_by": "heuristic"}
     left = max(time_limit - (time.perf_counter() - t0), 1e-3)
     r = invert_milp(

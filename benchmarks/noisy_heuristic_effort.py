@@ -1,5 +1,5 @@
 """Paired, one process: the l1 / linf heuristic's effort on milp_vs_peers.py's ten noisy instances
-(PERFORMANCE.md entries 12 and 13). Variants set milpinv/methods/heuristic.py's QUICK_EFFORT /
+(PERFORMANCE.md entries 12 and 13). Variants set milpinv/milp/heuristic.py's QUICK_EFFORT /
 NOISY_EFFORT (rounds, descents polished per round, flip LPs per point) and milp.py's ROOT (nodes
 searched after the quick heuristic before the full one is run; None: search to the end at once).
 
@@ -15,8 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import milpinv  # noqa: E402
-import milpinv.methods.heuristic as H  # noqa: E402
-import milpinv.methods.milp as M  # noqa: E402
+import milpinv.milp.heuristic as H  # noqa: E402
+import milpinv.milp.pipeline as M  # noqa: E402
 from milp_vs_peers import Case, make_instance  # noqa: E402
 
 FULL = H.NOISY_EFFORT

@@ -73,7 +73,7 @@ VNN-LIB sweep (``--vnnlib``)
 ---------------------------
 VNN-LIB properties (an input box, a disjunction of output intervals) on networks with leaky_relu or
 relu hidden layers and relu / linear / leaky_relu / tanh / sigmoid outputs, decided by milpinv's
-``milpinv.experiments.queries.decide`` (method ``auto`` on 3 queries in 8, else the MILP on
+``milpinv.queries.decide`` (method ``auto`` on 3 queries in 8, else the MILP on
 milpinv's branch and bound, HiGHS or SCIP, layer-wise or gradient descent) and, for every
 ``--cli-every``-th query, by ``milpinv invert NET.onnx --vnnlib PROP --result-file R`` in a child process
 (the network through milpinv's ONNX export: ``milpinv export --format vnnlib`` for the queries
@@ -2013,7 +2013,7 @@ def _written(regime: str, seed: int, rng, net: ActNet, z0, x, lower, upper, norm
              note="") -> VnnQuery:
     """A query by milpinv's writer (``export --format vnnlib``): the instance's tolerance intervals
     or its linf ball."""
-    from milpinv.experiments.queries import instance_outputs, query_comments
+    from milpinv.queries import instance_outputs, query_comments
     from milpinv.interop.vnnlib import vnnlib_text
     inst = Instance(net.to_milpinv(), x, lower, upper, {"noise": 1} if norm == "linf" else {})
     lo, hi = instance_outputs(inst, norm, radius)
@@ -2217,7 +2217,7 @@ def vnn_method(q: VnnQuery) -> tuple[str, dict]:
 
 
 def vnn_api(q: VnnQuery, time_limit: float) -> dict:
-    from milpinv.experiments.queries import decide
+    from milpinv.queries import decide
     from milpinv.interop.vnnlib import parse_vnnlib
     method, options = vnn_method(q)
     path = "/".join(["api", method, *options.values()])
@@ -2404,7 +2404,7 @@ def vnn_replay(ident: str, time_limit: float) -> int:
     regime, _, seed = ident.rpartition(":")
     q = make_vnn_query(regime, int(seed))
     print(f"# {q.ident}: {VNN_REGIMES[regime].doc}; {q.note}; dims {q.net.dims}, activations {q.net.acts}")
-    print("import numpy as np\nfrom milpinv import ReluNetwork\nfrom milpinv.experiments.queries import decide\n"
+    print("import numpy as np\nfrom milpinv import ReluNetwork\nfrom milpinv.queries import decide\n"
           "from milpinv.interop.vnnlib import parse_vnnlib")
     print(f"net = ReluNetwork([{', '.join(_literal(w) for w in q.net.weights)}],\n"
           f"                 [{', '.join(_literal(b) for b in q.net.biases)}], activations={q.net.acts!r})")

@@ -14,12 +14,16 @@ name            map                              where
 exactly (a binary per unstable neuron). ``tanh`` and ``sigmoid`` are strictly increasing: the
 exact norm inverts them elementwise (an observation interval on the pre-activation), and l1 /
 linf are measured on the pre-activations (against the inverse of the target, see
-:mod:`milpinv.methods.milp`).
+:mod:`milpinv.milp`).
 
 >>> Activation.parse("leaky_relu:0.25")(np.array([-2.0, 3.0])).tolist()
 [-0.5, 3.0]
 >>> Activation.parse("tanh").preimage(np.array([0.0]), np.array([1.5]))
 (array([0.]), array([inf]))
+
+An activation compares equal to its text, as files spell it (``Activation.parse("relu") == "relu"``);
+code asks it what it is (``kinked``, ``smooth``, ``identity``, ``is_relu``, ``exact_arithmetic``,
+``one_to_one``), never its kind's name.
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ KINDS = KINKED + ("linear",) + SMOOTH
 RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Activation:
-    """One activation: ``kind`` and, for ``leaky_relu``, its negative ``slope``."""
+    """One activation: ``kind`` and, for ``leaky_relu``, its negative ``slope``; equal to another
+    of the same kind and slope, and to its text."""
 
     kind: str
     slope: float = 0.0
@@ -64,6 +69,37 @@ class Activation:
 
     def __str__(self) -> str:
         return f"leaky_relu:{self.slope:g}" if self.kind == "leaky_relu" else self.kind
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            return str(self) == other
+        if isinstance(other, Activation):
+            return (self.kind, self.slope) == (other.kind, other.slope)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    @property
+    def identity(self) -> bool:
+        """The linear output: a = act(a)."""
+        return self.kind == "linear"
+
+    @property
+    def is_relu(self) -> bool:
+        """max(a, 0): a kink with a flat side, so its output is never negative and not one to one."""
+        return self.kind == "relu"
+
+    @property
+    def exact_arithmetic(self) -> bool:
+        """relu or linear: computed in float64 without rounding, integers to integers (interval
+        bounds, one-layer LPs, peeling, exact pre-images and the lattice rely on it)."""
+        return self.kind in ("relu", "linear")
+
+    @property
+    def one_to_one(self) -> bool:
+        """Strictly increasing (every activation but relu): :meth:`inverse` exists."""
+        return not self.is_relu
 
     @property
     def kinked(self) -> bool:

@@ -27,7 +27,7 @@ from .errors import InputError
 from .formulations.bigm import build_graph
 from .instance import make_box
 from .measurement import Measurement
-from .methods.build import sound_bounds
+from .milp.build import sound_bounds
 from .network import ReluNetwork
 from .solvers.pyomo import add_to_block
 
@@ -45,14 +45,14 @@ def embed(parent: Any, network: ReluNetwork, box=None, *, name: str = "generator
     not piecewise linear: embed the network without it)."""
     import pyomo.environ as pyo
 
-    last = network.activation(network.depth - 1)
+    last = network.output_activation
     if last.smooth:
         raise InputError(
             f"embed: a {last} output is not piecewise linear; embed the network up to its pre-activations "
             f"(output_activation='linear') and write {last} into your model"
         )
     lower, upper = make_box(network, box)
-    graph = network if last.kind == "linear" else Measurement.matrix(sp.identity(network.output_dim)).compose(network)
+    graph = network if last.identity else Measurement.matrix(sp.identity(network.output_dim)).compose(network)
     layer_bounds, _, _, _ = sound_bounds(graph, lower, upper, bounds=bounds)
     model = build_graph(graph, lower, upper, layer_bounds).model
     block = pyo.Block(concrete=True)

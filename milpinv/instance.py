@@ -27,7 +27,6 @@ from .tolerance import tolerance
 from .validation import as_float_array, check_length, make_rng
 
 DEFAULT_BOX = 3.0
-NORMS = ("exact", "l1", "linf")  # what "closest" means: G(z) = x, or min ||G(z) - x||_1 or _inf
 
 
 def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: bool = False) -> np.ndarray:
@@ -36,7 +35,7 @@ def check_target(network: ReluNetwork | SmoothMeasured, target, allow_negative: 
     :mod:`milpinv.tolerance` has no preimage (-3e-7 under a relu is met by G(z) = 0)."""
     x = as_float_array(target, "target")
     check_length(x, network.output_dim, "target")
-    lo, hi = network.activation(network.depth - 1).hull
+    lo, hi = network.output_activation.hull
     tol = tolerance(x)
     outside = (x < lo - tol) | (x > hi + tol)
     if not allow_negative and np.any(outside):

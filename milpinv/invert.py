@@ -2,7 +2,7 @@
 
 Each method is a function ``fn(network, target, *, norm, lower, upper, time_limit, **options)``
 returning an :class:`~milpinv.result.InversionResult`; :func:`invert` validates the input, runs
-it and re-checks its z (:func:`milpinv.methods.certify.check_result`).
+it and re-checks its z (:func:`milpinv.acceptance.check_result`).
 """
 
 from __future__ import annotations
@@ -13,19 +13,21 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .acceptance import acceptance, check_result
 from .bounds.interval import interval_bounds
 from .deadline import Deadline
 from .errors import InputError
-from .instance import NORMS, Instance, check_target, make_box
+from .instance import Instance, check_target, make_box
 from .measurement import Measurement, SmoothMeasured
-from .methods.certify import acceptance, check_result
 from .methods.gd import invert_gd
 from .methods.layerwise import invert_layerwise
 from .methods.layerwise import refusal as layerwise_refusal
 from .methods.lp import invert_single_layer
-from .methods.milp import OWN_ENGINES, invert_milp
-from .methods.options import check_options
+from .milp import invert_milp
+from .milp.pipeline import OWN_ENGINES
 from .network import ReluNetwork
+from .norm import Norm
+from .options import check_options
 from .result import InversionResult
 from .status import Status
 from .validation import check_number
@@ -52,7 +54,7 @@ def invert(
     network: ReluNetwork | Instance,
     target=None,
     method: str = "auto",
-    norm: str = "exact",
+    norm: Norm | str = Norm.EXACT,
     box=None,
     time_limit: float | None = None,
     measurement: Measurement | None = None,
@@ -82,8 +84,7 @@ def invert(
         box = (inst.lower, inst.upper) if box is None else box
     if not isinstance(network, ReluNetwork):
         raise InputError(f"network: expected a ReluNetwork or Instance, got {type(network).__name__}")
-    if norm not in NORMS:
-        raise InputError(f"norm: expected one of {NORMS}, got {norm!r}")
+    norm = Norm.parse(norm)
     if method not in METHOD_NAMES:
         raise InputError(f"method: expected one of {METHOD_NAMES}, got {method!r}")
     if target is None:
@@ -97,7 +98,7 @@ def invert(
     lower, upper = make_box(network, box)
     check_range(network, lower, upper)
     observed = _observed(network, measurement, method)
-    x = check_target(observed, target, allow_negative=norm != "exact")
+    x = check_target(observed, target, allow_negative=not norm.exact)
     if isinstance(observed, ReluNetwork) and observed is not network:
         check_range(observed, lower, upper)
     t0 = time.perf_counter()
@@ -195,12 +196,12 @@ def _auto(problem: Question, time_limit, options) -> InversionResult:
     return second
 
 
-def milp_budget(norm: str, time_limit, options) -> dict:
+def milp_budget(norm: Norm, time_limit, options) -> dict:
     """auto's MILP options for a search that has no end otherwise: proving an l1 / linf optimum can
     take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
     reported as an optimum), so with no time limit the branch and bound stops after
     :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
     bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
     budget) keep the search as asked."""
-    unbounded = norm != "exact" and time_limit is None and options.get("solver", "auto") in OWN_ENGINES
+    unbounded = not norm.exact and time_limit is None and options.get("solver", "auto") in OWN_ENGINES
     return {"node_limit": AUTO_NODES} if unbounded else {}

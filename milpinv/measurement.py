@@ -157,7 +157,7 @@ class Measurement:
     def exact(self, network: ReluNetwork) -> bool:
         """Whether A∘G is piecewise linear (exact methods apply): anything but a matrix or pooling after
         a tanh / sigmoid output."""
-        return self.kind in ("identity", "mask") or not network.activation(network.depth - 1).smooth
+        return self.kind in ("identity", "mask") or not network.output_activation.smooth
 
     def compose(self, network: ReluNetwork) -> ReluNetwork:
         """A∘G as a network (see the module docstring); refuses what is not piecewise linear."""
@@ -231,7 +231,7 @@ def _append_linear(network: ReluNetwork, a: Matrix) -> tuple[list, list, list[Ac
     last = network.depth - 1
     weights, biases = list(network.weights), list(network.biases)
     acts = list(network.activations)
-    if acts[last].kind == "linear":
+    if acts[last].identity:
         w = network.weights[last]
         weights[last] = sp.vstack([w, -w], format="csr") if sp.issparse(w) else np.vstack([w, -w])
         biases[last] = np.concatenate([network.biases[last], -network.biases[last]])
@@ -263,8 +263,8 @@ class SmoothMeasured:
         return int(self.weights[-1].shape[0])
 
     @property
-    def output_activation(self) -> str:
-        return "linear"
+    def output_activation(self) -> Activation:
+        return LINEAR
 
     def activation(self, k: int) -> Activation:
         return self.activations[k]

@@ -126,17 +126,18 @@ class ReluNetwork:
         return self.dims[-1]
 
     @property
-    def output_activation(self) -> str:
-        return str(self.activations[-1])
+    def output_activation(self) -> Activation:
+        """The output layer's activation."""
+        return self.activations[-1]
 
     @property
     def relu_output(self) -> bool:
-        return self.activations[-1].kind == "relu"
+        return self.output_activation.is_relu
 
     @property
     def piecewise_linear(self) -> bool:
         """Every activation is relu, leaky_relu or linear (no tanh / sigmoid output)."""
-        return not self.activations[-1].smooth
+        return not self.output_activation.smooth
 
     @property
     def nnz(self) -> int:
@@ -151,7 +152,7 @@ class ReluNetwork:
         """True when every weight and bias is an integer and every activation relu or linear (exact
         CP-SAT models apply)."""
         values = [w.data if sp.issparse(w) else w for w in self.weights] + list(self.biases)
-        plain = all(a.kind in ("relu", "linear") for a in self.activations)
+        plain = all(a.exact_arithmetic for a in self.activations)
         return plain and all(np.all(v == np.round(v)) for v in values)
 
     def activation(self, k: int) -> Activation:
@@ -160,7 +161,7 @@ class ReluNetwork:
 
     def applies_relu(self, k: int) -> bool:
         """Whether layer ``k`` (0-based) is followed by a relu."""
-        return self.activations[k].kind == "relu"
+        return self.activations[k].is_relu
 
     # ---------------------------------------------------------------- forward
     def _check_input(self, z) -> np.ndarray:
@@ -223,7 +224,7 @@ class ReluNetwork:
             else:
                 arrays[f"W{k}"] = np.asarray(w)
             arrays[f"b{k}"] = np.asarray(b)
-        arrays["output_activation"] = np.array(self.output_activation)
+        arrays["output_activation"] = np.array(str(self.output_activation))
         if any(a != RELU for a in self.activations[:-1]):  # relu hidden layers: the older layout, unchanged
             arrays["activations"] = np.array([str(a) for a in self.activations])
         return arrays

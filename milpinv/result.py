@@ -1,5 +1,6 @@
 """The result object every inversion method returns (see :mod:`milpinv.status` for what its
-status claims and :mod:`milpinv.methods.certify` for how a claim is checked)."""
+status claims, :mod:`milpinv.acceptance` and :mod:`milpinv.milp.certify` for how a claim is
+checked)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .norm import Norm
 from .status import Status
 
 
@@ -19,7 +21,7 @@ class InversionResult:
     status: Status
     z: np.ndarray | None
     method: str
-    norm: str = "exact"
+    norm: Norm = Norm.EXACT
     objective: float | None = None
     bound: float | None = None
     gap: float | None = None
@@ -33,15 +35,15 @@ class InversionResult:
 
     def __post_init__(self) -> None:
         self.status = Status(self.status)
+        self.norm = Norm.parse(self.norm)
 
     @property
     def ok(self) -> bool:
         return self.status in (Status.OPTIMAL, Status.FEASIBLE)
 
-    def residual(self, norm: str | None = None) -> float | None:
+    def residual(self, norm: Norm | None = None) -> float | None:
         """The residual in ``norm`` (default: the result's own norm; exact uses linf)."""
-        norm = norm or self.norm
-        return self.residual_l1 if norm == "l1" else self.residual_linf
+        return self.residual_l1 if (norm or self.norm).per_output else self.residual_linf
 
     def note(self, text: str) -> None:
         """Prepend ``text`` to the message (the newest reason first)."""
@@ -57,7 +59,7 @@ class InversionResult:
             "bound": self.bound,
             "gap": self.gap,
             "method": self.method,
-            "norm": self.norm,
+            "norm": self.norm.value,
             "time_s": self.time_s,
             "message": self.message,
             "verified": self.verified,
@@ -95,7 +97,7 @@ def jsonable(value: Any) -> Any:
         return [jsonable(v) for v in value]
     if isinstance(value, np.ndarray):
         return value.tolist()
-    if isinstance(value, Status):
+    if isinstance(value, (Status, Norm)):
         return value.value
     if isinstance(value, np.integer):
         return int(value)

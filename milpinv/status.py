@@ -16,7 +16,7 @@ A solver backend reports the same statuses about *its model*: ``optimal`` (solve
 tolerances), ``infeasible`` (its model has no point), ``time_limit`` (stopped, maybe with an
 incumbent) and ``failed`` (an error, or an unbounded model, which milpinv's models never are).
 The methods turn a model's status into a claim about the instance only through
-:mod:`milpinv.methods.certify`.
+:mod:`milpinv.milp.certify`.
 
 >>> Status("optimal") is Status.OPTIMAL, f"{Status.INFEASIBLE}", Status.FAILED == "failed"
 (True, 'infeasible', True)

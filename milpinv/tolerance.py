@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from .norm import Norm
+
 REL_TOL = 1e-6
 EXACT_INT = 2.0**52  # below this every integer sum and product of the forward pass is exact in float64
 GAP_FLOOR = 1e-10  # the gap's absolute floor where no tolerance is known (a backend's own report)
@@ -35,10 +37,10 @@ def tolerance(target: np.ndarray, rel: float = REL_TOL) -> float:
     return rel * max(1.0, scale)
 
 
-def objective_slack(norm: str, tol: float, outputs: int) -> float:
+def objective_slack(norm: Norm, tol: float, outputs: int) -> float:
     """How far two l1 / linf values may differ and count as equal: ``tol`` per output in l1,
     ``tol`` in linf."""
-    return tol * max(1, outputs if norm == "l1" else 1)
+    return tol * norm.outputs_counted(outputs)
 
 
 def relative_gap(objective: float | None, bound: float | None, floor: float = GAP_FLOOR) -> float | None:
@@ -65,10 +67,9 @@ def residuals(network: Any, target: np.ndarray, z: np.ndarray) -> tuple[float, f
     return float(np.abs(r).sum()), float(np.abs(r).max(initial=0.0))
 
 
-def residual_norm(network: Any, target: np.ndarray, z: np.ndarray, norm: str) -> float:
+def residual_norm(network: Any, target: np.ndarray, z: np.ndarray, norm: Norm) -> float:
     """||G(z) - x|| in ``norm``; the exact norm is measured in linf."""
-    l1, linf = residuals(network, target, z)
-    return l1 if norm == "l1" else linf
+    return norm.residual(residual_vector(network, target, z))
 
 
 @dataclass(frozen=True)

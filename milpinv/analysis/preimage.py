@@ -5,7 +5,7 @@ P_p = {z in box : a_{k,i}(z) >= 0 (i active in p), <= 0 (inactive)} and S is the
 the closed convex polyhedra S_p = P_p ∩ {G(z) = x}. This module computes:
 
 * **emptiness**: decided by milpinv's certified exact-norm MILP
-  (:func:`milpinv.methods.milp.invert_milp`): a pre-image checked by a float64 forward pass, or
+  (:func:`milpinv.milp.invert_milp`): a pre-image checked by a float64 forward pass, or
   ``infeasible`` with every pruning certified; when neither, the status is ``unknown``.
 * **coordinate ranges** ``min / max z_i over S``: 2 n MILPs (the big-M model of
   :mod:`milpinv.formulations.bigm` with a cost on z_i) give candidate bounds l_i, u_i in floating
@@ -45,13 +45,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from .. import interrupt
+from ..acceptance import check_result
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
-from ..methods.build import build_model
-from ..methods.certify import check_result
-from ..methods.milp import invert_milp
+from ..milp import invert_milp
+from ..milp.build import build_model
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
@@ -350,7 +351,9 @@ def certified_milp(network, target, lower, upper, time_limit, accept: Acceptance
     """milpinv's certified exact-norm MILP, its z re-checked by a float64 forward pass (as
     :func:`milpinv.invert` re-checks every method's)."""
     accept = accept or Acceptance(tolerance(target))
-    found = invert_milp(network, target, norm="exact", lower=lower, upper=upper, accept=accept, time_limit=time_limit)
+    found = invert_milp(
+        network, target, norm=Norm.EXACT, lower=lower, upper=upper, accept=accept, time_limit=time_limit
+    )
     return check_result(found, network, target, lower, upper, accept)
 
 
@@ -537,7 +540,7 @@ def midpoint_test(
     of the MILP that did not finish ("stopped")."""
     solver = get_solver(solver)
     stage = stage or Stage.unlimited()
-    free, _ = build_model(network, target, norm="l1", lower=lower, upper=upper, bounds="interval")
+    free, _ = build_model(network, target, norm=Norm.L1, lower=lower, upper=upper, bounds="interval")
     model, (su, sv, sw) = _stack([form.model, form.model, free.model])
     zs = form.model.blocks["z"]
     n = zs.stop - zs.start
@@ -631,7 +634,7 @@ def analyse_preimage(
     ``time_limit``: seconds for the whole analysis (default :data:`TIME_LIMIT`; None: no limit),
     shared out among its stages (:class:`Schedule`): what the time does not reach is reported
     unknown, with the reason, never guessed. ``progress``: a bar per stage on stderr."""
-    if any(a.kind not in ("relu", "linear") for a in network.activations):
+    if not all(a.exact_arithmetic for a in network.activations):
         raise InputError(
             f"pre-image analysis: relu networks only (relu layers, a relu or linear output); "
             f"this one applies {', '.join(sorted({str(a) for a in network.activations}))}"
@@ -650,7 +653,7 @@ def analyse_preimage(
             form, info = build_model(
                 network,
                 target,
-                norm="exact",
+                norm=Norm.EXACT,
                 lower=lower,
                 upper=upper,
                 bounds=bounds,

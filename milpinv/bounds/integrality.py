@@ -9,7 +9,7 @@ of all such outputs of z_j gives a set that contains the j-th coordinate of ever
 
 If that set is a finite set of integers for every coordinate, every pre-image z is integral; with
 integer weights and biases every hidden value is then an integer too, so the lattice model that
-CP-SAT decides exactly contains every pre-image (:mod:`milpinv.methods.certify`). If it is empty
+CP-SAT decides exactly contains every pre-image (:mod:`milpinv.acceptance`). If it is empty
 for some coordinate, no pre-image exists (a proof too).
 
 >>> from milpinv.network import ReluNetwork
@@ -37,7 +37,7 @@ def coordinate_sets(network: Any, target: np.ndarray, lower: np.ndarray, upper: 
     pre-image (``[]``: no pre-image), or None where no one-input output constrains it to finitely
     many points (every coordinate for a network with an activation other than relu or linear)."""
     sets: list[Points] = [None] * network.input_dim
-    if not all(a.kind in ("relu", "linear") for a in network.activations):
+    if not all(a.exact_arithmetic for a in network.activations):
         return sets  # the exact maps below are those of relu and linear layers only
     coords = _coordinates(network)
     memo: dict[tuple[int, int], Pwl] = {}

@@ -44,7 +44,7 @@ def activation_range(act: Activation, lo: np.ndarray, hi: np.ndarray) -> tuple[n
     """Bounds on act(a) for a in [lo, hi] (every activation is increasing), rounded outward: by 8
     ulps and the smallest normal number (float64 tanh and sigmoid are within a few ulps, and
     sigmoid flushes values below it to 0), then cut to the activation's hull."""
-    if act.kind in ("relu", "linear"):  # exact in float64
+    if act.exact_arithmetic:
         return act(lo), act(hi)
     out_lo, out_hi = act(lo), act(hi)
     pad, tiny = 16.0 * UNIT, np.finfo(np.float64).tiny

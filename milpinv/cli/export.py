@@ -7,10 +7,11 @@ import argparse
 from pathlib import Path
 
 from ..errors import InputError
-from ..experiments.queries import ball_radius, instance_outputs, query_comments
-from ..instance import NORMS, Instance
+from ..instance import Instance
 from ..interop.vnnlib import write_vnnlib
-from ..methods.build import BOUND_MODES, build_model
+from ..milp.build import BOUND_MODES, build_model
+from ..norm import NORMS, Norm
+from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.pyomo import FORMATS, export_model
 from .args import nonneg_float
 
@@ -43,7 +44,8 @@ def register(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    if args.radius is not None and (args.format != VNNLIB or args.norm != "linf"):
+    args.norm = Norm.parse(args.norm)
+    if args.radius is not None and (args.format != VNNLIB or args.norm is not Norm.LINF):
         raise InputError("--radius: only with --format vnnlib --norm linf (the ball around a noisy target)")
     inst = Instance.load(args.instance)
     if args.format == VNNLIB:
@@ -63,7 +65,7 @@ def run(args) -> int:
 
 def export_query(inst: Instance, args) -> int:
     """OUT/network.onnx (float64 weights) and OUT/property.vnnlib."""
-    radius = args.radius if args.radius is not None or args.norm != "linf" else ball_radius(inst)
+    radius = args.radius if args.radius is not None or args.norm is not Norm.LINF else ball_radius(inst)
     outputs = instance_outputs(inst, args.norm, radius)
     out = Path(args.out)
     if out.exists() and not out.is_dir():

@@ -10,15 +10,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..experiments.queries import Decision, decide
 from ..files import atomic_write, read_npy, read_npz, write_json, write_npy
-from ..instance import DEFAULT_BOX, NORMS, Instance, make_box
+from ..instance import DEFAULT_BOX, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
 from ..invert import METHOD_NAMES, invert
 from ..invert import method_options as options_of
 from ..measurement import Measurement
-from ..methods.milp import ENGINE_NAMES
+from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
+from ..norm import NORMS, Norm
+from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
 from ..validation import check_length
@@ -119,7 +120,7 @@ def load_problem(args) -> Instance:
     x = flat_target(read_npy(args.target, "target"), sizes)
     meta = {"generator": Path(args.instance).suffix.lower().lstrip("."), "model": str(args.instance)}
     meta["target_file"] = str(args.target)
-    if args.norm != "exact":
+    if not args.norm.exact:
         meta["noise"] = "unknown"  # an observation of unknown noise: negative entries are allowed
     if measurement is None:
         return Instance(net, x, lower, upper, meta)
@@ -174,7 +175,7 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
 def run(args) -> int:
     if args.vnnlib is not None or args.result_file is not None:
         return run_query(args)
-    args.norm = args.norm or "exact"
+    args.norm = Norm.parse(args.norm or "exact")
     inst = load_problem(args)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
     # written atomically: an interrupt leaves the old file or none, never half of one

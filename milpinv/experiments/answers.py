@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..acceptance import acceptance
 from ..errors import InputError
 from ..instance import Instance
-from ..methods.certify import acceptance
+from ..norm import Norm
 from ..tolerance import residual_norm
 from .suites import suites
 
@@ -62,18 +63,18 @@ def witness(inst: Instance) -> Witness:
     return WITNESSES[generator](inst)
 
 
-def check_answer(inst: Instance, norm: str, known: str, objective_upper: float | None) -> Witness:
+def check_answer(inst: Instance, norm: Norm, known: str, objective_upper: float | None) -> Witness:
     """The witness of ``inst``, checked against its recorded answer: a feasible answer needs an
     accepted z (exact norm), an infeasible one the source's proof; an l1 / linf bound on the
     optimum (``objective_upper``) needs a z whose residual meets it."""
     w = witness(inst)
-    if norm == "exact" and known != w.answer:
+    if norm.exact and known != w.answer:
         raise InputError(f"known answer {known!r} but {w.source} says {w.answer!r}")
     if w.z is None:
-        if known == "feasible" or norm != "exact":
+        if known == "feasible" or not norm.exact:
             raise InputError(f"known answer {known!r} ({norm}) but {w.source} gives no z")
         return w
-    if norm == "exact":
+    if norm.exact:
         z, miss, ok = acceptance(inst.network, inst.target, norm, inst.lower, inst.upper).check(
             inst.network, inst.target, w.z, inst.lower, inst.upper
         )

@@ -33,20 +33,21 @@ from pathlib import Path
 
 import numpy as np
 
+from ..acceptance import acceptance
 from ..errors import InputError
 from ..files import atomic_write, write_json
 from ..formulations.bigm import Formulation
 from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
-from ..methods.build import build_model
-from ..methods.certify import acceptance
+from ..milp.build import build_model
 from ..network import ReluNetwork, same_matrix
+from ..norm import Norm
+from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status
 from ..version import __version__
 from .answers import Witness, check_answer
 from .engines import ENGINES, run_engine
-from .queries import ball_radius, instance_outputs, query_comments
 from .runner import judge, load_manifest
 from .suites import checked_params, make_suite, suite_command, suite_defaults
 
@@ -155,7 +156,7 @@ def build_pack(
 def pack_instance(pack: Path, entry: dict, inst: Instance) -> dict:
     """Write one instance's VNN-COMP and MIPLIB files, re-checking its answer; its record."""
     name = Path(entry["file"]).stem
-    norm, known = entry.get("norm", "exact"), entry.get("known_answer", "unknown")
+    norm, known = Norm.parse(entry.get("norm", "exact")), entry.get("known_answer", "unknown")
     try:
         w = check_answer(inst, norm, known, entry.get("objective_upper"))
         record = {
@@ -167,7 +168,7 @@ def pack_instance(pack: Path, entry: dict, inst: Instance) -> dict:
             "params": entry.get("params", {}),
             "target_scale": float(np.max(np.abs(inst.target), initial=0.0)),
         }
-        if norm in ("exact", "linf"):
+        if norm.box:
             record["vnnlib"] = write_query(pack, name, inst, norm, w)
         record["mps"] = write_milp(pack, name, inst, norm, w)
     except InputError as exc:
@@ -175,9 +176,9 @@ def pack_instance(pack: Path, entry: dict, inst: Instance) -> dict:
     return record
 
 
-def write_query(pack: Path, name: str, inst: Instance, norm: str, w: Witness) -> dict:
+def write_query(pack: Path, name: str, inst: Instance, norm: Norm, w: Witness) -> dict:
     """vnncomp/onnx/NAME.onnx and vnncomp/vnnlib/NAME.vnnlib, read back and checked."""
-    radius = ball_radius(inst) if norm == "linf" else None
+    radius = ball_radius(inst) if norm is Norm.LINF else None
     outputs = instance_outputs(inst, norm, radius)
     onnx_path, vnnlib_path = pack / "vnncomp" / "onnx" / f"{name}.onnx", pack / "vnncomp" / "vnnlib" / f"{name}.vnnlib"
     inst.network.to_onnx(onnx_path)
@@ -195,21 +196,21 @@ def write_query(pack: Path, name: str, inst: Instance, norm: str, w: Witness) ->
     return {"onnx": f"onnx/{name}.onnx", "vnnlib": f"vnnlib/{name}.vnnlib", "answer": answer, "radius": radius}
 
 
-def milp_model(inst: Instance, norm: str) -> Formulation:
+def milp_model(inst: Instance, norm: Norm) -> Formulation:
     """The MILP of ``inst`` as packs hold it: interval bounds, no rescaling, and with the exact
     norm the band of the acceptance rule (0 on a proven lattice)."""
-    band = acceptance(inst.network, inst.target, norm, inst.lower, inst.upper).tol if norm == "exact" else 0.0
+    band = acceptance(inst.network, inst.target, norm, inst.lower, inst.upper).tol if norm.exact else 0.0
     form, _ = build_model(inst.network, inst.target, norm=norm, lower=inst.lower, upper=inst.upper, band=band)
     return form
 
 
-def milp_file(inst: Instance, norm: str, path: Path) -> Path:
+def milp_file(inst: Instance, norm: Norm, path: Path) -> Path:
     """:func:`milp_model` written to ``path`` (MPS, gzipped for ``.gz``)."""
     write_mps(milp_model(inst, norm).model, path)
     return path
 
 
-def write_milp(pack: Path, name: str, inst: Instance, norm: str, w: Witness) -> dict:
+def write_milp(pack: Path, name: str, inst: Instance, norm: Norm, w: Witness) -> dict:
     """miplib/NAME.mps.gz (and NAME.sol with the completed witness), read back and checked."""
     form = milp_model(inst, norm)
     mps = pack / "miplib" / f"{name}.mps.gz"
@@ -234,7 +235,7 @@ def write_milp(pack: Path, name: str, inst: Instance, norm: str, w: Witness) -> 
     worst = violation(model, point)
     if worst > MAX_VIOLATION or not np.isclose(model.c @ point + model.offset, objective, rtol=1e-12, atol=1e-12):
         raise InputError(f"{sol.name}: the solution violates the MPS model by {worst:.3g} (or misses its objective)")
-    optimum = 0.0 if norm == "exact" else None
+    optimum = 0.0 if norm.exact else None
     return {
         "file": f"{name}.mps.gz",
         "sol": f"{name}.sol",

@@ -30,9 +30,10 @@ import numpy as np
 
 from ..errors import InputError
 from ..files import atomic_write, check_readable
-from ..instance import NORMS, Instance
+from ..instance import Instance
 from ..invert import METHOD_NAMES, invert, method_options
-from ..methods.options import check_options
+from ..norm import NORMS, Norm
+from ..options import check_options
 from ..status import Status
 from ..tolerance import tolerance
 
@@ -61,7 +62,7 @@ CSV_FIELDS = (
 class Task:
     path: str
     method: str
-    norm: str
+    norm: Norm
     time_limit: float | None
     known_answer: str
     objective_upper: float | None
@@ -145,7 +146,7 @@ def make_tasks(suite_dir: str | Path, methods: Iterable[str], time_limit: float 
                 Task(
                     str(path),
                     method,
-                    entry.get("norm", "exact"),
+                    Norm.parse(entry.get("norm", "exact")),
                     time_limit,
                     entry.get("known_answer", "unknown"),
                     entry.get("objective_upper"),
@@ -162,7 +163,7 @@ def verdict(task: Task, status: str, objective: float | None, target_scale: floa
 
 
 def judge(
-    norm: str,
+    norm: Norm,
     known_answer: str,
     objective_upper: float | None,
     status: str,
@@ -175,7 +176,7 @@ def judge(
     Any method's ``infeasible`` is a claim of proof, so it is checked like the others; with the
     l1/linf norms, so are a proven optimum and a certified lower ``bound`` above the planted noise."""
     answered = status in (Status.OPTIMAL, Status.FEASIBLE)
-    if norm == "exact":
+    if norm.exact:
         if known_answer == "feasible" and status == Status.INFEASIBLE:
             return "WRONG"
         if known_answer == "infeasible" and answered:

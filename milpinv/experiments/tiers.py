@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..instance import Instance
+from ..norm import Norm
 from ..status import Status
 from .engines import ENGINES, run_engine
 from .packs import DEFAULT_TIMEOUT, make_pack, milp_file
@@ -82,9 +83,10 @@ def median_time(knob: Knob, size: int, seeds: list[int], engine: str, cap: float
         make_suite(knob.suite, suite, **knob.params(size, seeds))
         for entry in load_manifest(suite)["instances"]:
             path = suite / entry["file"]
+            norm = Norm.parse(entry.get("norm", "exact"))
             if engine != "milpinv":
-                path = milp_file(Instance.load(path), entry.get("norm", "exact"), Path(tmp) / "model.mps.gz")
-            run = run_engine(engine, path, entry.get("norm", "exact"), cap)
+                path = milp_file(Instance.load(path), norm, Path(tmp) / "model.mps.gz")
+            run = run_engine(engine, path, norm, cap)
             times.append(run.time_s if Status(run.status).answered else cap)
     return float(np.median(times))
 

@@ -45,6 +45,7 @@ import scipy.sparse as sp
 from ..activation import Activation
 from ..errors import InputError
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
@@ -132,7 +133,7 @@ class NeuronIndex:
 class Formulation:
     network: ReluNetwork
     model: MatrixModel
-    norm: str  # exact, l1, linf, or "graph" (build_graph: no target)
+    norm: Norm | None  # None: the graph model (build_graph: no target)
     bounds: Bounds  # the sound pre-activation bounds the big-M constants come from
     observed: tuple[np.ndarray, np.ndarray] | None = None  # exact norm: the output pre-activations' interval
     target: np.ndarray | None = None
@@ -166,7 +167,7 @@ class Formulation:
                 v[lv.d] = (a[lv.unstable] > 0).astype(float)
         if "x" in m.blocks:  # the graph model's outputs
             v[m.blocks["x"]] = self.network.forward(z)
-        if self.norm != "exact" and target is not None:
+        if self.norm is not None and not self.norm.exact and target is not None:
             err = np.abs(self.network.forward(z) - target)
             if "e" in m.blocks:
                 v[m.blocks["e"]] = err
@@ -249,7 +250,7 @@ def _kinked_block(
 def build_formulation(
     network: ReluNetwork,
     target: np.ndarray,
-    norm: str,
+    norm: Norm | str,
     lower: np.ndarray,
     upper: np.ndarray,
     bounds: Bounds,
@@ -262,16 +263,17 @@ def build_formulation(
     The exact norm observes x within ``band`` (per output row, or one number) through the output
     activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
     out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
-    if norm != "exact" and network.activation(network.depth - 1).smooth:
+    norm = Norm.parse(norm)
+    if not norm.exact and network.output_activation.smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "
-            f"{network.output_activation}: model the pre-activations (see milpinv.methods.milp)"
+            f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
         )
     mb = ModelBuilder(f"milpinv-{norm}")
     prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
     x = np.asarray(target, float)
-    if norm == "exact":
-        observed = observed or observation_interval(network.activation(network.depth - 1), x, band)
+    if norm.exact:
+        observed = observed or observation_interval(network.output_activation, x, band)
         observation_rows(mb, prev, W, b, *observed)
     else:
         _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
@@ -283,13 +285,13 @@ def build_graph(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray, boun
     big-M model (no target, no objective): the blocks of the module docstring for the hidden
     layers, then the outputs ``x`` (a variable block) with x = W_L h + b_L. Every point of the model
     is a point of the graph and back (the hidden rows hold on the whole box)."""
-    if network.output_activation != "linear":
+    if not network.output_activation.identity:
         raise InputError(f"build_graph: expected a linear output, got {network.output_activation}")
     mb = ModelBuilder("milpinv-graph")
     prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
     x = mb.add_vars("x", network.output_dim, *bounds[-1])
     mb.add_rows("out", [(x, sp.identity(network.output_dim, format="csr")), (prev, -W)], b, b)
-    return Formulation(network, mb.build(), "graph", bounds, layers=layers, counts=counts)
+    return Formulation(network, mb.build(), None, bounds, layers=layers, counts=counts)
 
 
 def _hidden_layers(
@@ -320,7 +322,7 @@ def _output_error(
     W: sp.csr_matrix,
     b: np.ndarray,
     x: np.ndarray,
-    norm: str,
+    norm: Norm,
     bounds: Bounds,
     layers: list[LayerVars],
     counts: dict,
@@ -329,15 +331,15 @@ def _output_error(
     """The l1 / linf error rows of the module docstring."""
     lo, hi = bounds[-1]
     m = x.shape[0]
-    act = network.activation(network.depth - 1)
-    if act.kind == "linear":
+    act = network.output_activation
+    if act.identity:
         emax = np.maximum(hi - x, x - lo)  # |y_i - x_i| can never exceed this (sound, finite)
         error_epigraph(mb, [(prev, W)], b, x, norm, upper=emax)
         return
     y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
     emax = np.maximum(y_hi - x, x - y_lo)
     _, _, unstable = stability(bounds, network.depth - 1)
-    if act.kind == "leaky_relu":
+    if act.one_to_one:  # leaky_relu (a smooth output has no l1 / linf model)
         counts["output_unstable"] = int(unstable.sum())
         lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, unstable)
         layers.append(lv)
@@ -367,7 +369,7 @@ def _envelope_rows(
     x: np.ndarray,
     lo: np.ndarray,
     rows: np.ndarray,
-    norm: str,
+    norm: Norm,
 ) -> None:
     """e_i >= s_i (x_i - a_i), s_i = x_i / (x_i - lo_i): the convex envelope's falling side, loosened
     by its rounding error."""
@@ -376,5 +378,5 @@ def _envelope_rows(
     reach = abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
     rhs = s * (x[idx] - b[idx])
     low = loosen(rhs, rhs, 2.0 * s * (reach + np.abs(x[idx]) + np.abs(b[idx])))[0]
-    col = selector(idx, e.stop - e.start) if norm == "l1" else sp.csr_matrix(np.ones((idx.size, 1)))
+    col = selector(idx, e.stop - e.start) if norm.per_output else sp.csr_matrix(np.ones((idx.size, 1)))
     mb.add_rows("envelope", [(e, col), (prev, sp.diags(s) @ W[idx])], low, np.inf)

@@ -32,6 +32,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activation import Activation
+from ..norm import Norm
 from ..solvers.matrix import ModelBuilder
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
@@ -60,7 +61,7 @@ def observation_interval(
     """The interval each output pre-activation may take when act(a) is observed as x within
     ``band`` (the module docstring), rounded outward: the pre-image of [x - band, x + band]."""
     band = np.broadcast_to(np.asarray(band, dtype=np.float64), x.shape)
-    if act.kind in ("relu", "linear") and not band.any():  # the pre-image of a point: exact, nothing rounds
+    if act.exact_arithmetic and not band.any():  # the pre-image of a point: exact, nothing rounds
         return act.preimage(x, x)
     return preimage_interval(act, *loosen(x - band, x + band, np.abs(x) + band))
 
@@ -94,7 +95,7 @@ def error_epigraph(
     terms: Terms,
     const: np.ndarray,
     x: np.ndarray,
-    norm: str,
+    norm: Norm | str,
     lower=0.0,
     upper=np.inf,
     two_sided: np.ndarray | None = None,
@@ -102,10 +103,10 @@ def error_epigraph(
     """Error variables (``e`` per row for l1, one ``t`` for linf, cost 1) bounding |y - x|;
     ``lower`` / ``upper`` bound each row's error (for linf their max / min bound t);
     ``two_sided`` keeps the lower side on those rows only. Returns the error variables."""
-    m = x.shape[0]
+    norm, m = Norm.parse(norm), x.shape[0]
     lo = np.broadcast_to(np.asarray(lower, float), (m,))
     hi = np.broadcast_to(np.asarray(upper, float), (m,))
-    if norm == "l1":
+    if norm.per_output:
         e = mb.add_vars("e", m, lo, hi, cost=1.0)
         col = sp.identity(m, format="csr")
     else:

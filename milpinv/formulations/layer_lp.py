@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..norm import Norm
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import error_epigraph, observation_rows
 
@@ -40,7 +41,7 @@ def slack_lp(W, b, y, active: np.ndarray, G: np.ndarray, g: np.ndarray, i: int, 
     return mb.build()
 
 
-def noisy_layer_lp(W, b, y, norm: str, active: np.ndarray, lower, upper, relu: bool) -> MatrixModel:
+def noisy_layer_lp(W, b, y, norm: Norm | str, active: np.ndarray, lower, upper, relu: bool) -> MatrixModel:
     """The thresholded noisy LP of the module docstring (``relu=False``: plain l1/linf regression)."""
     mb = ModelBuilder("noisy")
     h = mb.add_vars("h", W.shape[1], lower, upper)

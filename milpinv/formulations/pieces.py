@@ -20,10 +20,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import error_epigraph, loosen, observation_interval, observation_rows
 
-NORMS = ("exact", "gap", "l1", "linf")
+GAP = "gap"  # the objective of the piece's point nearest the observation (a polish's walk)
 
 
 def pattern_of(network: ReluNetwork, z: np.ndarray) -> list[np.ndarray]:
@@ -49,13 +50,13 @@ def piece_model(
     network: ReluNetwork,
     pattern: list[np.ndarray],
     target: np.ndarray,
-    norm: str,
+    objective: Norm | str,
     lower: np.ndarray,
     upper: np.ndarray,
     slack: float = 0.0,
     band: float | np.ndarray = 0.0,
 ) -> MatrixModel:
-    """The LP over one piece for ``norm`` in :data:`NORMS` (see the module docstring).
+    """The LP over one piece for ``objective``, a norm or :data:`GAP` (see the module docstring).
 
     ``slack`` loosens the pattern inequalities by that much (never used for proofs). ``exact`` and
     ``gap`` observe x within ``band`` through the output activation (the output layer's pattern is
@@ -63,9 +64,10 @@ def piece_model(
     maps = affine_maps(network, pattern)
     mb = ModelBuilder("piece")
     z = mb.add_vars("z", network.input_dim, lower, upper)
-    observed = norm in ("exact", "gap")
+    nearest = objective == GAP
+    norm = Norm.EXACT if nearest else Norm.parse(objective)
     for k, (P, q) in enumerate(maps):
-        if not network.activation(k).kinked or (observed and k == network.depth - 1):
+        if not network.activation(k).kinked or (norm.exact and k == network.depth - 1):
             continue
         on = pattern[k]
         if on.any():
@@ -73,10 +75,10 @@ def piece_model(
         if (~on).any():
             mb.add_rows(f"off{k}", [(z, P[~on])], -np.inf, -q[~on] + slack)
     P, q = maps[-1]
-    act = network.activation(network.depth - 1)
-    if observed:
+    act = network.output_activation
+    if norm.exact:
         lo, hi = observation_interval(act, np.asarray(target, float), band)
-        (observation_rows if norm == "exact" else _gap_rows)(mb, z, P, q, lo, hi)
+        (_gap_rows if nearest else observation_rows)(mb, z, P, q, lo, hi)
     else:
         slope = np.where(pattern[-1], 1.0, act.low_slope) if act.kinked else np.ones(P.shape[0])
         error_epigraph(mb, [(z, P * slope[:, None])], q * slope, target, norm)

@@ -112,7 +112,7 @@ def _twice(first: Activation, second: Activation, where: str) -> Activation:
     """One activation for two in a row: relu absorbs a leaky_relu, two leaky_relus multiply slopes."""
     if second.smooth or first.smooth:
         raise InputError(f"{where}: {second} straight after {first}; milpinv reads one activation per layer")
-    if "relu" in (first.kind, second.kind):
+    if first.is_relu or second.is_relu:
         return Activation("relu")
     return Activation("leaky_relu", first.slope * second.slope)
 

@@ -19,7 +19,7 @@ mix inputs and outputs, or outputs with each other), an ``(or ...)`` inside an `
 second ``(or ...)``, and other commands. The top-level assertions hold in every term of the
 ``(or ...)``: a parsed property is a disjunction of :class:`Region` s, each closed bounds on every
 variable (infinite where none is given). Arrays and files only: deciding a property is
-:mod:`milpinv.experiments.queries`.
+:mod:`milpinv.queries`.
 
 >>> q = parse_vnnlib("(declare-const X_0 Real)(declare-const Y_0 Real)"
 ...                  "(assert (<= X_0 1))(assert (>= X_0 -1))(assert (or (<= Y_0 -3) (>= Y_0 0.5)))")

@@ -1,1 +1,1 @@
-"""The inversion methods (lp, layerwise, gd, milp) and the stages of the MILP pipeline."""
+"""The inversion methods that need no MILP: lp (one layer), layerwise and gd; the MILP is :mod:`milpinv.milp`."""

@@ -9,6 +9,7 @@ from threadpoolctl import threadpool_limits
 
 from ..deadline import Deadline
 from ..network import affine
+from ..norm import Norm
 from ..result import InversionResult
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
@@ -74,7 +75,7 @@ def invert_gd(
     network,
     target,
     *,
-    norm,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -86,14 +87,15 @@ def invert_gd(
 ) -> InversionResult:
     """Method ``gd``: Adam with projection and restarts; returns the best z found (with the exact
     norm ``optimal`` when ``accept`` takes it as a pre-image). Options are checked by
-    :func:`milpinv.methods.options.check_options`."""
+    :func:`milpinv.options.check_options`."""
+    norm = Norm.parse(norm)
     x = np.asarray(target, dtype=np.float64)
     accept = accept or Acceptance(tolerance(x))
     tol = max(accept.tol, 1e-12 * max(1.0, float(np.max(np.abs(x), initial=0.0))))  # stop rule: descent is float
     Z, loss, stop, step = descend(network, x, lower, upper, restarts, steps, seed, tol, lr, Deadline(time_limit))
     best = Z[int(np.argmin(loss))]
     info = {"iterations": step, "restarts": restarts, "stopped": stop, "seed": seed, "lr": lr}
-    if norm != "exact":
+    if not norm.exact:
         return InversionResult(Status.FEASIBLE, best, "gd", norm, solver=info)
     best, resid, ok = accept.check(network, x, best, lower, upper)
     if ok:

@@ -27,12 +27,13 @@ import numpy as np
 from ..activation import Activation
 from ..deadline import Deadline
 from ..errors import InputError
+from ..norm import Norm
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
 from .lp import noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
-from .polish import polish
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 
@@ -41,7 +42,7 @@ def invert_layerwise(
     network,
     target,
     *,
-    norm,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -49,6 +50,7 @@ def invert_layerwise(
     lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
+    norm = Norm.parse(norm)
     accept = accept or Acceptance(tolerance(np.asarray(target, float)))
     deadline = Deadline(time_limit)
     engine = get_solver(lp_solver)
@@ -63,13 +65,13 @@ def invert_layerwise(
         act = network.activation(k)
         lo, hi = (lower, upper) if k == 0 else _input_range(network.activation(k - 1), W.shape[1])
         t0 = time.perf_counter()
-        if norm == "exact" and k == network.depth - 1:
+        if norm.exact and k == network.depth - 1:
             sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
-        elif norm == "exact":
+        elif norm.exact:
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
             sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
         else:
-            sol = solve_layer_noisy(W, b, y, act.kind == "relu", norm, lo, hi, deadline.remaining(), solver=engine)
+            sol = solve_layer_noisy(W, b, y, act.is_relu, norm, lo, hi, deadline.remaining(), solver=engine)
         layers.append(
             {
                 "layer": k,
@@ -82,10 +84,10 @@ def invert_layerwise(
         )
         if sol.status != Status.OPTIMAL or sol.h is None:
             return _stop(sol.status, k, network.depth, norm, layers)
-        if k == network.depth - 1 and norm != "exact":
+        if k == network.depth - 1 and not norm.exact:
             bound = sol.value
         y = sol.h
-    if norm == "exact":
+    if norm.exact:
         return InversionResult(
             Status.OPTIMAL,
             y,
@@ -99,15 +101,16 @@ def invert_layerwise(
     return InversionResult(Status.FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
 
 
-def refusal(network, norm: str) -> str:
+def refusal(network, norm: Norm) -> str:
     """Why layer-wise cannot take this network under ``norm`` ("" when it can): the l1 / linf LPs
     read relu and linear layers only (the exact norm reads every activation)."""
-    return noisy_refusal(network, reversed(range(network.depth))) if norm != "exact" else ""
+    return noisy_refusal(network, reversed(range(network.depth))) if not norm.exact else ""
 
 
 def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Where a layer's inputs live: the previous activation's range (relu: h >= 0)."""
-    return np.full(n, 0.0 if act.kind == "relu" else -np.inf), np.full(n, np.inf)
+    lo, hi = act.hull
+    return np.full(n, lo), np.full(n, hi)
 
 
 def _uniqueness_note(layers: list[dict]) -> str:
@@ -121,13 +124,13 @@ def _uniqueness_note(layers: list[dict]) -> str:
     )
 
 
-def _stop(status: Status, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
+def _stop(status: Status, k: int, depth: int, norm: Norm, layers: list[dict]) -> InversionResult:
     info = {"layers": layers[::-1]}
     if status == Status.TIME_LIMIT:
         return InversionResult(
             Status.TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}", solver=info
         )
-    if status == Status.INFEASIBLE and norm == "exact" and k == depth - 1:
+    if status == Status.INFEASIBLE and norm.exact and k == depth - 1:
         return InversionResult(
             Status.INFEASIBLE,
             None,

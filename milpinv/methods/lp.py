@@ -33,15 +33,15 @@ from ..bounds.safe import SafeLP
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from ..norm import Norm
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, relative_gap, residual_norm, tolerance
-from .polish import polish
 
 MAX_TAU_ROUNDS = 8
 FAST_PATH_MAX = 4000  # widest layer solved by dense least squares before trying the LP
-NOISY_KINDS = ("relu", "linear")  # the activations the l1 / linf LP reads (it is linear in h)
 
 
 def noisy_refusal(network, layers) -> str:
@@ -49,7 +49,7 @@ def noisy_refusal(network, layers) -> str:
     relu and linear layers only; the first other layer in ``layers`` is named."""
     for k in layers:
         act = network.activation(k)
-        if act.kind not in NOISY_KINDS:
+        if not act.exact_arithmetic:  # the LP is linear in h: relu and linear only
             return f"the l1 / linf LPs read relu and linear layers, not {act} (layer {k})"
     return ""
 
@@ -203,7 +203,7 @@ def solve_output_layer(
 
 
 def solve_layer_noisy(
-    W, b, y, relu: bool, norm: str, lower, upper, time_limit=None, solver: str | Solver = "highs"
+    W, b, y, relu: bool, norm: Norm, lower, upper, time_limit=None, solver: str | Solver = "highs"
 ) -> LayerSolution:
     """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
     ``value``, the best certified lower bound on the layer's optimal residual."""
@@ -215,7 +215,7 @@ def solve_layer_noisy(
         return sol
     best: LayerSolution | None = None
     bound, tau, first = 0.0, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
-    keys = ["peak", "residual"] if norm == "l1" else ["residual"]
+    keys = ["peak", "residual"] if norm.per_output else ["residual"]
     for _ in range(len(keys) * MAX_TAU_ROUNDS):
         sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, True, engine)
         if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
@@ -224,7 +224,7 @@ def solve_layer_noisy(
             bound = max(bound, sol.value)  # tau is at least the residual of some h: certified
         r = np.maximum(W @ sol.h + b, 0.0) - y
         sol.info["peak"] = float(np.abs(r).max())
-        sol.info["residual"] = float(np.abs(r).sum()) if norm == "l1" else sol.info["peak"]
+        sol.info["residual"] = float(np.abs(r).sum()) if norm.per_output else sol.info["peak"]
         if best is None or sol.info["residual"] < best.info["residual"]:
             best = sol
         new_tau = best.info[keys[0]]
@@ -252,7 +252,7 @@ def invert_single_layer(
     network,
     target,
     *,
-    norm,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -260,13 +260,14 @@ def invert_single_layer(
     lp_solver: str | Solver = "highs",
 ) -> InversionResult:
     """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
+    norm = Norm.parse(norm)
     if network.depth != 1:
         raise InputError(
             f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
         )
     W, b = network.weights[0], network.biases[0]
     act = network.activation(0)
-    if norm == "exact":
+    if norm.exact:
         accept = accept or Acceptance(tolerance(target))
         sol = solve_output_layer(
             W, b, target, act, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver
@@ -288,7 +289,7 @@ def invert_single_layer(
     why = noisy_refusal(network, [0])
     if why:
         raise InputError(f"method lp: {why}; use method milp or gd")
-    sol = solve_layer_noisy(W, b, target, act.kind == "relu", norm, lower, upper, time_limit, solver=lp_solver)
+    sol = solve_layer_noisy(W, b, target, act.is_relu, norm, lower, upper, time_limit, solver=lp_solver)
     if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
         return InversionResult(
             Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,

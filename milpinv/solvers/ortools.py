@@ -3,7 +3,7 @@ cross-checks) and CP-SAT for integer-weight models, decided in exact integer ari
 
 CP-SAT solves over the lattice: *every* variable is made integer. A CP-SAT "infeasible" is
 therefore a proof only that no integer point exists (raw status ``lattice-infeasible``);
-:mod:`milpinv.methods.certify` accepts it as a proof over the reals only for instances whose
+:mod:`milpinv.milp.certify` accepts it as a proof over the reals only for instances whose
 pre-images are all integral (the reductions' instances, which say so in their meta).
 """
 

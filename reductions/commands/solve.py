@@ -8,7 +8,7 @@ import json
 from milpinv.cli.args import positive_float
 from milpinv.instance import Instance
 from milpinv.invert import METHOD_NAMES, invert
-from milpinv.methods.milp import ENGINE_NAMES
+from milpinv.milp import ENGINE_NAMES
 from milpinv.status import Status, exit_code
 
 from ..problems import CNF

@@ -6,7 +6,7 @@ import argparse
 
 from milpinv.cli.args import positive_float, positive_int, seed_int
 from milpinv.files import write_json
-from milpinv.methods.milp import ENGINE_NAMES
+from milpinv.milp import ENGINE_NAMES
 from milpinv.validation import make_rng
 
 from ..generators import random_ksat, random_subsetsum

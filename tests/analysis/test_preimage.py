@@ -14,7 +14,7 @@ from milpinv import Instance, ReluNetwork, plant_instance
 from milpinv.analysis.preimage import analyse_preimage, midpoint_test
 from milpinv.cli.main import main
 from milpinv.formulations.pieces import piece_model
-from milpinv.methods.build import build_model
+from milpinv.milp.build import build_model
 from milpinv.solvers import Solver, get_solver, solve
 from milpinv.solvers.outcome import Outcome
 from milpinv.status import Status

@@ -199,8 +199,8 @@ def test_ctrl_c_on_the_cli_exits_at_once_with_the_documented_code(tmp_path, dela
 
 
 def test_an_unverified_incumbent_is_not_written_as_a_pre_image():
+    from milpinv.acceptance import check_result
     from milpinv.cli.invert import answer_z
-    from milpinv.methods.certify import check_result
     from milpinv.result import InversionResult
 
     net = ReluNetwork.random([2, 5], seed=0, bias_scale=0.5)

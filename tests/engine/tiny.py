@@ -11,6 +11,7 @@ from milpinv.deadline import Deadline
 from milpinv.engine.bab import Search, Setup, search
 from milpinv.formulations.bigm import Formulation, build_formulation
 from milpinv.formulations.blocks import observation_interval
+from milpinv.norm import Norm
 from milpinv.solvers import get_solver
 from milpinv.tolerance import residual_norm, tolerance
 
@@ -61,7 +62,7 @@ class Case:
         """The search's candidate rule: a float64 forward pass, nothing else."""
         x = np.asarray(self.x, float)
         z = np.clip(z, *self.box)
-        value = residual_norm(self.net, x, z, "linf" if self.norm == "exact" else self.norm)
+        value = residual_norm(self.net, x, z, Norm.LINF if self.norm == "exact" else Norm(self.norm))
         return (value <= tolerance(x) if self.norm == "exact" else True), value, z
 
     def search(self, setup: Setup | None = None, **kw) -> Search:

@@ -16,9 +16,9 @@ from ortools.linear_solver.python import model_builder as mb
 
 from milpinv import InputError, Instance, ReluNetwork
 from milpinv.experiments.packs import build_pack, make_pack
-from milpinv.experiments.queries import decide
 from milpinv.experiments.tiers import KNOBS, next_size
 from milpinv.interop.vnnlib import read_vnnlib
+from milpinv.queries import decide
 from milpinv.solvers.mps import read_sol
 
 pytest.importorskip("onnx")

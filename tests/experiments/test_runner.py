@@ -8,6 +8,7 @@ from milpinv.errors import InputError
 from milpinv.experiments.plots import growth_slice, median_curve, plot_results
 from milpinv.experiments.runner import CSV_FIELDS, Task, make_tasks, parse_method, read_csv, verdict
 from milpinv.experiments.suites import make_suite, suite_defaults
+from milpinv.norm import Norm
 
 
 def test_tiny_suite_end_to_end(tmp_path, cli):
@@ -63,12 +64,12 @@ def test_wrong_answers_are_flagged(tmp_path, cli):
     ],
 )
 def test_verdicts(known, status, expected):
-    task = Task("x.npz", "milp", "exact", None, known, None, {})
+    task = Task("x.npz", "milp", Norm.EXACT, None, known, None, {})
     assert verdict(task, status, None, 1.0) == expected
 
 
 def test_noisy_objective_above_planted_noise_is_wrong():
-    task = Task("x.npz", "milp", "linf", None, "unknown", 0.1, {})
+    task = Task("x.npz", "milp", Norm.LINF, None, "unknown", 0.1, {})
     assert verdict(task, "optimal", 0.05, 1.0) == "ok"
     assert verdict(task, "optimal", 0.2, 1.0) == "WRONG"
     # a certified lower bound above the planted noise norm is a wrong claim too, whatever the status

@@ -5,7 +5,7 @@ import numpy as np
 from milpinv import ReluNetwork, plant_instance
 from milpinv.bounds.interval import interval_bounds
 from milpinv.formulations.blocks import stability
-from milpinv.methods.build import build_model
+from milpinv.milp.build import build_model
 
 
 def test_formulation_has_no_output_binaries_and_drops_stable_neurons():

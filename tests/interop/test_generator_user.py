@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from test_conv import ViewGenerator, close, conv_stacks, ort_out, random_bn, torch_out, unflatten_generator
 
 from milpinv import InputError, ReluNetwork
-from milpinv.methods.milp import pre_activation_problem
+from milpinv.milp.pipeline import pre_activation_problem
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxsim")

@@ -14,8 +14,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from milpinv import InputError, Instance, ReluNetwork, plant_instance
-from milpinv.experiments.queries import ball_radius, decide, instance_outputs
 from milpinv.interop.vnnlib import parse_vnnlib, read_vnnlib, result_text, vnnlib_text, write_vnnlib
+from milpinv.norm import Norm
+from milpinv.queries import ball_radius, decide, instance_outputs
 from reductions.problems import CNF
 from reductions.registry import get_reduction
 
@@ -150,11 +151,11 @@ def test_a_noisy_ball_is_sat_at_its_radius_and_unsat_well_inside():
     net = ReluNetwork.random([3, 6, 6], seed=5)
     inst = plant_instance(net, seed=6, noise=0.05)
     r = ball_radius(inst)
-    assert decide(net, prop_of(inst, [instance_outputs(inst, "linf", r)])).verdict == "sat"
-    best = decide(net, prop_of(inst, [instance_outputs(inst, "linf", r / 50)]), time_limit=30)
+    assert decide(net, prop_of(inst, [instance_outputs(inst, Norm.LINF, r)])).verdict == "sat"
+    best = decide(net, prop_of(inst, [instance_outputs(inst, Norm.LINF, r / 50)]), time_limit=30)
     assert best.verdict in ("unsat", "sat")  # decided either way, and never claimed without proof
     if best.verdict == "sat":
-        assert prop_of(inst, [instance_outputs(inst, "linf", r / 50)]).holds(best.x, best.y)
+        assert prop_of(inst, [instance_outputs(inst, Norm.LINF, r / 50)]).holds(best.x, best.y)
 
 
 def test_a_reduced_unsat_formula_is_unsat_exactly():

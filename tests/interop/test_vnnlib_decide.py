@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 
 from milpinv import Instance, Measurement, ReluNetwork
 from milpinv.bounds.interval import activation_range, interval_bounds
-from milpinv.experiments.queries import decide, instance_outputs
 from milpinv.interop.vnnlib import parse_vnnlib, read_vnnlib, vnnlib_text, write_vnnlib
+from milpinv.queries import decide, instance_outputs
 
 BOX = (-np.ones(1), np.ones(1))
 

@@ -13,6 +13,7 @@ from test_activations import problems, random_net
 from milpinv import InputError, Measurement, ReluNetwork, invert, plant_instance
 from milpinv.invert import AUTO_NODES, milp_budget
 from milpinv.methods.layerwise import refusal as layerwise_refusal
+from milpinv.norm import Norm
 from milpinv.tolerance import objective_slack, tolerance
 
 
@@ -30,7 +31,7 @@ def test_auto_is_as_good_as_milp(deep_instance, norm, mask):
     milp = invert(deep_instance, method="milp", **kwargs)
     auto = invert(deep_instance, method="auto", **kwargs)
     assert milp.status == auto.status == "optimal", (milp.summary(), auto.summary())
-    slack = objective_slack(norm, tolerance(deep_instance.target), deep_instance.target.size)
+    slack = objective_slack(Norm(norm), tolerance(deep_instance.target), deep_instance.target.size)
     assert auto.objective <= milp.objective + slack
     assert auto.solver["layerwise"]["status"] != "optimal"  # the MILP was needed
 
@@ -38,7 +39,7 @@ def test_auto_is_as_good_as_milp(deep_instance, norm, mask):
 def test_an_optimum_reports_gap_zero(deep_instance):
     """Objective 3.8e-15 and bound -1.1e-12 (within the tolerance) reported gap 0.0113."""
     r = invert(deep_instance, method="milp", norm="l1", time_limit=20)
-    slack = objective_slack("l1", tolerance(deep_instance.target), deep_instance.target.size)
+    slack = objective_slack(Norm.L1, tolerance(deep_instance.target), deep_instance.target.size)
     assert r.status == "optimal" and abs(r.objective - r.bound) <= slack
     assert r.gap == 0.0
 
@@ -54,7 +55,7 @@ def test_auto_goes_on_to_the_milp_for_every_activation(problem, norm):
     r = invert(net, x, norm=norm, box=(lower, upper))
     assert r.method.startswith("auto:") and r.z is not None, r.summary()
     assert r.residual_l1 == pytest.approx(np.abs(net.forward(r.z) - x).sum(), rel=1e-12, abs=1e-15)
-    if layerwise_refusal(net, norm):
+    if layerwise_refusal(net, Norm(norm)):
         assert r.method == "auto:milp" and "relu and linear" in r.solver["layerwise"]["skipped"]
     if net.activation(net.depth - 1).smooth:  # minimised on the pre-activations: never a proof
         assert r.status == "feasible", r.summary()
@@ -90,7 +91,7 @@ def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, mo
     assert r.objective == pytest.approx(r.residual_l1, rel=1e-12)  # the verified z's own residual
     full = invert(inst, norm="l1", node_limit=None)  # no budget: the search goes on to the proof
     assert full.status == "optimal" and "node_limit_spent" not in full.solver, full.summary()
-    slack = objective_slack("l1", tolerance(inst.target), inst.target.size)
+    slack = objective_slack(Norm.L1, tolerance(inst.target), inst.target.size)
     assert r.bound <= full.objective + slack and full.objective <= r.objective + slack
 
 
@@ -105,7 +106,7 @@ def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, mo
     ],
 )
 def test_which_runs_get_the_budget(norm, time_limit, options, budget):
-    assert milp_budget(norm, time_limit, options) == ({"node_limit": AUTO_NODES} if budget else {})
+    assert milp_budget(Norm(norm), time_limit, options) == ({"node_limit": AUTO_NODES} if budget else {})
 
 
 def test_node_limit_is_refused_with_a_backend_and_checked(noisy_instance):

@@ -9,7 +9,7 @@ import pytest
 
 import milpinv
 from milpinv.errors import InputError
-from milpinv.methods.build import build_model
+from milpinv.milp.build import build_model
 from milpinv.solvers import solve
 from milpinv.solvers.pyomo import export_model
 from milpinv.tolerance import tolerance

@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..formulations.pieces import pattern_of, piece_model
-from ..network import ReluNetwork
-from ..solvers import Solver, SolverOptions, get_solver
-from ..status import Status
-from ..tolerance import residual_norm
+from .formulations.pieces import GAP, pattern_of, piece_model
+from .network import ReluNetwork
+from .norm import Norm
+from .solvers import Solver, SolverOptions, get_solver
+from .status import Status
+from .tolerance import residual_norm
 
 
 def polish(
     network: ReluNetwork,
     target: np.ndarray,
     z: np.ndarray,
-    norm: str,
+    norm: Norm,
     lower: np.ndarray,
     upper: np.ndarray,
     rounds: int = 10,
@@ -28,13 +29,13 @@ def polish(
 ) -> np.ndarray:
     """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
     engine = get_solver(solver)
-    measure = "linf" if norm == "exact" else norm
-    smooth = network.activation(network.depth - 1).smooth  # a tanh / sigmoid output: no linf model of the output
-    model_norm = "gap" if norm == "exact" and smooth else measure  # the piece's point nearest the observation
+    measure = Norm.LINF if norm.exact else norm
+    smooth = network.output_activation.smooth  # a tanh / sigmoid output: no linf model of the output
+    objective = GAP if norm.exact and smooth else measure  # the piece's point nearest the observation
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
-        model = piece_model(network, pattern_of(network, best), target, model_norm, lower, upper)
+        model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
         out = engine.solve(model, SolverOptions())
         if out.status != Status.OPTIMAL or out.x is None:  # HiGHS may call an LP optimal without a primal point
             break

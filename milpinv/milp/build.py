@@ -16,6 +16,7 @@ from ..errors import InputError
 from ..formulations.bigm import Formulation, build_formulation
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..solvers import Solver
 
 BOUND_MODES = ("interval", "lp")
@@ -62,7 +63,7 @@ def build_model(
     network: ReluNetwork,
     target,
     *,
-    norm: str = "exact",
+    norm: Norm | str = Norm.EXACT,
     lower,
     upper,
     bounds: str = "interval",
@@ -84,8 +85,9 @@ def build_model(
     pre-activations, given."""
     t0 = time.perf_counter()
     x = np.asarray(target, dtype=np.float64)
-    if norm == "exact" and observed is None:
-        observed = observation_interval(network.activation(network.depth - 1), x, band)
+    norm = Norm.parse(norm)
+    if norm.exact and observed is None:
+        observed = observation_interval(network.output_activation, x, band)
     b, lower, upper, info = sound_bounds(
         network,
         lower,

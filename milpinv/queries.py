@@ -36,21 +36,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..activation import LINEAR
-from ..bounds.interval import activation_range, interval_bounds
-from ..deadline import Deadline
-from ..errors import InputError
-from ..formulations.blocks import preimage_interval
-from ..instance import Instance
-from ..interop.vnnlib import Property, Region
-from ..invert import check_range, invert
-from ..measurement import Measurement
-from ..methods.certify import acceptance
-from ..methods.rescale import power_of_two_scale, row_max, scale_rows
-from ..network import ReluNetwork, same_matrix
-from ..result import InversionResult, jsonable
-from ..status import Status
-from ..tolerance import tolerance
+from .acceptance import acceptance
+from .activation import LINEAR
+from .bounds.interval import activation_range, interval_bounds
+from .deadline import Deadline
+from .errors import InputError
+from .formulations.blocks import preimage_interval
+from .instance import Instance
+from .interop.vnnlib import Property, Region
+from .invert import check_range, invert
+from .measurement import Measurement
+from .milp.rescale import power_of_two_scale, row_max, scale_rows
+from .network import ReluNetwork, same_matrix
+from .norm import Norm
+from .result import InversionResult, jsonable
+from .status import Status
+from .tolerance import tolerance
 
 #: VNN-COMP's verdicts in milpinv's status vocabulary (and so its exit codes)
 VERDICT_STATUS = {
@@ -63,14 +64,16 @@ SHRINK = 1e-8  # written tolerance intervals sit this much (relative) inside mil
 
 
 # ----------------------------------------------------------------------------------------- writing
-def instance_outputs(inst: Instance, norm: str = "exact", radius: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+def instance_outputs(
+    inst: Instance, norm: Norm | str = Norm.EXACT, radius: float | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The output box of ``inst``'s query: the target's tolerance intervals (``exact``) or the
     linf ball of ``radius`` around it (``linf``)."""
-    x = inst.target
-    if norm == "exact":
-        tol = acceptance(inst.network, x, "exact", inst.lower, inst.upper).tol * (1.0 - SHRINK)
+    norm, x = Norm.parse(norm), inst.target
+    if norm.exact:
+        tol = acceptance(inst.network, x, Norm.EXACT, inst.lower, inst.upper).tol * (1.0 - SHRINK)
         return x - tol, x + tol
-    if norm != "linf":
+    if not norm.box:
         raise InputError(f"vnnlib: an {norm} ball is not a box; a query holds the exact norm or linf")
     if radius is None or not (np.isfinite(radius) and radius >= 0):
         raise InputError(f"vnnlib: the linf ball needs a radius >= 0, got {radius}")
@@ -86,11 +89,11 @@ def ball_radius(inst: Instance) -> float:
     return float(noise) + tolerance(inst.target)
 
 
-def query_comments(inst: Instance, norm: str, radius: float | None = None) -> list[str]:
+def query_comments(inst: Instance, norm: Norm | str, radius: float | None = None) -> list[str]:
     """The header of a written query: what it asks and what its verdicts mean."""
-    if norm == "linf":
+    if Norm.parse(norm) is Norm.LINF:
         outputs = f"in the linf ball |Y - x| <= {radius!r} around the target x"
-    elif acceptance(inst.network, inst.target, "exact", inst.lower, inst.upper).lattice:
+    elif acceptance(inst.network, inst.target, Norm.EXACT, inst.lower, inst.upper).lattice:
         outputs = "= x exactly (every pre-image is proven integral)"
     else:
         outputs = f"within milpinv's tolerance {tolerance(inst.target)!r} (1e-6 max(1, |x|_inf)) of the target x"
@@ -182,7 +185,7 @@ def plan_region(network: ReluNetwork, region: Region, index: int) -> Plan:
     if np.any(lower > upper):
         return Plan(index, region, none, np.array([]), 0.0, "unsat", "the input box is empty")
     check_range(network, lower, upper)
-    act = network.activation(network.depth - 1)
+    act = network.output_activation
     pre_lo, pre_hi = interval_bounds(network, lower, upper)[-1]
     out_lo, out_hi = activation_range(act, pre_lo, pre_hi)  # the outputs' range on the box, rounded outward
     keep = np.flatnonzero(np.isfinite(region.y_lower) | np.isfinite(region.y_upper))
@@ -214,7 +217,7 @@ def solve_region(
     if plan.verdict is not None:
         return record, None
     observed = Measurement.mask(np.isin(np.arange(network.output_dim), plan.keep)).compose(network)
-    tol = acceptance(observed, plan.target, "exact", region.x_lower, region.x_upper).tol
+    tol = acceptance(observed, plan.target, Norm.EXACT, region.x_lower, region.x_upper).tol
     routes = (exact_route, depth_route) if plan.radius <= tol else (depth_route,)
     record.update(verdict="unknown", reason="no inversion ran")
     box = (region.x_lower, region.x_upper)
@@ -224,7 +227,7 @@ def solve_region(
             record.update(verdict="timeout", reason="the time limit was reached")
             break
 
-        def run(net: ReluNetwork, target: np.ndarray, norm: str, question: str, left=left) -> InversionResult:
+        def run(net: ReluNetwork, target: np.ndarray, norm: Norm, question: str, left=left) -> InversionResult:
             r = invert(net, target, method=method, norm=norm, box=box, time_limit=left, **options)
             record["runs"].append(
                 {"norm": norm, "question": question, **{k: v for k, v in r.to_dict().items() if k != "z"}}
@@ -239,13 +242,13 @@ def solve_region(
 
 
 Route = tuple[str, str, np.ndarray | None]  # (verdict, reason, counterexample)
-Run = Callable[[ReluNetwork, np.ndarray, str, str], InversionResult]  # invert on the region's box, recorded
+Run = Callable[[ReluNetwork, np.ndarray, Norm, str], InversionResult]  # invert on the region's box, recorded
 
 
 def exact_route(network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: float, run: Run) -> Route:
     """The kept outputs within ``tol`` of the centres (milpinv's exact norm, the same question as
     :func:`milpinv.invert` on the target): its ``infeasible`` proves the region empty."""
-    r = run(observed, plan.target, "exact", "centres")
+    r = run(observed, plan.target, Norm.EXACT, "centres")
     if r.z is not None and plan.region.contains(r.z, network.forward(r.z)):
         return "sat", f"exact inversion ({r.method}): G(z) meets every bound", r.z
     if r.status == Status.INFEASIBLE:
@@ -265,7 +268,7 @@ def depth_route(network: ReluNetwork, plan: Plan, observed: ReluNetwork, tol: fl
             return "sat", "the intervals hold the outputs' range on the box", z
         return "unknown", "the intervals hold the outputs' range on the box, but not the centre's rounded output", None
     rows, floor = question
-    r = run(rows, np.full(rows.output_dim, floor), "linf", "depth")
+    r = run(rows, np.full(rows.output_dim, floor), Norm.LINF, "depth")
     if r.z is not None and region.contains(r.z, network.forward(r.z)):
         return "sat", f"depth inversion ({r.method}): G(z) meets every bound", r.z
     if r.method in CERTIFIED_BOUNDS and r.bound is not None and r.bound > -floor:

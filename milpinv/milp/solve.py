@@ -2,7 +2,7 @@
 bound (:mod:`milpinv.engine.bab`, every pruning certified) or by a MILP backend
 (:mod:`milpinv.solvers`). A backend's z is polished on its linear piece, so that it satisfies the
 piece's equalities to LP precision rather than big-M precision; what a backend's result may claim
-is decided afterwards, by :mod:`milpinv.methods.certify`."""
+is decided afterwards, by :mod:`milpinv.milp.certify`."""
 
 from __future__ import annotations
 
@@ -17,11 +17,12 @@ from ..engine.progress import ProgressLog
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
 from ..network import ReluNetwork
+from ..norm import Norm
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
 from ..status import Status
 from ..tolerance import Acceptance, relative_gap, residual_norm
-from .polish import polish
 
 NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polished before it is judged
 
@@ -33,7 +34,7 @@ class Problem:
 
     network: ReluNetwork
     target: np.ndarray
-    norm: str
+    norm: Norm
     lower: np.ndarray
     upper: np.ndarray
     accept: Acceptance
@@ -73,14 +74,14 @@ def candidate_judge(problem: Problem, lp_solver: Solver):
 
     def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
         z = np.clip(z, p.lower, p.upper)
-        if p.norm != "exact":
+        if not p.norm.exact:
             return True, residual_norm(p.network, p.target, z, p.norm), z
         z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
         if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
             z, miss, ok = p.accept.check(
                 p.network,
                 p.target,
-                polish(p.network, p.target, z, "exact", p.lower, p.upper, solver=lp_solver),
+                polish(p.network, p.target, z, Norm.EXACT, p.lower, p.upper, solver=lp_solver),
                 p.lower,
                 p.upper,
             )
@@ -118,7 +119,7 @@ def solve_model(
             message=f"solver status {out.status} ({out.raw_status})",
         )
     z = None if out.x is None else _polished(form.z_of(out.x), problem, engine, solver)
-    exact = problem.norm == "exact"
+    exact = problem.norm.exact
     objective = None if out.objective is None else (0.0 if exact else float(out.objective))
     status = Status.OPTIMAL if out.status == Status.OPTIMAL else Status.TIME_LIMIT
     if status == Status.TIME_LIMIT and not exact and warm_start is not None:  # some backends drop it
@@ -157,7 +158,7 @@ def search_model(
     """milpinv's branch and bound on ``form``; an l1 / linf ``incumbent_z`` prunes from the start."""
     judge = candidate_judge(problem, engine.lp_solver)
     incumbent = None
-    if incumbent_z is not None and problem.norm != "exact":
+    if incumbent_z is not None and not problem.norm.exact:
         _, value, z = judge(np.asarray(incumbent_z, float))
         incumbent = (z, value)
     try:
@@ -176,7 +177,7 @@ def search_model(
         "uncertified": s.uncertified,
         "engine_status": s.status,
     }
-    if problem.norm == "exact":  # a pre-image meets the bound 0, an infeasibility proof has no objective
+    if problem.norm.exact:  # a pre-image meets the bound 0, an infeasibility proof has no objective
         objective = bound = gap = 0.0 if s.z is not None else None
         return InversionResult(
             s.status,

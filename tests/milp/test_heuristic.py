@@ -5,7 +5,8 @@ import numpy as np
 
 from milpinv import ReluNetwork, plant_instance
 from milpinv.bounds.interval import interval_bounds
-from milpinv.methods.heuristic import heuristic
+from milpinv.milp.heuristic import heuristic
+from milpinv.norm import Norm
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import Acceptance, tolerance
 
@@ -15,11 +16,11 @@ def test_heuristic_claims_only_verified_preimages():
     for seed in range(4):
         net = ReluNetwork.random([6, 12, 12, 6], seed=seed)
         inst = plant_instance(net, seed=seed)
-        r = heuristic(net, inst.target, "exact", inst.lower, inst.upper, Acceptance(tolerance(inst.target)))
+        r = heuristic(net, inst.target, Norm.EXACT, inst.lower, inst.upper, Acceptance(tolerance(inst.target)))
         if r.status == OPTIMAL:
             assert np.max(np.abs(net.forward(r.z) - inst.target)) <= tolerance(inst.target)
             solved += 1
         far = inst.target + 1e3  # above every output the box can reach:
         assert np.all(interval_bounds(net, inst.lower, inst.upper)[-1][1] < far)
-        assert heuristic(net, far, "exact", inst.lower, inst.upper, Acceptance(tolerance(far))).status != OPTIMAL
+        assert heuristic(net, far, Norm.EXACT, inst.lower, inst.upper, Acceptance(tolerance(far))).status != OPTIMAL
     assert solved >= 2, "the heuristic should invert some small planted instances"

@@ -27,21 +27,23 @@ from __future__ import annotations
 import numpy as np
 
 from .. import interrupt
+from ..acceptance import check_result, integer_data
 from ..activation import LINEAR
 from ..deadline import Deadline
 from ..engine.branching import DEFAULT, BranchingRule, rule
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
+from ..norm import Norm
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
 from .build import build_model
-from .certify import certify, check_result, integer_data
+from .certify import certify
 from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
-from .polish import polish
 from .rescale import rescale
 from .solve import Engine, Problem, better_point, solve_model
 
@@ -56,7 +58,7 @@ def invert_milp(
     network: ReluNetwork,
     target,
     *,
-    norm: str,
+    norm: Norm | str,
     lower,
     upper,
     accept: Acceptance | None = None,
@@ -84,11 +86,12 @@ def invert_milp(
     milpinv's branch and bound (CP-SAT, which ``auto`` takes on a proven lattice, has none), the
     same on any machine: a search it stops answers ``feasible`` with its best verified z, bound
     and gap (no z: ``failed``)."""
+    norm = Norm.parse(norm)
     if node_limit is not None and solver not in OWN_ENGINES:
         name = getattr(solver, "name", solver)
         raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
     x = np.asarray(target, float)
-    if norm != "exact" and network.activation(network.depth - 1).smooth:
+    if not norm.exact and network.output_activation.smooth:
         inner, y = pre_activation_problem(network, x)
         found = invert_milp(
             inner,
@@ -115,9 +118,9 @@ def invert_milp(
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
     refine = False
     if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
-        quick = norm != "exact" and engine.solver is None  # the root of the search says if it is enough
+        quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
-        if found.status == Status.OPTIMAL and norm == "exact":
+        if found.status == Status.OPTIMAL and norm.exact:
             return found
         warm_start, refine = better_point(problem, warm_start, found.z), quick
     keep = Peeled(network, x, 0)
@@ -129,7 +132,7 @@ def invert_milp(
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
     """A tanh / sigmoid output under l1 / linf: the network up to its output pre-activations, and
     the target's pre-activation act^-1(x) (x clipped into the open range)."""
-    act = network.activation(network.depth - 1)
+    act = network.output_activation
     inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
     return inner, act.inverse(x)
 
@@ -170,7 +173,7 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
     found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
-    if found.status == Status.OPTIMAL and p.norm == "exact" and found.z is not None:
+    if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
         found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
@@ -182,10 +185,10 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
 def observed_interval(problem: Problem) -> tuple[np.ndarray, np.ndarray] | None:
     """The exact norm's interval on the output pre-activations: act(a) within the acceptance band
     of x (None for l1 / linf)."""
-    if problem.norm != "exact":
+    if not problem.norm.exact:
         return None
     net = problem.network
-    return observation_interval(net.activation(net.depth - 1), problem.target, problem.accept.tol)
+    return observation_interval(net.output_activation, problem.target, problem.accept.tol)
 
 
 def out_of_nodes(result: InversionResult, node_limit: int | None) -> InversionResult:

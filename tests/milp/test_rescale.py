@@ -1,4 +1,4 @@
-"""Rescaling (methods/rescale.py) preserves the network exactly: over random networks whose rows
+"""Rescaling (milp/rescale.py) preserves the network exactly: over random networks whose rows
 are scaled by random powers of two, every pre-activation of the rescaled network is its row
 factor times the original's, bit for bit in float64, so the forward pass (l1 / linf) and the
 observation (exact norm) are unchanged."""
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from milpinv import ReluNetwork, invert
-from milpinv.methods.rescale import power_of_two_scale, rescale
+from milpinv.milp.rescale import power_of_two_scale, rescale
 from milpinv.validation import MAX_MAGNITUDE
 
 

@@ -3,7 +3,7 @@
 point and drop the layer. The reduced target is a floating-point solve, and the tolerance band
 around it is not the band around the observation (a measurement A stretches or shrinks it): a
 point is accepted only on the full network's outputs, and a proof of infeasibility is only ever
-taken from the full model (:mod:`milpinv.methods.milp`)."""
+taken from the full model (:mod:`milpinv.milp`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..methods.lp import solve_layer_exact
 from ..network import ReluNetwork
+from ..norm import Norm
 from ..status import Status
-from .lp import solve_layer_exact
 
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
 
@@ -25,10 +26,10 @@ class Peeled:
     layers: int  # how many layers were removed
 
 
-def peel(network: ReluNetwork, target, norm: str) -> Peeled:
+def peel(network: ReluNetwork, target, norm: Norm) -> Peeled:
     """The exact presolve of the module docstring (the exact norm only)."""
     peeled, y = 0, np.asarray(target, float)
-    if norm != "exact" or any(a.kind not in ("relu", "linear") for a in network.activations):
+    if not norm.exact or not all(a.exact_arithmetic for a in network.activations):
         return Peeled(network, y, 0)
     while network.depth > 1:
         k = network.depth - 1

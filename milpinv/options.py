@@ -7,11 +7,11 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from ..engine.branching import rule
-from ..solvers import Solver, get_solver
-from ..validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
-from .build import check_bounds
-from .milp import OWN_ENGINES
+from .engine.branching import rule
+from .milp.build import check_bounds
+from .milp.pipeline import OWN_ENGINES
+from .solvers import Solver, get_solver
+from .validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
 
 
 def check_engine(solver, name: str = "solver") -> str | Solver:

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..acceptance import check_result
 from ..deadline import Deadline
 from ..formulations.pieces import pattern_of, piece_model
+from ..methods.gd import descend, invert_gd
+from ..norm import Norm
+from ..polish import polish
 from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, residual_norm
-from .certify import check_result
-from .gd import descend, invert_gd
-from .polish import polish
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
@@ -35,13 +36,13 @@ QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the s
 
 
 def heuristic(
-    network, target, norm: str, lower, upper, accept: Acceptance, budget: float | None = None, quick: bool = False
+    network, target, norm: Norm, lower, upper, accept: Acceptance, budget: float | None = None, quick: bool = False
 ) -> InversionResult:
     """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring);
     ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
-    if norm != "exact":
+    if not norm.exact:
         return noisy_heuristic(network, x, norm, lower, upper, deadline, QUICK_EFFORT if quick else NOISY_EFFORT)
     best = None
     for rnd in range(ROUNDS):
@@ -60,7 +61,7 @@ def heuristic(
             restarts=RESTARTS,
         )
         if found.status != Status.OPTIMAL and found.z is not None:
-            z = polish(network, target, found.z, "exact", lower, upper, rounds=WALK)
+            z = polish(network, target, found.z, Norm.EXACT, lower, upper, rounds=WALK)
             found = check_result(
                 InversionResult(Status.OPTIMAL, z, "gd", norm, objective=0.0, solver=found.solver),
                 network,
@@ -82,7 +83,7 @@ def _linf(result: InversionResult) -> float:
 
 
 def noisy_heuristic(
-    network, x: np.ndarray, norm: str, lower, upper, deadline: Deadline, effort: tuple[int, int, int] = NOISY_EFFORT
+    network, x: np.ndarray, norm: Norm, lower, upper, deadline: Deadline, effort: tuple[int, int, int] = NOISY_EFFORT
 ) -> InversionResult:
     """The l1 / linf heuristic of the module docstring (``effort``: rounds, descents polished per
     round, flip LPs per point); returns the best point as ``feasible``."""
@@ -105,7 +106,7 @@ def noisy_heuristic(
 
 
 def flip_search(
-    network, x: np.ndarray, z: np.ndarray, norm: str, lower, upper, deadline: Deadline, flips: int
+    network, x: np.ndarray, z: np.ndarray, norm: Norm, lower, upper, deadline: Deadline, flips: int
 ) -> tuple[np.ndarray, int]:
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
     closest to their kink first), optimise the norm on that piece (one LP), and move when it is
