@@ -203,3 +203,27 @@ def test_layerwise_says_when_its_answer_is_one_of_many():
     r = invert(inst, method="layerwise")
     assert r.status == "optimal" and r.residual_linf <= tolerance(inst.target)
     assert r.solver["layers"][0]["unique"] is False and "one of many" in r.message
+
+
+def _layerwise_near_zero_case(seed: int, fraction: float) -> None:
+    net = ReluNetwork.random([3, 10, 12], seed=seed, bias_scale=0.5)
+    inst = plant_instance(net, seed=seed)
+    x = inst.target.copy()
+    x[inst.target == 0] = -fraction * tolerance(inst.target)
+    clean = invert(net, inst.target, method="layerwise", box=3.0)
+    near = invert(net, x, method="layerwise", box=3.0)
+    assert near.status == clean.status, (near.message, clean.message)
+
+
+@given(st.integers(0, 10**6), st.floats(0.01, 1.0))
+def test_layerwise_reads_a_near_zero_negative_target_as_zero(seed, fraction):
+    """Audit: a relu output of -3e-7 (within the tolerance of 0) made the output layer's exact LP
+    infeasible, and the band LP that followed picked a hidden point the layer below could not reach
+    (layer-wise `failed`). The exact target clipped onto the activation's range is tried first:
+    layer-wise then answers as on the target with those entries at 0."""
+    _layerwise_near_zero_case(seed, fraction)
+
+
+@pytest.mark.parametrize("seed", [41, 52, 57])
+def test_layerwise_near_zero_negative_target_seeds_that_failed(seed):
+    _layerwise_near_zero_case(seed, 0.3)
