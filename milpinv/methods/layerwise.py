@@ -31,7 +31,7 @@ from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
-from .lp import noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
+from .lp import LayerSolution, noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
 from .polish import polish
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
@@ -81,7 +81,7 @@ def invert_layerwise(
             }
         )
         if sol.status != Status.OPTIMAL or sol.h is None:
-            return _stop(sol.status, k, network.depth, norm, layers)
+            return _stop(sol, k, network.depth, norm, layers)
         if k == network.depth - 1 and norm != "exact":
             bound = sol.value
         y = sol.h
@@ -121,8 +121,9 @@ def _uniqueness_note(layers: list[dict]) -> str:
     )
 
 
-def _stop(status: Status, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
+def _stop(sol: LayerSolution, k: int, depth: int, norm: str, layers: list[dict]) -> InversionResult:
     info = {"layers": layers[::-1]}
+    status, unchecked = sol.status, "uncertified" in sol.info
     if status == Status.TIME_LIMIT:
         return InversionResult(
             Status.TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}", solver=info
@@ -136,11 +137,10 @@ def _stop(status: Status, k: int, depth: int, norm: str, layers: list[dict]) -> 
             solver=info,
             message="the output layer's LP (inputs >= 0) is infeasible",
         )
-    if status == Status.INFEASIBLE:
-        msg = (
-            f"layer {k}: no input reaches the point computed for layer {k + 1}; layer-wise cannot "
-            "decide this instance (use method milp)"
-        )
+    if status == Status.INFEASIBLE or unchecked:
+        what = "the target" if k == depth - 1 else f"the point computed for layer {k + 1}"
+        note = " (the LP solver's word: its certificate does not check)" if unchecked else ""
+        msg = f"layer {k}: no input reaches {what}{note}; layer-wise cannot decide this instance (use method milp)"
     else:
-        msg = f"layer {k}: LP solver status {status}"
+        msg = f"layer {k}: LP solver status {status} ({sol.info.get('raw_status', 'no detail')})"
     return InversionResult(Status.FAILED, None, "layerwise", norm, message=msg, solver=info)

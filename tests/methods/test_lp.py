@@ -227,3 +227,14 @@ def test_layerwise_reads_a_near_zero_negative_target_as_zero(seed, fraction):
 @pytest.mark.parametrize("seed", [41, 52, 57])
 def test_layerwise_near_zero_negative_target_seeds_that_failed(seed):
     _layerwise_near_zero_case(seed, 0.3)
+
+
+def test_layerwise_names_why_a_layer_lp_gave_no_point():
+    """Audit: README's 8-16-16-16 instance said "layer 1: LP solver status failed". HiGHS had
+    said infeasible (the point computed for layer 2 is 0.37 from layer 1's image), with a ray
+    whose certificate does not check where the inputs have no upper bound: the message says so."""
+    net = ReluNetwork.random([8, 16, 16, 16], seed=0)
+    r = invert(plant_instance(net, seed=1, box=3.0), method="layerwise")
+    assert r.status == "failed"
+    assert "layer 1: no input reaches the point computed for layer 2" in r.message, r.message
+    assert "certificate does not check" in r.message and "status failed" not in r.message
