@@ -1,8 +1,10 @@
 """Layer-by-layer inversion (Lei et al. 2019, Section 3.2): invert the last layer first, then
 the one before, each by the single-layer LP of :mod:`milpinv.methods.lp`.
 
-Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0
-(leaky_relu outputs are any real); the first layer's input is constrained to the latent box. A
+Every intermediate input is constrained to its interval bounds from the latent box (relu outputs
+are >= 0; finite bounds also let an LP's Farkas certificate be checked, which a ray over unbounded
+columns, its reduced costs rounded a hair below 0, is not); the first layer's input is constrained
+to the latent box. A
 leaky_relu, tanh or sigmoid layer is one to one: its pre-activation is read off by the inverse,
 and the layer is a linear system. For random expanding networks each
 layer's active rows have full column rank with high probability, the pre-image of every layer is
@@ -24,7 +26,7 @@ import time
 
 import numpy as np
 
-from ..activation import Activation
+from ..bounds.interval import activation_range, interval_bounds
 from ..deadline import Deadline
 from ..errors import InputError
 from ..result import InversionResult
@@ -58,10 +60,11 @@ def invert_layerwise(
     y = np.asarray(target, dtype=np.float64)
     layers: list[dict] = []
     bound = None
+    reach = interval_bounds(network, lower, upper)  # every layer's inputs: finite, so LP certificates check
     for k in reversed(range(network.depth)):
         W, b = network.weights[k], network.biases[k]
         act = network.activation(k)
-        lo, hi = (lower, upper) if k == 0 else _input_range(network.activation(k - 1), W.shape[1])
+        lo, hi = (lower, upper) if k == 0 else activation_range(network.activation(k - 1), *reach[k - 1])
         t0 = time.perf_counter()
         if norm == "exact" and k == network.depth - 1:
             sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
@@ -103,11 +106,6 @@ def refusal(network, norm: str) -> str:
     """Why layer-wise cannot take this network under ``norm`` ("" when it can): the l1 / linf LPs
     read relu and linear layers only (the exact norm reads every activation)."""
     return noisy_refusal(network, reversed(range(network.depth))) if norm != "exact" else ""
-
-
-def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where a layer's inputs live: the previous activation's range (relu: h >= 0)."""
-    return np.full(n, 0.0 if act.kind == "relu" else -np.inf), np.full(n, np.inf)
 
 
 def _uniqueness_note(layers: list[dict]) -> str:

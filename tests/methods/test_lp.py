@@ -232,9 +232,25 @@ def test_layerwise_near_zero_negative_target_seeds_that_failed(seed):
 def test_layerwise_names_why_a_layer_lp_gave_no_point():
     """Audit: README's 8-16-16-16 instance said "layer 1: LP solver status failed". HiGHS had
     said infeasible (the point computed for layer 2 is 0.37 from layer 1's image), with a ray
-    whose certificate does not check where the inputs have no upper bound: the message says so."""
+    whose certificate did not check while the inputs had no upper bound: the message says what
+    happened (an unchecked certificate is named as such)."""
     net = ReluNetwork.random([8, 16, 16, 16], seed=0)
     r = invert(plant_instance(net, seed=1, box=3.0), method="layerwise")
     assert r.status == "failed"
     assert "layer 1: no input reaches the point computed for layer 2" in r.message, r.message
-    assert "certificate does not check" in r.message and "status failed" not in r.message
+    assert "status failed" not in r.message
+
+
+@pytest.mark.parametrize("seed", [0, 1])  # seed 2: the output layer alone reaches the target
+def test_layerwise_proves_an_out_of_range_target_on_an_expanding_net(seed):
+    """Audit: the output layer's LP over hidden inputs in [0, inf) came back infeasible with a
+    Farkas ray whose reduced costs, rounded a hair below 0 on unbounded columns, did not check:
+    layer-wise said `failed` on every out-of-range target of a 4-40-80 net. Its inputs are now
+    bounded by interval arithmetic from the box (every reachable hidden value lies inside), and the
+    certificate checks; the MILP agrees."""
+    net = ReluNetwork.random([4, 40, 80], seed=seed)
+    x = plant_instance(net, seed=1).target
+    x = x * (1 + 0.01 * np.random.default_rng(seed).standard_normal(x.size))
+    r = invert(net, x, method="layerwise", box=3.0)
+    assert r.status == "infeasible", r.message
+    assert invert(net, x, method="milp", box=3.0).status == "infeasible"
