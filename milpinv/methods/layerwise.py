@@ -1,8 +1,10 @@
 """Layer-by-layer inversion (Lei et al. 2019, Section 3.2): invert the last layer first, then
 the one before, each by the single-layer LP of :mod:`milpinv.methods.lp`.
 
-Hidden-layer values are relu outputs, so every intermediate input is constrained to be >= 0
-(leaky_relu outputs are any real); the first layer's input is constrained to the latent box. A
+Every intermediate input is constrained to its interval bounds from the latent box (relu outputs
+are >= 0; finite bounds also let an LP's Farkas certificate be checked, which a ray over unbounded
+columns, its reduced costs rounded a hair below 0, is not); the first layer's input is constrained
+to the latent box. A
 leaky_relu, tanh or sigmoid layer is one to one: its pre-activation is read off by the inverse,
 and the layer is a linear system. For random expanding networks each
 layer's active rows have full column rank with high probability, the pre-image of every layer is
@@ -24,7 +26,7 @@ import time
 
 import numpy as np
 
-from ..activation import Activation
+from ..bounds.interval import activation_range, interval_bounds
 from ..deadline import Deadline
 from ..errors import InputError
 from ..norm import Norm
@@ -33,7 +35,7 @@ from ..result import InversionResult
 from ..solvers import Solver, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
-from .lp import noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
+from .lp import LayerSolution, noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 
@@ -60,10 +62,11 @@ def invert_layerwise(
     y = np.asarray(target, dtype=np.float64)
     layers: list[dict] = []
     bound = None
+    reach = interval_bounds(network, lower, upper)  # every layer's inputs: finite, so LP certificates check
     for k in reversed(range(network.depth)):
         W, b = network.weights[k], network.biases[k]
         act = network.activation(k)
-        lo, hi = (lower, upper) if k == 0 else _input_range(network.activation(k - 1), W.shape[1])
+        lo, hi = (lower, upper) if k == 0 else activation_range(network.activation(k - 1), *reach[k - 1])
         t0 = time.perf_counter()
         if norm.exact and k == network.depth - 1:
             sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
@@ -83,7 +86,7 @@ def invert_layerwise(
             }
         )
         if sol.status != Status.OPTIMAL or sol.h is None:
-            return _stop(sol.status, k, network.depth, norm, layers)
+            return _stop(sol, k, network.depth, norm, layers)
         if k == network.depth - 1 and not norm.exact:
             bound = sol.value
         y = sol.h
@@ -107,12 +110,6 @@ def refusal(network, norm: Norm) -> str:
     return noisy_refusal(network, reversed(range(network.depth))) if not norm.exact else ""
 
 
-def _input_range(act: Activation, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where a layer's inputs live: the previous activation's range (relu: h >= 0)."""
-    lo, hi = act.hull
-    return np.full(n, lo), np.full(n, hi)
-
-
 def _uniqueness_note(layers: list[dict]) -> str:
     """Name the layers whose LP pre-image was not shown to be a single point (z is then one of many)."""
     loose = sorted(layer["layer"] for layer in layers if not layer["unique"])
@@ -124,8 +121,9 @@ def _uniqueness_note(layers: list[dict]) -> str:
     )
 
 
-def _stop(status: Status, k: int, depth: int, norm: Norm, layers: list[dict]) -> InversionResult:
+def _stop(sol: LayerSolution, k: int, depth: int, norm: Norm, layers: list[dict]) -> InversionResult:
     info = {"layers": layers[::-1]}
+    status, unchecked = sol.status, "uncertified" in sol.info
     if status == Status.TIME_LIMIT:
         return InversionResult(
             Status.TIME_LIMIT, None, "layerwise", norm, message=f"time limit in layer {k}", solver=info
@@ -139,11 +137,10 @@ def _stop(status: Status, k: int, depth: int, norm: Norm, layers: list[dict]) ->
             solver=info,
             message="the output layer's LP (inputs >= 0) is infeasible",
         )
-    if status == Status.INFEASIBLE:
-        msg = (
-            f"layer {k}: no input reaches the point computed for layer {k + 1}; layer-wise cannot "
-            "decide this instance (use method milp)"
-        )
+    if status == Status.INFEASIBLE or unchecked:
+        what = "the target" if k == depth - 1 else f"the point computed for layer {k + 1}"
+        note = " (the LP solver's word: its certificate does not check)" if unchecked else ""
+        msg = f"layer {k}: no input reaches {what}{note}; layer-wise cannot decide this instance (use method milp)"
     else:
-        msg = f"layer {k}: LP solver status {status}"
+        msg = f"layer {k}: LP solver status {status} ({sol.info.get('raw_status', 'no detail')})"
     return InversionResult(Status.FAILED, None, "layerwise", norm, message=msg, solver=info)

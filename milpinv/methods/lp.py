@@ -179,11 +179,15 @@ def solve_output_layer(
     need_dimension: bool = False,
     solver: str | Solver = "highs",
 ) -> LayerSolution:
-    """The observed layer: the exact pre-image first (the point the layers below can best reach),
-    and only where it is empty the tolerance band, whose emptiness is the proof of infeasibility."""
+    """The observed layer: the exact pre-image first (the point the layers below can best reach) of
+    y with the entries within the tolerance beyond the activation's range (a relu output of -3e-7)
+    moved onto it, and only where it is empty the tolerance band, whose emptiness is the proof of
+    infeasibility."""
     tol = max(accept.tol, 1e-12)
+    onto = np.clip(y, *act.hull)
+    y_exact = np.where(np.abs(onto - y) <= accept.tol, onto, y)
     sol = solve_layer_exact(
-        W, b, y, act, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
+        W, b, y_exact, act, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
     )
     if sol.status == Status.INFEASIBLE and accept.tol > 0:
         sol = solve_layer_exact(

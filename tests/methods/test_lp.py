@@ -203,3 +203,54 @@ def test_layerwise_says_when_its_answer_is_one_of_many():
     r = invert(inst, method="layerwise")
     assert r.status == "optimal" and r.residual_linf <= tolerance(inst.target)
     assert r.solver["layers"][0]["unique"] is False and "one of many" in r.message
+
+
+def _layerwise_near_zero_case(seed: int, fraction: float) -> None:
+    net = ReluNetwork.random([3, 10, 12], seed=seed, bias_scale=0.5)
+    inst = plant_instance(net, seed=seed)
+    x = inst.target.copy()
+    x[inst.target == 0] = -fraction * tolerance(inst.target)
+    clean = invert(net, inst.target, method="layerwise", box=3.0)
+    near = invert(net, x, method="layerwise", box=3.0)
+    assert near.status == clean.status, (near.message, clean.message)
+
+
+@given(st.integers(0, 10**6), st.floats(0.01, 1.0))
+def test_layerwise_reads_a_near_zero_negative_target_as_zero(seed, fraction):
+    """Audit: a relu output of -3e-7 (within the tolerance of 0) made the output layer's exact LP
+    infeasible, and the band LP that followed picked a hidden point the layer below could not reach
+    (layer-wise `failed`). The exact target clipped onto the activation's range is tried first:
+    layer-wise then answers as on the target with those entries at 0."""
+    _layerwise_near_zero_case(seed, fraction)
+
+
+@pytest.mark.parametrize("seed", [41, 52, 57])
+def test_layerwise_near_zero_negative_target_seeds_that_failed(seed):
+    _layerwise_near_zero_case(seed, 0.3)
+
+
+def test_layerwise_names_why_a_layer_lp_gave_no_point():
+    """Audit: README's 8-16-16-16 instance said "layer 1: LP solver status failed". HiGHS had
+    said infeasible (the point computed for layer 2 is 0.37 from layer 1's image), with a ray
+    whose certificate did not check while the inputs had no upper bound: the message says what
+    happened (an unchecked certificate is named as such)."""
+    net = ReluNetwork.random([8, 16, 16, 16], seed=0)
+    r = invert(plant_instance(net, seed=1, box=3.0), method="layerwise")
+    assert r.status == "failed"
+    assert "layer 1: no input reaches the point computed for layer 2" in r.message, r.message
+    assert "status failed" not in r.message
+
+
+@pytest.mark.parametrize("seed", [0, 1])  # seed 2: the output layer alone reaches the target
+def test_layerwise_proves_an_out_of_range_target_on_an_expanding_net(seed):
+    """Audit: the output layer's LP over hidden inputs in [0, inf) came back infeasible with a
+    Farkas ray whose reduced costs, rounded a hair below 0 on unbounded columns, did not check:
+    layer-wise said `failed` on every out-of-range target of a 4-40-80 net. Its inputs are now
+    bounded by interval arithmetic from the box (every reachable hidden value lies inside), and the
+    certificate checks; the MILP agrees."""
+    net = ReluNetwork.random([4, 40, 80], seed=seed)
+    x = plant_instance(net, seed=1).target
+    x = x * (1 + 0.01 * np.random.default_rng(seed).standard_normal(x.size))
+    r = invert(net, x, method="layerwise", box=3.0)
+    assert r.status == "infeasible", r.message
+    assert invert(net, x, method="milp", box=3.0).status == "infeasible"
