@@ -13,7 +13,7 @@ from ..errors import InputError
 from ..files import atomic_write, read_npy, read_npz, write_json, write_npy
 from ..instance import DEFAULT_BOX, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
-from ..invert import METHOD_NAMES, invert
+from ..invert import AUTO_NODES, METHOD_NAMES, invert, milp_budget
 from ..invert import method_options as options_of
 from ..measurement import Measurement
 from ..milp import ENGINE_NAMES
@@ -172,12 +172,25 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
     return result.z if result.verified else None
 
 
+def announce_budget(args, options: dict) -> None:
+    """auto's budgeted MILP (:func:`milpinv.invert.milp_budget`) can take minutes: say so at the
+    start, and how to see or shorten it, unless its progress is printed anyway."""
+    if args.method == "auto" and milp_budget(args.norm, args.time_limit, options) and not options.get("verbose"):
+        print(
+            f"note: --norm {args.norm} without --time-limit: where layer-wise does not answer, the MILP "
+            f"searches up to {AUTO_NODES} nodes (--verbose shows its progress, --time-limit stops it sooner)",
+            file=sys.stderr,
+        )
+
+
 def run(args) -> int:
     if args.vnnlib is not None or args.result_file is not None:
         return run_query(args)
     args.norm = Norm.parse(args.norm or "exact")
     inst = load_problem(args)
-    result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **method_options(args))
+    options = method_options(args)
+    announce_budget(args, options)
+    result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **options)
     # written atomically: an interrupt leaves the old file or none, never half of one
     if args.out and args.out.endswith(".json"):
         write_json(args.out, result.to_dict())

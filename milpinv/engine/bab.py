@@ -122,7 +122,7 @@ class BranchAndBound:
 
     def __init__(self, form: Formulation, candidate: Candidate, setup: Setup) -> None:
         self.form, self.net, self.candidate, self.setup = form, form.network, candidate, setup
-        self.exact = form.norm == "exact"
+        self.exact = form.norm is not None and form.norm.exact
         model = form.model
         self.lp_data = SafeLP.of(model)
         self.neurons = form.neurons
@@ -205,7 +205,7 @@ class BranchAndBound:
         if self.exact or self.form.target is None:
             return -np.inf
         lo, hi = self.form.bounds[-1]
-        act = self.net.activation(self.net.depth - 1)
+        act = self.net.output_activation
         x = np.asarray(self.form.target, dtype=np.float64)
         with np.errstate(over="ignore", invalid="ignore"):
             a_lo, a_hi = act(lo), act(hi)
@@ -213,8 +213,8 @@ class BranchAndBound:
             slack = 4 * np.finfo(float).eps * (np.abs(x) + np.maximum(np.abs(a_lo), np.abs(a_hi)))
             gap = np.maximum(gap - slack, 0.0)  # below the rounding of act and of the difference
         gap = np.where(np.isfinite(gap), gap, 0.0)
-        total = gap.sum() if self.form.norm == "l1" else gap.max(initial=0.0)
-        return float(total) * (1 - 1e-12)  # the sum's rounding
+        assert self.form.norm is not None  # not exact: a norm with an objective
+        return self.form.norm.total(gap) * (1 - 1e-12)  # the sum's rounding
 
     def _finished(self, best_z, best: float, leaf_bound: float) -> Search:
         if self.uncertified:
@@ -401,7 +401,7 @@ class BranchAndBound:
         if not np.isfinite(incumbent):
             return np.full(m, -np.inf), np.full(m, np.inf)
         x = np.asarray(self.form.target, dtype=np.float64)
-        return observation_interval(self.net.activation(self.net.depth - 1), x, incumbent)
+        return observation_interval(self.net.output_activation, x, incumbent)
 
     def _load(self, node: Node) -> None:
         """Put the node into the LP (and into the data the certificates read)."""

@@ -74,3 +74,17 @@ def test_what_cannot_be_read_is_one_line(cli, tmp_path, planted, case, fragment)
         case, ["--target", tmp_path / "x.npy"]
     )
     one_line_error(*cli("invert", model, *extra), fragment)
+
+
+def test_a_budgeted_auto_search_is_announced_once_and_not_with_verbose(cli, tmp_path):
+    """auto under l1 / linf without --time-limit may search 1000 nodes for minutes: the CLI says so
+    at the start (an outside user saw 85 s of silence); --verbose prints the progress instead, and a
+    time limit or the exact norm have no budget to announce."""
+    net = ReluNetwork.random([3, 8, 12], seed=3)
+    inst = plant_instance(net, seed=1, noise=0.1)
+    inst.save(tmp_path / "i.npz")
+    code, _, err = cli("invert", tmp_path / "i.npz", "--norm", "l1")
+    assert code == 0 and err.count("note: --norm l1 without --time-limit") == 1, err
+    for extra in (["--norm", "l1", "--time-limit", "30"], ["--norm", "exact"], ["--norm", "l1", "--verbose"]):
+        code, _, err = cli("invert", tmp_path / "i.npz", *extra)
+        assert "searches up to" not in err, (extra, err)

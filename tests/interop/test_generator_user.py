@@ -176,6 +176,7 @@ def test_the_first_hour_from_the_command_line(cli, tmp_path, norm):
     assert x.shape == (1, 1, 8, 8)
     code, out, err = cli("invert", tmp_path / "g.onnx", "--target", tmp_path / "x.npy", "--norm", norm, "--json")
     assert code == 0, err
+    assert "searches up to 1000 nodes (--verbose shows its progress" in err  # not silent for minutes
     res = json.loads(out)
     assert res["status"] == "feasible" and res["method"] == "auto:milp", res  # tanh: never a proof
     z = np.array(res["z"])
