@@ -132,3 +132,8 @@ class SafeLP:
         c[cols] = cost
         value = self.bound(out.duals, c)
         return value if np.isfinite(value) else None
+
+    def value_of(self, out: Outcome) -> float | None:
+        """A proven lower bound on the LP's value min c^T v (a model's constant offset is not
+        included) from the multipliers of ``out`` (None if none)."""
+        return self.bound_of(np.arange(self.A.shape[1]), self.c, out)

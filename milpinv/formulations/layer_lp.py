@@ -12,6 +12,11 @@ Noisy, with the rows ``active`` taken as active (y_i > tau for a threshold tau):
     linf:  min t   s.t.  |W_i h + b_i - y_i| <= t  (i active),   W_i h + b_i - y_i <= t  (all i),
                          t >= max(0, -min_i y_i)
     l1:    min sum e_i  s.t. the same per row with e_i in place of t, e_i >= max(0, -y_i).
+
+Each error is also capped by the largest |a_i - y_i| (and floor) that sound bounds on a = W h + b
+over the box allow, rounded outward: every optimum's errors lie below the cap, so the LP is
+unchanged, and its columns are bounded, so that a safe dual bound (:mod:`milpinv.bounds.safe`) is
+finite whenever the box is.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy as np
 
 from ..norm import Norm
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import error_epigraph, observation_rows
+from .blocks import error_epigraph, loosen, observation_rows
 
 
 def exact_layer_lp(W, b, lo: np.ndarray, hi: np.ndarray, lower, upper) -> MatrixModel:
@@ -41,10 +46,15 @@ def slack_lp(W, b, y, active: np.ndarray, G: np.ndarray, g: np.ndarray, i: int, 
     return mb.build()
 
 
-def noisy_layer_lp(W, b, y, norm: Norm | str, active: np.ndarray, lower, upper, relu: bool) -> MatrixModel:
-    """The thresholded noisy LP of the module docstring (``relu=False``: plain l1/linf regression)."""
+def noisy_layer_lp(
+    W, b, y, norm: Norm | str, active: np.ndarray, lower, upper, relu: bool, reach: tuple[np.ndarray, np.ndarray]
+) -> MatrixModel:
+    """The thresholded noisy LP of the module docstring (``relu=False``: plain l1/linf regression);
+    ``reach``: sound bounds (lo, hi) on W h + b over the box, for the errors' cap."""
     mb = ModelBuilder("noisy")
     h = mb.add_vars("h", W.shape[1], lower, upper)
     floor = np.maximum(0.0, -y) if relu else np.zeros(y.shape[0])
-    error_epigraph(mb, [(h, W)], b, y, norm, lower=floor, two_sided=active)
+    lo, hi = reach
+    _, cap = loosen(floor, np.maximum(np.maximum(hi - y, y - lo), floor), np.abs(lo) + np.abs(hi) + np.abs(y))
+    error_epigraph(mb, [(h, W)], b, y, norm, lower=floor, upper=cap, two_sided=active)
     return mb.build()

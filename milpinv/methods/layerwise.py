@@ -16,8 +16,8 @@ Proofs: if the last layer's LP (with h >= 0) is infeasible, no z exists. An earl
 infeasibility is reported as ``failed``: its right-hand side is a floating-point solve of the
 layer above (matched within a band of INTERMEDIATE_TOL), so it proves nothing.
 
-With norm l1/linf the noisy LP runs at every layer (status ``feasible``); the output layer's LP
-value is a certified lower bound on the best residual (``bound``).
+With norm l1/linf the noisy LP runs at every layer (status ``feasible``); the output layer's safe
+LP value is a certified lower bound on the best residual (``bound``; none without a safe one).
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def invert_layerwise(
                 "how": sol.how,
                 "status": sol.status,
                 "unique": sol.unique,
-                "lp_value": sol.value,
+                "lp_value": sol.info.get("lp_value"),
                 "time_s": time.perf_counter() - t0,
             }
         )

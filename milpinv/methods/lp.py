@@ -19,6 +19,11 @@ keeps almost no active rows; and the paper's LP fits every small positive y_i (n
 row, or an estimate from the layer above) as an active row, which wrecks the fit when such rows are
 many. So l1 first thresholds at the best h's largest row residual (uncertified: it only finds a
 better h), then at its l1 residual (certified).
+
+Every LP value used as a bound is a safe one (:mod:`milpinv.bounds.safe`): the LP's row duals
+bound its value in exact arithmetic whatever the solver got wrong; the solver's float objective
+is kept as ``lp_value``, for information only. Without a finite safe bound (no duals, or an
+unbounded box) a layer has no certified value, and method ``lp`` reports its z as ``feasible``.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from ..activation import Activation
+from ..bounds.interval import interval_step
 from ..bounds.safe import SafeLP
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
@@ -60,7 +66,7 @@ class LayerSolution:
 
     status: Status
     h: np.ndarray | None = None
-    value: float | None = None  # noisy: the certified lower bound on the layer residual
+    value: float | None = None  # noisy: the certified lower bound on the layer residual (None: none)
     unique: bool | None = None
     dimension: int | None = None
     how: str = "lp"
@@ -210,22 +216,23 @@ def solve_layer_noisy(
     W, b, y, relu: bool, norm: Norm, lower, upper, time_limit=None, solver: str | Solver = "highs"
 ) -> LayerSolution:
     """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
-    ``value``, the best certified lower bound on the layer's optimal residual."""
+    ``value``, the best certified lower bound on the layer's optimal residual (a relu layer's is
+    at least the trivial 0; a linear layer's is None without a safe bound) and in
+    ``info["lp_value"]`` the float LP objective it comes from."""
     engine = get_solver(solver)
+    reach = interval_step(W, b, np.asarray(lower, float), np.asarray(upper, float))
     if not relu:  # a linear layer: the LP is the exact l1/linf regression
-        sol = _noisy_lp(W, b, y, norm, np.ones(y.shape[0], bool), lower, upper, time_limit, False, engine)
-        if sol.status == Status.OPTIMAL:
-            sol.info["residual"] = sol.value
-        return sol
+        return _noisy_lp(W, b, y, norm, np.ones(y.shape[0], bool), lower, upper, reach, time_limit, False, engine)
     best: LayerSolution | None = None
-    bound, tau, first = 0.0, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
+    bound, lp_value, tau, first = 0.0, None, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
     keys = ["peak", "residual"] if norm.per_output else ["residual"]
     for _ in range(len(keys) * MAX_TAU_ROUNDS):
-        sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, time_limit, True, engine)
-        if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
+        sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, reach, time_limit, True, engine)
+        if sol.status != Status.OPTIMAL or sol.h is None:
             break
-        if best is not None and tau >= best.info["residual"]:
-            bound = max(bound, sol.value)  # tau is at least the residual of some h: certified
+        certified = best is not None and tau >= best.info["residual"]  # tau is at least the residual of some h
+        if certified and sol.value is not None and sol.value > bound:
+            bound, lp_value = sol.value, sol.info["lp_value"]
         r = np.maximum(W @ sol.h + b, 0.0) - y
         sol.info["peak"] = float(np.abs(r).max())
         sol.info["residual"] = float(np.abs(r).sum()) if norm.per_output else sol.info["peak"]
@@ -241,15 +248,19 @@ def solve_layer_noisy(
     if best is None:
         return sol
     best.value = bound
-    best.info["tau"] = tau
+    best.info.update(tau=tau, lp_value=lp_value)
     return best
 
 
-def _noisy_lp(W, b, y, norm, active, lower, upper, time_limit, relu: bool, solver: Solver) -> LayerSolution:
-    out = solver.solve(noisy_layer_lp(W, b, y, norm, active, lower, upper, relu), SolverOptions(time_limit=time_limit))
+def _noisy_lp(W, b, y, norm, active, lower, upper, reach, time_limit, relu: bool, solver: Solver) -> LayerSolution:
+    """One noisy LP: its h, its safe value (None without one; the model has no constant offset)
+    and its float objective in ``info["lp_value"]``."""
+    model = noisy_layer_lp(W, b, y, norm, active, lower, upper, relu, reach)
+    out = solver.solve(model, SolverOptions(time_limit=time_limit))
     if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
         return LayerSolution(out.status, info=out.details())
-    return LayerSolution(Status.OPTIMAL, out.x[: W.shape[1]], value=float(out.objective), how="lp", info=out.details())
+    info = {**out.details(), "lp_value": float(out.objective)}
+    return LayerSolution(Status.OPTIMAL, out.x[: W.shape[1]], value=SafeLP.of(model).value_of(out), how="lp", info=info)
 
 
 def invert_single_layer(
@@ -294,7 +305,7 @@ def invert_single_layer(
     if why:
         raise InputError(f"method lp: {why}; use method milp or gd")
     sol = solve_layer_noisy(W, b, target, act.is_relu, norm, lower, upper, time_limit, solver=lp_solver)
-    if sol.status != Status.OPTIMAL or sol.h is None or sol.value is None:
+    if sol.status != Status.OPTIMAL or sol.h is None:
         return InversionResult(
             Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,
             None,
@@ -304,13 +315,13 @@ def invert_single_layer(
         )
     sol.h = polish(network, target, sol.h, norm, lower, upper, solver=lp_solver)
     resid = residual_norm(network, target, sol.h, norm)
-    verdict = Status.OPTIMAL if resid - sol.value <= tolerance(target) else Status.FEASIBLE  # bound meets residual
+    proven = sol.value is not None and resid - sol.value <= tolerance(target)  # the safe bound meets the residual
     return InversionResult(
-        verdict,
+        Status.OPTIMAL if proven else Status.FEASIBLE,
         sol.h,
         "lp",
         norm,
         bound=sol.value,
         gap=relative_gap(resid, sol.value, tolerance(target)),
-        solver={"lp_value": sol.value, "tau": sol.info.get("tau"), "how": "lp"},
+        solver={"lp_value": sol.info.get("lp_value"), "tau": sol.info.get("tau"), "how": "lp"},
     )

@@ -66,8 +66,8 @@ def test_slack_lp_by_hand():
 def test_noisy_layer_lp_by_hand(norm, active, relu, y, want):
     """y ~ (h, 2 h) for h in [-10, 10], with the rows ``active`` two-sided, the others one-sided."""
     Wn = np.array([[1.0], [2.0]])
-    model = noisy_layer_lp(
-        Wn, np.zeros(2), np.array(y), norm, np.array(active), np.array([-10.0]), np.array([10.0]), relu
-    )
+    box = (np.array([-10.0]), np.array([10.0]))
+    reach = (np.array([-10.0, -20.0]), np.array([10.0, 20.0]))
+    model = noisy_layer_lp(Wn, np.zeros(2), np.array(y), norm, np.array(active), *box, relu, reach)
     res = linprog_model(model)
     assert res.status == 0 and res.fun == pytest.approx(want, abs=1e-9)
