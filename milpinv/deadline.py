@@ -39,6 +39,21 @@ class Deadline:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
-    def share(self, cap: float, fraction: float) -> float:
-        """A stage budget: ``cap`` seconds, and at most ``fraction`` of the whole limit."""
-        return cap if self.time_limit is None else min(cap, fraction * self.time_limit)
+    def share(self, fraction: float, cap: float | None = None) -> Deadline:
+        """A stage's clock, handed out of this one: at most ``fraction`` of the whole limit (or of
+        no limit: ``cap`` seconds, None: no limit), never past this clock's own end.
+
+        >>> whole = Deadline(10.0)
+        >>> stage = whole.share(0.25)
+        >>> 2.4 < stage.remaining() <= 2.5, stage.share(0.5, cap=100.0).remaining() <= 2.5
+        (True, True)
+        >>> Deadline(None).share(0.5).remaining() is None, Deadline(None).share(0.5, cap=3.0).time_limit
+        (True, 3.0)
+        """
+        whole = cap if self.time_limit is None else fraction * self.time_limit
+        if cap is not None:
+            whole = min(whole, cap)
+        stage = Deadline(whole)
+        if self.at is not None and (stage.at is None or stage.at > self.at):
+            stage.at, stage.time_limit = self.at, self.at - stage.start
+        return stage
