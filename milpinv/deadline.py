@@ -51,7 +51,7 @@ class Deadline:
         (True, 3.0)
         """
         whole = cap if self.time_limit is None else fraction * self.time_limit
-        if cap is not None:
+        if whole is not None and cap is not None:
             whole = min(whole, cap)
         stage = Deadline(whole)
         if self.at is not None and (stage.at is None or stage.at > self.at):
