@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 from test_activations import problems, random_net
 
 from milpinv import InputError, Measurement, ReluNetwork, invert, plant_instance
-from milpinv.invert import AUTO_NODES, milp_budget
+from milpinv.deadline import Deadline
 from milpinv.methods.layerwise import refusal as layerwise_refusal
 from milpinv.norm import Norm
+from milpinv.options import AUTO_NODES, MilpOptions, auto_budget
 from milpinv.tolerance import objective_slack, tolerance
 
 
@@ -84,7 +85,7 @@ def noisy_instance():
 def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, monkeypatch):
     """A budget of 2 nodes: feasible, its bound certified (below the optimum node_limit=None proves)."""
     inst = noisy_instance
-    monkeypatch.setattr(importlib.import_module("milpinv.invert"), "AUTO_NODES", 2)
+    monkeypatch.setattr(importlib.import_module("milpinv.options"), "AUTO_NODES", 2)
     r = invert(inst, norm="l1")
     assert r.status == "feasible" and r.solver["node_limit_spent"] == 2, r.summary()
     assert "auto without a time limit searches 2 nodes" in r.message and "node_limit=2 spent" in r.message
@@ -106,7 +107,8 @@ def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, mo
     ],
 )
 def test_which_runs_get_the_budget(norm, time_limit, options, budget):
-    assert milp_budget(Norm(norm), time_limit, options) == ({"node_limit": AUTO_NODES} if budget else {})
+    found = auto_budget(MilpOptions(**options), options, Norm(norm), Deadline(time_limit))
+    assert found == (AUTO_NODES if budget else None)
 
 
 def test_node_limit_is_refused_with_a_backend_and_checked(noisy_instance):
