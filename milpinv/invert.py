@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -96,7 +96,8 @@ def invert(
     t0 = time.perf_counter()
     problem = Problem(observed, x, norm, Box(lower, upper), acceptance(observed, x, norm, lower, upper), deadline)
     if method == "auto":
-        result = _auto(problem, record, auto_budget(record, options, norm, deadline))
+        milp = cast(MilpOptions, record)  # auto's record is the MILP's (options.RECORDS)
+        result = _auto(problem, milp, auto_budget(milp, options, problem))
     else:
         result = _run(method, problem, record)
     if measurement is not None:

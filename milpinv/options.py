@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 from .deadline import Deadline
 from .engine.branching import DEFAULT, BranchingRule, rule
 from .errors import InputError
-from .norm import Norm
+from .problem import Problem
 from .solvers import Solver, get_solver
 from .validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
 
@@ -139,9 +139,10 @@ class MilpOptions(Options):
             check_length(as_float_array(self.warm_start, "warm_start", ndim=1), input_dim, "warm_start")
         return self
 
-    def unbounded(self, norm: Norm, deadline: Deadline) -> bool:
-        """A search with no end but the proof: l1 / linf, no time limit, milpinv's own engine."""
-        return not norm.exact and deadline.time_limit is None and self.solver in OWN_ENGINES
+    def unbounded(self, problem: Problem) -> bool:
+        """A search of ``problem`` with no end but the proof: l1 / linf, no time limit, milpinv's
+        own engine."""
+        return not problem.norm.exact and problem.deadline.time_limit is None and self.solver in OWN_ENGINES
 
 
 RECORDS: dict[str, type[Options]] = {
@@ -180,11 +181,11 @@ def clock(time_limit: float | None) -> Deadline:
     return Deadline(time_limit)
 
 
-def auto_budget(options: MilpOptions, keywords: dict[str, Any], norm: Norm, deadline: Deadline) -> int | None:
-    """auto's MILP options for a search that has no end otherwise: proving an l1 / linf optimum can
+def auto_budget(options: MilpOptions, keywords: dict[str, Any], problem: Problem) -> int | None:
+    """auto's node budget for a search that has no end otherwise: proving an l1 / linf optimum can
     take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
     reported as an optimum), so with no time limit the branch and bound stops after
     :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
     bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
     budget) keep the search as asked: None (no budget)."""
-    return None if "node_limit" in keywords or not options.unbounded(norm, deadline) else AUTO_NODES
+    return None if "node_limit" in keywords or not options.unbounded(problem) else AUTO_NODES

@@ -19,6 +19,7 @@ from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..norm import NORMS, Norm
 from ..options import MilpOptions, auto_budget, clock, takes
+from ..problem import Box, Problem
 from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
@@ -168,13 +169,14 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
     return result.z if result.verified else None
 
 
-def announce_budget(args, options: dict) -> None:
+def announce_budget(args, inst: Instance, options: dict) -> None:
     """auto's budgeted MILP (:func:`milpinv.options.auto_budget`) can take minutes: say so at the
     start, and how to see or shorten it, unless its progress is printed anyway."""
     if args.method != "auto":
         return
     record = MilpOptions(**options)
-    budget = auto_budget(record, options, args.norm, clock(args.time_limit))
+    question = Problem.of(inst.network, inst.target, args.norm, Box(inst.lower, inst.upper))
+    budget = auto_budget(record, options, question.with_deadline(clock(args.time_limit)))
     if budget is not None and not record.verbose:
         print(
             f"note: --norm {args.norm} without --time-limit: where layer-wise does not answer, the MILP "
@@ -189,7 +191,7 @@ def run(args) -> int:
     args.norm = Norm.parse(args.norm or "exact")
     inst = load_problem(args)
     options = flag_options(args)
-    announce_budget(args, options)
+    announce_budget(args, inst, options)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **options)
     # written atomically: an interrupt leaves the old file or none, never half of one
     if args.out and args.out.endswith(".json"):

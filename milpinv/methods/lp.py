@@ -257,7 +257,8 @@ def _noisy_lp(layer: Layer, y, norm: Norm, active, reach, how: LayerSolve) -> La
     bounds): its h, its safe value (None without one; the model has no constant offset) and its
     float objective in ``info["lp_value"]``."""
     W = layer.W
-    model = noisy_layer_lp(W, layer.b, y, norm, active, *layer.box, layer.act.is_relu, reach)
+    box = layer.box
+    model = noisy_layer_lp(W, layer.b, y, norm, active, box.lower, box.upper, layer.act.is_relu, reach)
     out = get_solver(how.solver).solve(model, how.lp_options())
     if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
         return LayerSolution(out.status, info=out.details())

@@ -15,6 +15,7 @@ from milpinv.deadline import Deadline
 from milpinv.methods.layerwise import refusal as layerwise_refusal
 from milpinv.norm import Norm
 from milpinv.options import AUTO_NODES, MilpOptions, auto_budget
+from milpinv.problem import Box, Problem
 from milpinv.tolerance import objective_slack, tolerance
 
 
@@ -107,7 +108,8 @@ def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, mo
     ],
 )
 def test_which_runs_get_the_budget(norm, time_limit, options, budget):
-    found = auto_budget(MilpOptions(**options), options, Norm(norm), Deadline(time_limit))
+    question = Problem.of(ReluNetwork.random([2, 3], seed=0), np.zeros(3), Norm(norm), Box.around(2, 3.0))
+    found = auto_budget(MilpOptions(**options), options, question.with_deadline(Deadline(time_limit)))
     assert found == (AUTO_NODES if budget else None)
 
 
