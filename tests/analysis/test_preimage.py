@@ -254,9 +254,9 @@ def stalled_proofs(monkeypatch):
 
     real = preimage.invert_milp
 
-    def milp(network, target, *, lower, upper, **kwargs):
-        if np.all(lower == -2.0) and np.all(upper == 2.0):
-            return real(network, target, lower=lower, upper=upper, **kwargs)
+    def milp(problem, options):
+        if np.all(problem.lower == -2.0) and np.all(problem.upper == 2.0):
+            return real(problem, options)
         return InversionResult(Status.TIME_LIMIT, None, "milp", "exact", message="time limit")
 
     monkeypatch.setattr(preimage, "invert_milp", milp)

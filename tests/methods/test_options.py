@@ -106,11 +106,14 @@ def test_every_field_of_every_record_has_a_bad_value_here():
     assert checked == {(record, f.name) for record in RECORDS.values() for f in fields(record)}
 
 
+NAMED = {"lp_solver": "solver"}  # the backend lookup's own message (solvers.get_solver)
+
+
 @pytest.mark.parametrize("record, key, value", RECORD_BAD)
 def test_a_record_refuses_a_bad_field_with_one_line_naming_it(record, key, value):
     with pytest.raises(InputError) as err:
         record(**{key: value})
-    assert str(err.value).startswith(key) and "\n" not in str(err.value)
+    assert str(err.value).startswith(NAMED.get(key, key)) and "\n" not in str(err.value)
 
 
 def test_the_defaults_are_the_documented_ones():
