@@ -96,8 +96,7 @@ def invert(
     t0 = time.perf_counter()
     problem = Problem(observed, x, norm, Box(lower, upper), acceptance(observed, x, norm, lower, upper), deadline)
     if method == "auto":
-        milp = cast(MilpOptions, record)  # auto's record is the MILP's (options.RECORDS)
-        result = _auto(problem, milp, auto_budget(milp, options, problem))
+        result = _auto(problem, cast(MilpOptions, record), options)  # auto's record is the MILP's
     else:
         result = _run(method, problem, record)
     if measurement is not None:
@@ -159,17 +158,18 @@ def _run(method: str, problem: Problem, options: Options) -> InversionResult:
     return check_result(result, problem.network, problem.target, problem.lower, problem.upper, problem.accept)
 
 
-def _auto(problem: Problem, options: MilpOptions, budget: int | None) -> InversionResult:
+def _auto(problem: Problem, options: MilpOptions, given: dict[str, Any]) -> InversionResult:
     """Layer-wise LP first (polynomial) where its LPs read the network; if it gives no verified
-    optimum, the MILP, warm-started from it, on the same clock. With l1 / linf and no time limit,
-    milpinv's branch and bound gets a budget of :data:`~milpinv.options.AUTO_NODES` nodes per
-    search (``budget``: :func:`milpinv.options.auto_budget`)."""
+    optimum, the MILP, warm-started from it (unless a ``warm_start`` was ``given``), on the same
+    clock. With l1 / linf and no time limit, milpinv's branch and bound gets a budget of
+    :data:`~milpinv.options.AUTO_NODES` nodes per search (:func:`milpinv.options.auto_budget`)."""
+    budget = auto_budget(options, given, problem)
     skipped = layerwise_refusal(problem.network, problem.norm)
     first = None if skipped else _run("layerwise", problem, options_for("layerwise", {}))
     if first is not None and first.status == Status.OPTIMAL:
         first.method = "auto:layerwise"
         return first
-    if options.warm_start is None and first is not None:
+    if "warm_start" not in given and first is not None:
         options = replace(options, warm_start=first.z)
     if budget is not None:
         options = replace(options, node_limit=budget)
