@@ -128,3 +128,15 @@ def test_auto_goes_to_the_milp_where_layerwise_does_not_read_the_network(acts, n
     x = net.forward(np.array([-0.4]))
     r = invert(net, x, method="auto", norm=norm, box=1.0)
     assert r.method == "auto:milp" and r.status in ("optimal", "feasible") and r.residual_linf <= tolerance(x)
+
+
+@pytest.mark.parametrize("given, expected_none", [({}, False), ({"warm_start": None}, True)])
+def test_auto_warm_starts_the_milp_from_layerwise_unless_a_warm_start_is_given(
+    noisy_instance, monkeypatch, given, expected_none
+):
+    seen = []
+    module = importlib.import_module("milpinv.invert")
+    real = module.METHODS["milp"]
+    monkeypatch.setitem(module.METHODS, "milp", lambda problem, options: seen.append(options) or real(problem, options))
+    invert(noisy_instance, norm="l1", time_limit=60.0, **given)
+    assert len(seen) == 1 and (seen[0].warm_start is None) == expected_none
