@@ -22,6 +22,8 @@ from pathlib import Path
 
 import milpinv
 from milpinv.milp.build import build_model
+from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 from milpinv.solvers.highs import new_highs, pass_model
 
 NETWORKS = ["50-200-200-400", "100-300-300-300", "100-400-400-800"]
@@ -58,7 +60,7 @@ def time_milpinv(inst, repeats: int) -> dict:
     build, handover, old, cold = [], [], [], None
     for i in range(repeats + 1):
         t0 = time.perf_counter()
-        form, _ = build_model(net, inst.target, norm="exact", lower=inst.lower, upper=inst.upper)
+        form, _ = build_model(Problem.of(net, inst.target, Norm.EXACT, Box(inst.lower, inst.upper)))
         t1 = time.perf_counter()
         h = new_highs()
         pass_model(h, form.model)

@@ -20,10 +20,10 @@ import statistics
 import time
 from pathlib import Path
 
-import numpy as np
-
 import milpinv
 from milpinv.milp.build import build_model
+from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -69,7 +69,7 @@ def main(argv=None) -> dict:
     lower, upper = inst.lower, inst.upper
 
     def build():
-        return build_model(net, inst.target, norm="exact", lower=lower, upper=upper)
+        return build_model(Problem.of(net, inst.target, Norm.EXACT, Box(lower, upper)))
 
     t_total, (form, info) = median_time(build, args.repeats)
     builds = [build()[1] for _ in range(args.repeats)]

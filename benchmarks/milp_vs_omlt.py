@@ -43,10 +43,13 @@ from tqdm import tqdm
 
 import milpinv
 from milpinv.acceptance import check_result
+from milpinv.deadline import Deadline
 from milpinv.methods.gd import invert_gd
 from milpinv.milp import invert_milp
 from milpinv.norm import Norm
+from milpinv.options import GdOptions, MilpOptions
 from milpinv.polish import polish
+from milpinv.problem import Box, Problem
 from milpinv.status import OPTIMAL
 from milpinv.tolerance import tolerance
 
@@ -81,23 +84,14 @@ def run_base(inst, time_limit: float) -> dict:
     """The pre-change heuristic (one GD batch, no piece walk), then the same MILP."""
     net, x, lo, up = inst.network, inst.target, inst.lower, inst.upper
     t0 = time.perf_counter()
-    found = invert_gd(net, x, norm="exact", lower=lo, upper=up, time_limit=1.0, seed=0, steps=400, restarts=4)
+    question = Problem.of(net, x, Norm.EXACT, Box(lo, up))
+    found = invert_gd(question.with_deadline(Deadline(1.0)), GdOptions(seed=0, steps=400, restarts=4))
     if found.status == OPTIMAL:
-        z = polish(net, x, found.z, Norm.EXACT, lo, up)
+        z = polish(question, found.z)
         return {"status": OPTIMAL, "z": z, "solved_by": "heuristic"}
     left = max(time_limit - (time.perf_counter() - t0), 1e-3)
-    r = invert_milp(
-        net,
-        x,
-        norm="exact",
-        lower=lo,
-        upper=up,
-        time_limit=left,
-        solver="highs",
-        threads=1,
-        heuristic=False,
-        warm_start=found.z,
-    )
+    options = MilpOptions(solver="highs", threads=1, heuristic=False, warm_start=found.z)
+    r = invert_milp(question.with_deadline(Deadline(left)), options)
     r = check_result(r, net, x, lo, up)
     return {
         "status": r.status,

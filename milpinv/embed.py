@@ -27,8 +27,9 @@ from .errors import InputError
 from .formulations.bigm import build_graph
 from .instance import make_box
 from .measurement import Measurement
-from .milp.build import sound_bounds
+from .milp.build import ModelSpec, sound_bounds
 from .network import ReluNetwork
+from .problem import Box
 from .solvers.pyomo import add_to_block
 
 
@@ -53,7 +54,7 @@ def embed(parent: Any, network: ReluNetwork, box=None, *, name: str = "generator
         )
     lower, upper = make_box(network, box)
     graph = network if last.identity else Measurement.matrix(sp.identity(network.output_dim)).compose(network)
-    layer_bounds, _, _, _ = sound_bounds(graph, lower, upper, bounds=bounds)
+    layer_bounds, _, _, _ = sound_bounds(graph, Box(lower, upper), ModelSpec(bounds=bounds))
     model = build_graph(graph, lower, upper, layer_bounds).model
     block = pyo.Block(concrete=True)
     parent.add_component(name, block)

@@ -1,21 +1,24 @@
 """``invert()``: one entry point for every method, with the float64 re-check of every z.
 
-Each method is a function ``fn(network, target, *, norm, lower, upper, time_limit, **options)``
-returning an :class:`~milpinv.result.InversionResult`; :func:`invert` validates the input, runs
-it and re-checks its z (:func:`milpinv.acceptance.check_result`).
+:func:`invert` validates the input and builds one :class:`~milpinv.problem.Problem` (the network
+whose outputs are observed, the target, the norm, the latent box, the acceptance rule and one
+:class:`~milpinv.deadline.Deadline`) and the method's option record (:mod:`milpinv.options`); each
+method is a function ``fn(problem, options)`` returning an
+:class:`~milpinv.result.InversionResult`, whose z :func:`invert` re-checks
+(:func:`milpinv.acceptance.check_result`).
 """
 
 from __future__ import annotations
 
-import inspect
 import time
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, cast
 
 import numpy as np
 
 from .acceptance import acceptance, check_result
 from .bounds.interval import interval_bounds
-from .deadline import Deadline
 from .errors import InputError
 from .instance import Instance, check_target, make_box
 from .measurement import Measurement, SmoothMeasured
@@ -24,15 +27,14 @@ from .methods.layerwise import invert_layerwise
 from .methods.layerwise import refusal as layerwise_refusal
 from .methods.lp import invert_single_layer
 from .milp import invert_milp
-from .milp.pipeline import OWN_ENGINES
 from .network import ReluNetwork
 from .norm import Norm
-from .options import check_options
+from .options import MilpOptions, Options, auto_budget, clock, options_for
+from .problem import Box, Problem
 from .result import InversionResult
 from .status import Status
-from .validation import check_number
 
-METHODS: dict[str, Callable[..., InversionResult]] = {
+METHODS: dict[str, Callable[[Problem, Any], InversionResult]] = {
     "lp": invert_single_layer,
     "layerwise": invert_layerwise,
     "gd": invert_gd,
@@ -40,14 +42,6 @@ METHODS: dict[str, Callable[..., InversionResult]] = {
 }
 METHOD_NAMES = tuple(METHODS) + ("auto",)
 MIXING = ("matrix", "avgpool")  # operators that mix outputs (a mask only selects them)
-AUTO_NODES = 1000  # auto, l1 / linf, no time limit: the MILP's budget of branch-and-bound nodes per search
-FIXED_ARGUMENTS = {"network", "target", "norm", "lower", "upper", "time_limit", "accept"}
-
-
-def method_options(method: str) -> set[str]:
-    """The keyword options a method takes (``auto`` takes the MILP's)."""
-    fn = METHODS["milp" if method == "auto" else method]
-    return set(inspect.signature(fn).parameters) - FIXED_ARGUMENTS
 
 
 def invert(
@@ -69,7 +63,9 @@ def invert(
     target through it: target = A x).
     ``box``: None (default [-3, 3]^n), a radius, or (lower, upper).
     ``method``: ``auto`` (layer-wise LP, verified, else the exact MILP), ``layerwise``,
-    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method.
+    ``lp`` (single layer), ``milp`` or ``gd``. Extra options go to the method, as its record of
+    :mod:`milpinv.options` (an option it does not take is refused). The one function of the
+    library with seven named parameters: each is a field of the question a user asks.
 
     >>> import milpinv
     >>> net = milpinv.ReluNetwork.random([4, 12, 36], seed=0)
@@ -89,12 +85,8 @@ def invert(
         raise InputError(f"method: expected one of {METHOD_NAMES}, got {method!r}")
     if target is None:
         raise InputError("target: missing")
-    if time_limit is not None:
-        check_number(time_limit, "time_limit", positive=True)
-    unknown = sorted(set(options) - method_options(method))
-    if unknown:
-        raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
-    check_options(options, network.input_dim)
+    deadline = clock(time_limit)
+    record = options_for(method, options, network.input_dim)
     lower, upper = make_box(network, box)
     check_range(network, lower, upper)
     observed = _observed(network, measurement, method)
@@ -102,12 +94,11 @@ def invert(
     if isinstance(observed, ReluNetwork) and observed is not network:
         check_range(observed, lower, upper)
     t0 = time.perf_counter()
-    accept = acceptance(observed, x, norm, lower, upper)
-    problem = (observed, x, norm, lower, upper, accept)
+    problem = Problem(observed, x, norm, Box(lower, upper), acceptance(observed, x, norm, lower, upper), deadline)
     if method == "auto":
-        result = _auto(problem, time_limit, options)
+        result = _auto(problem, cast(MilpOptions, record), options)  # auto's record is the MILP's
     else:
-        result = _run(method, problem, time_limit, options)
+        result = _run(method, problem, record)
     if measurement is not None:
         _report_measurement(result, measurement)
     result.time_s = time.perf_counter() - t0
@@ -150,9 +141,6 @@ def _report_measurement(result: InversionResult, measurement: Measurement) -> No
         )
 
 
-Question = tuple  # (network, target, norm, lower, upper, acceptance)
-
-
 def check_range(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray) -> None:
     """Refuse a network whose values on the latent box overflow float64 (no method can compute them)."""
     with np.errstate(all="ignore"):
@@ -165,43 +153,31 @@ def check_range(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray) -> N
             )
 
 
-def _run(method: str, problem: Question, time_limit, options) -> InversionResult:
-    network, x, norm, lower, upper, accept = problem
-    result = METHODS[method](
-        network, x, norm=norm, lower=lower, upper=upper, accept=accept, time_limit=time_limit, **options
-    )
-    return check_result(result, network, x, lower, upper, accept)
+def _run(method: str, problem: Problem, options: Options) -> InversionResult:
+    result = METHODS[method](problem, options)
+    return check_result(result, problem.network, problem.target, problem.lower, problem.upper, problem.accept)
 
 
-def _auto(problem: Question, time_limit, options) -> InversionResult:
+def _auto(problem: Problem, options: MilpOptions, given: dict[str, Any]) -> InversionResult:
     """Layer-wise LP first (polynomial) where its LPs read the network; if it gives no verified
-    optimum, the MILP, warm-started from it. With l1 / linf and no time limit, milpinv's branch and
-    bound gets a budget of :data:`AUTO_NODES` nodes per search (see :func:`milp_budget`)."""
-    deadline = Deadline(time_limit)
-    network, norm = problem[0], problem[2]
-    skipped = layerwise_refusal(network, norm)
-    first = None if skipped else _run("layerwise", problem, time_limit, {})
+    optimum, the MILP, warm-started from it (unless a ``warm_start`` was ``given``), on the same
+    clock. With l1 / linf and no time limit, milpinv's branch and bound gets a budget of
+    :data:`~milpinv.options.AUTO_NODES` nodes per search (:func:`milpinv.options.auto_budget`)."""
+    budget = auto_budget(options, given, problem)
+    skipped = layerwise_refusal(problem.network, problem.norm)
+    first = None if skipped else _run("layerwise", problem, options_for("layerwise", {}))
     if first is not None and first.status == Status.OPTIMAL:
         first.method = "auto:layerwise"
         return first
-    warm = {"warm_start": None if first is None else first.z}
-    budget = milp_budget(norm, time_limit, options)
-    second = _run("milp", problem, deadline.remaining(), {**warm, **budget, **options})
+    if "warm_start" not in given and first is not None:
+        options = replace(options, warm_start=first.z)
+    if budget is not None:
+        options = replace(options, node_limit=budget)
+    second = _run("milp", problem, options)
     second.method = "auto:milp"
-    if budget and "node_limit_spent" in second.solver:
-        second.note(f"auto without a time limit searches {AUTO_NODES} nodes (a time limit or method milp searches on)")
+    if budget is not None and "node_limit_spent" in second.solver:
+        second.note(f"auto without a time limit searches {budget} nodes (a time limit or method milp searches on)")
     second.solver["layerwise"] = (
         {"skipped": skipped} if first is None else {"status": first.status, "message": first.message}
     )
     return second
-
-
-def milp_budget(norm: Norm, time_limit, options) -> dict:
-    """auto's MILP options for a search that has no end otherwise: proving an l1 / linf optimum can
-    take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
-    reported as an optimum), so with no time limit the branch and bound stops after
-    :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
-    bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
-    budget) keep the search as asked."""
-    unbounded = not norm.exact and time_limit is None and options.get("solver", "auto") in OWN_ENGINES
-    return {"node_limit": AUTO_NODES} if unbounded else {}

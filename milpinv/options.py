@@ -1,17 +1,39 @@
-"""The methods' keyword options, checked up front (before any stage runs): one rule per option,
-each raising :class:`~milpinv.errors.InputError` naming it."""
+"""The methods' keyword options as typed records, one per method, checked up front (before any
+stage runs): each field has one rule, raising :class:`~milpinv.errors.InputError` naming it.
+
+:func:`options_for` builds a method's record from :func:`milpinv.invert`'s keywords, refusing a
+keyword the method does not take.
+
+>>> options_for("gd", {"seed": 3})
+GdOptions(seed=3, steps=3000, lr=0.05, restarts=8)
+>>> options_for("gd", {"solver": "highs"})
+Traceback (most recent call last):
+milpinv.errors.InputError: method gd: unknown option(s) solver
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
-from .engine.branching import rule
-from .milp.build import check_bounds
-from .milp.pipeline import OWN_ENGINES
+from .deadline import Deadline
+from .engine.branching import DEFAULT, BranchingRule, rule
+from .errors import InputError
+from .problem import Problem
 from .solvers import Solver, get_solver
 from .validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
+
+OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
+BOUND_MODES = ("interval", "lp")
+MAX_OBBT_PASSES = 100  # each pass solves two LPs per unstable neuron
+MAX_STEPS = 10_000_000  # gradient steps per restart
+MAX_RESTARTS = 10_000  # gradient descent keeps every restart's point in memory
+MAX_NODES = 10**12  # a node budget beyond any search
+AUTO_NODES = 1000  # auto, l1 / linf, no time limit: the MILP's budget of branch-and-bound nodes per search
+
+Rule = Callable[[Any, str], Any]
 
 
 def check_engine(solver, name: str = "solver") -> str | Solver:
@@ -19,10 +41,11 @@ def check_engine(solver, name: str = "solver") -> str | Solver:
     return solver if solver in OWN_ENGINES else get_solver(solver)
 
 
-MAX_OBBT_PASSES = 100  # each pass solves two LPs per unstable neuron
-MAX_STEPS = 10_000_000  # gradient steps per restart
-MAX_RESTARTS = 10_000  # gradient descent keeps every restart's point in memory
-MAX_NODES = 10**12  # a node budget beyond any search
+def check_bounds(bounds, name: str = "bounds") -> str:
+    """``interval`` or ``lp`` (:data:`BOUND_MODES`)."""
+    if bounds not in BOUND_MODES:
+        raise InputError(f"{name}: expected one of {BOUND_MODES}, got {bounds!r}")
+    return bounds
 
 
 def optional_count(value, name: str, maximum: int = MAX_THREADS) -> int | None:
@@ -30,32 +53,139 @@ def optional_count(value, name: str, maximum: int = MAX_THREADS) -> int | None:
     return None if value is None else check_int(value, name, maximum=maximum)
 
 
-RULES: dict[str, Callable[[Any, str], Any]] = {
-    "solver": check_engine,
-    "lp_solver": lambda solver, name: get_solver(solver),
-    "bounds": check_bounds,
-    "obbt_passes": partial(check_int, minimum=0, maximum=MAX_OBBT_PASSES),
-    "threads": optional_count,
-    "node_limit": partial(optional_count, maximum=MAX_NODES),
-    "mip_gap": check_number,
-    "heuristic": check_flag,
-    "peeling": check_flag,
-    "verbose": check_flag,
-    "branching": lambda name, key: rule(name),
-    "seed": check_seed,
-    "steps": partial(check_int, maximum=MAX_STEPS),
-    "restarts": partial(check_int, maximum=MAX_RESTARTS),
-    "lr": partial(check_number, positive=True),
+def check_warm_start(value, name: str) -> None:
+    """None or a 1-d array of finite numbers (its length is the latent dimension's: :meth:`MilpOptions.fit`)."""
+    if value is not None:
+        as_float_array(value, name, ndim=1)
+
+
+@dataclass(frozen=True)
+class Options:
+    """A method's options; ``RULES``: each field's rule, run on construction."""
+
+    RULES: ClassVar[dict[str, Rule]] = {}
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            self.RULES[f.name](getattr(self, f.name), f.name)
+
+    def fit(self, input_dim: int) -> Options:
+        """The options checked against the latent dimension (nothing to check by default)."""
+        return self
+
+
+@dataclass(frozen=True)
+class LpOptions(Options):
+    """Methods ``lp`` and ``layerwise``: the LP solver."""
+
+    RULES: ClassVar[dict[str, Rule]] = {"lp_solver": lambda solver, name: get_solver(solver)}
+    lp_solver: str | Solver = "highs"
+
+
+@dataclass(frozen=True)
+class GdOptions(Options):
+    """Method ``gd``: the restarts' seed, steps per restart, Adam's learning rate, restarts."""
+
+    RULES: ClassVar[dict[str, Rule]] = {
+        "seed": check_seed,
+        "steps": partial(check_int, maximum=MAX_STEPS),
+        "lr": partial(check_number, positive=True),
+        "restarts": partial(check_int, maximum=MAX_RESTARTS),
+    }
+    seed: int | None = 0
+    steps: int = 3000
+    lr: float = 0.05
+    restarts: int = 8
+
+
+@dataclass(frozen=True)
+class MilpOptions(Options):
+    """Method ``milp`` (and ``auto``'s MILP); see :func:`milpinv.milp.invert_milp` for each field."""
+
+    RULES: ClassVar[dict[str, Rule]] = {
+        "solver": check_engine,
+        "bounds": check_bounds,
+        "obbt_passes": partial(check_int, minimum=0, maximum=MAX_OBBT_PASSES),
+        "threads": optional_count,
+        "mip_gap": check_number,
+        "warm_start": check_warm_start,
+        "heuristic": check_flag,
+        "peeling": check_flag,
+        "verbose": check_flag,
+        "branching": lambda name, key: rule(name),
+        "node_limit": partial(optional_count, maximum=MAX_NODES),
+    }
+    solver: str | Solver = "auto"
+    bounds: str = "interval"
+    obbt_passes: int = 1
+    threads: int | None = None
+    mip_gap: float = 1e-9
+    warm_start: Any = None
+    heuristic: bool = True
+    peeling: bool = True
+    verbose: bool = False
+    branching: str | BranchingRule = DEFAULT.name
+    node_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.node_limit is not None and self.solver not in OWN_ENGINES:
+            name = getattr(self.solver, "name", self.solver)
+            raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
+
+    def fit(self, input_dim: int) -> MilpOptions:
+        """``warm_start``: one value a latent coordinate."""
+        if self.warm_start is not None:
+            check_length(as_float_array(self.warm_start, "warm_start", ndim=1), input_dim, "warm_start")
+        return self
+
+    def unbounded(self, problem: Problem) -> bool:
+        """A search of ``problem`` with no end but the proof: l1 / linf, no time limit, milpinv's
+        own engine."""
+        return not problem.norm.exact and problem.deadline.time_limit is None and self.solver in OWN_ENGINES
+
+
+RECORDS: dict[str, type[Options]] = {
+    "lp": LpOptions,
+    "layerwise": LpOptions,
+    "gd": GdOptions,
+    "milp": MilpOptions,
+    "auto": MilpOptions,
 }
 
 
-def check_options(options: dict[str, Any], input_dim: int | None = None) -> None:
-    """Check every option given, raising on the first bad one (``warm_start``: finite numbers, and
-    ``input_dim`` of them where it is known)."""
-    for key, value in options.items():
-        if key != "warm_start":
-            RULES[key](value, key)
-        elif value is not None:
-            z = as_float_array(value, key, ndim=1)
-            if input_dim is not None:
-                check_length(z, input_dim, key)
+def option_names(method: str) -> tuple[str, ...]:
+    """The options ``method`` takes (its record's fields)."""
+    return tuple(f.name for f in fields(RECORDS[method]))
+
+
+def takes(method: str, key: str) -> bool:
+    """Does ``method`` take the option ``key``?"""
+    return key in option_names(method)
+
+
+def options_for(method: str, keywords: dict[str, Any], input_dim: int | None = None) -> Options:
+    """``method``'s record from :func:`milpinv.invert`'s keywords (``input_dim``: the latent
+    dimension, where known)."""
+    unknown = sorted(key for key in keywords if not takes(method, key))
+    if unknown:
+        raise InputError(f"method {method}: unknown option(s) {', '.join(unknown)}")
+    record = RECORDS[method](**keywords)
+    return record if input_dim is None else record.fit(input_dim)
+
+
+def clock(time_limit: float | None) -> Deadline:
+    """The run's one clock: ``time_limit`` seconds (a finite number > 0), or None (no limit)."""
+    if time_limit is not None:
+        check_number(time_limit, "time_limit", positive=True)
+    return Deadline(time_limit)
+
+
+def auto_budget(options: MilpOptions, keywords: dict[str, Any], problem: Problem) -> int | None:
+    """auto's node budget for a search that has no end otherwise: proving an l1 / linf optimum can
+    take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
+    reported as an optimum), so with no time limit the branch and bound stops after
+    :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
+    bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
+    budget) keep the search as asked: None (no budget)."""
+    return None if "node_limit" in keywords or not options.unbounded(problem) else AUTO_NODES

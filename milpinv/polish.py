@@ -10,24 +10,17 @@ from __future__ import annotations
 import numpy as np
 
 from .formulations.pieces import GAP, pattern_of, piece_model
-from .network import ReluNetwork
 from .norm import Norm
+from .problem import Problem
 from .solvers import Solver, SolverOptions, get_solver
 from .status import Status
 from .tolerance import residual_norm
 
 
-def polish(
-    network: ReluNetwork,
-    target: np.ndarray,
-    z: np.ndarray,
-    norm: Norm,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    rounds: int = 10,
-    solver: str | Solver = "highs",
-) -> np.ndarray:
-    """Best point of z's piece, repeated while the residual improves; returns the best z seen."""
+def polish(problem: Problem, z: np.ndarray, rounds: int = 10, solver: str | Solver = "highs") -> np.ndarray:
+    """Best point of z's piece of ``problem``, repeated while the residual improves; returns the
+    best z seen."""
+    network, target, norm, (lower, upper) = problem.network, problem.target, problem.norm, problem.box
     engine = get_solver(solver)
     measure = Norm.LINF if norm.exact else norm
     smooth = network.output_activation.smooth  # a tanh / sigmoid output: no linf model of the output

@@ -26,7 +26,7 @@ import numpy as np
 
 from .deadline import Deadline
 from .norm import Norm
-from .tolerance import Acceptance
+from .tolerance import Acceptance, tolerance
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,13 @@ class Problem:
     deadline: Deadline = field(default_factory=lambda: Deadline(None))
     origin: Problem | None = None
 
+    @classmethod
+    def of(cls, network: Any, target: np.ndarray, norm: Norm, box: Box) -> Problem:
+        """The question with the default acceptance of ``target`` (:func:`milpinv.tolerance.tolerance`)
+        and no time limit."""
+        x = np.asarray(target, dtype=np.float64)
+        return cls(network, x, norm, box, Acceptance(tolerance(x)))
+
     @property
     def lower(self) -> np.ndarray:
         return self.box.lower
@@ -78,6 +85,10 @@ class Problem:
     def derive(self, **changes: Any) -> Problem:
         """The same question with ``changes`` (network, target, norm, ...), derived from this one."""
         return replace(self, origin=self, **changes)
+
+    def restate(self, **changes: Any) -> Problem:
+        """Another question on the same clock, judged on its own outputs (not derived from this one)."""
+        return replace(self, **changes)
 
     def with_deadline(self, deadline: Deadline) -> Problem:
         """The same question under a stage's clock (a :meth:`Deadline.share` of this one's)."""

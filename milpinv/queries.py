@@ -49,6 +49,7 @@ from .measurement import Measurement
 from .milp.rescale import power_of_two_scale, row_max, scale_rows
 from .network import ReluNetwork, same_matrix
 from .norm import Norm
+from .options import clock
 from .result import InversionResult, jsonable
 from .status import Status
 from .tolerance import tolerance
@@ -159,7 +160,7 @@ def decide(network: ReluNetwork, prop: Property, *, method: str = "auto", time_l
     plans = [plan_region(network, region, i + 1) for i, region in enumerate(prop.regions)]
     if method == "auto":  # a verdict needs the linf proof: no node budget (the time limit ends it)
         options = {"node_limit": None, **options}
-    deadline, t0 = Deadline(time_limit), time.perf_counter()
+    deadline, t0 = clock(time_limit), time.perf_counter()
     decision = Decision("unsat")
     for plan in plans:
         record, z = solve_region(network, plan, deadline, method, options)

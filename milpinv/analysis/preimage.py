@@ -50,9 +50,11 @@ from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation
 from ..milp import invert_milp
-from ..milp.build import build_model
+from ..milp.build import ModelSpec, build_model
 from ..network import ReluNetwork
 from ..norm import Norm
+from ..options import MilpOptions
+from ..problem import Box, Problem
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..solvers.matrix import MatrixModel
@@ -351,9 +353,8 @@ def certified_milp(network, target, lower, upper, time_limit, accept: Acceptance
     """milpinv's certified exact-norm MILP, its z re-checked by a float64 forward pass (as
     :func:`milpinv.invert` re-checks every method's)."""
     accept = accept or Acceptance(tolerance(target))
-    found = invert_milp(
-        network, target, norm=Norm.EXACT, lower=lower, upper=upper, accept=accept, time_limit=time_limit
-    )
+    question = Problem(network, np.asarray(target, float), Norm.EXACT, Box(lower, upper), accept, Deadline(time_limit))
+    found = invert_milp(question, MilpOptions())
     return check_result(found, network, target, lower, upper, accept)
 
 
@@ -540,7 +541,7 @@ def midpoint_test(
     of the MILP that did not finish ("stopped")."""
     solver = get_solver(solver)
     stage = stage or Stage.unlimited()
-    free, _ = build_model(network, target, norm=Norm.L1, lower=lower, upper=upper, bounds="interval")
+    free, _ = build_model(Problem.of(network, target, Norm.L1, Box(lower, upper)))
     model, (su, sv, sw) = _stack([form.model, form.model, free.model])
     zs = form.model.blocks["z"]
     n = zs.stop - zs.start
@@ -650,16 +651,8 @@ def analyse_preimage(
     schedule = Schedule(time_limit, stages, progress)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
         with schedule.stage("bounds") as stage:
-            form, info = build_model(
-                network,
-                target,
-                norm=Norm.EXACT,
-                lower=lower,
-                upper=upper,
-                bounds=bounds,
-                lp_solver=engine,
-                deadline=stage.clock,
-            )
+            question = Problem.of(network, target, Norm.EXACT, Box(lower, upper)).with_deadline(stage.clock)
+            form, info = build_model(question, ModelSpec(bounds=bounds, lp_solver=engine))
         report = PreimageReport(status=PreimageStatus.NONEMPTY)
         with schedule.stage("emptiness", 1) as stage:
             empty = emptiness(network, target, lower, upper, info, stage.budget(1))

@@ -9,8 +9,10 @@ from pathlib import Path
 from ..errors import InputError
 from ..instance import Instance
 from ..interop.vnnlib import write_vnnlib
-from ..milp.build import BOUND_MODES, build_model
+from ..milp.build import ModelSpec, build_model
 from ..norm import NORMS, Norm
+from ..options import BOUND_MODES
+from ..problem import Box, Problem
 from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.pyomo import FORMATS, export_model
 from .args import nonneg_float
@@ -50,9 +52,8 @@ def run(args) -> int:
     inst = Instance.load(args.instance)
     if args.format == VNNLIB:
         return export_query(inst, args)
-    form, info = build_model(
-        inst.exact_network(), inst.target, norm=args.norm, lower=inst.lower, upper=inst.upper, bounds=args.bounds
-    )
+    question = Problem.of(inst.exact_network(), inst.target, args.norm, Box(inst.lower, inst.upper))
+    form, info = build_model(question, ModelSpec(bounds=args.bounds))
     if info.get("infeasible"):
         print("note: bound tightening proved the instance infeasible; the exported model is infeasible too")
     export_model(form.model, args.out, args.format)

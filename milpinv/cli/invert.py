@@ -13,12 +13,13 @@ from ..errors import InputError
 from ..files import atomic_write, read_npy, read_npz, write_json, write_npy
 from ..instance import DEFAULT_BOX, Instance, make_box
 from ..interop.vnnlib import read_vnnlib, result_text
-from ..invert import AUTO_NODES, METHOD_NAMES, invert, milp_budget
-from ..invert import method_options as options_of
+from ..invert import METHOD_NAMES, invert
 from ..measurement import Measurement
 from ..milp import ENGINE_NAMES
 from ..network import ReluNetwork
 from ..norm import NORMS, Norm
+from ..options import MilpOptions, auto_budget, clock, takes
+from ..problem import Box, Problem
 from ..queries import Decision, decide
 from ..result import InversionResult
 from ..status import exit_code
@@ -81,19 +82,15 @@ def register(p: argparse.ArgumentParser) -> None:
     p.set_defaults(func=run)
 
 
-def method_options(args) -> dict:
-    """The chosen method's options from the CLI flags given; a flag it does not take is refused,
-    as :func:`milpinv.invert` refuses an option it does not take."""
-    opts = {}
-    for key in OPTION_FLAGS:
-        value = getattr(args, key)
-        if value is None:
-            continue
-        if key not in options_of(args.method):
-            takes = " or ".join(m for m in METHOD_NAMES if key in options_of(m))
-            raise InputError(f"--{key}: not with --method {args.method} (only with {takes})")
-        opts[key] = value
-    return opts
+def flag_options(args) -> dict:
+    """The method options of the flags given (``--KEY``: the option KEY of the method's record,
+    :mod:`milpinv.options`); a flag the chosen method does not take is refused."""
+    given = {key: getattr(args, key) for key in OPTION_FLAGS if getattr(args, key) is not None}
+    for key in given:
+        if not takes(args.method, key):
+            methods = " or ".join(m for m in METHOD_NAMES if takes(m, key))
+            raise InputError(f"--{key}: not with --method {args.method} (only with {methods})")
+    return given
 
 
 def load_problem(args) -> Instance:
@@ -172,13 +169,18 @@ def answer_z(result: InversionResult) -> np.ndarray | None:
     return result.z if result.verified else None
 
 
-def announce_budget(args, options: dict) -> None:
-    """auto's budgeted MILP (:func:`milpinv.invert.milp_budget`) can take minutes: say so at the
+def announce_budget(args, inst: Instance, options: dict) -> None:
+    """auto's budgeted MILP (:func:`milpinv.options.auto_budget`) can take minutes: say so at the
     start, and how to see or shorten it, unless its progress is printed anyway."""
-    if args.method == "auto" and milp_budget(args.norm, args.time_limit, options) and not options.get("verbose"):
+    if args.method != "auto":
+        return
+    record = MilpOptions(**options)
+    question = Problem.of(inst.network, inst.target, args.norm, Box(inst.lower, inst.upper))
+    budget = auto_budget(record, options, question.with_deadline(clock(args.time_limit)))
+    if budget is not None and not record.verbose:
         print(
             f"note: --norm {args.norm} without --time-limit: where layer-wise does not answer, the MILP "
-            f"searches up to {AUTO_NODES} nodes (--verbose shows its progress, --time-limit stops it sooner)",
+            f"searches up to {budget} nodes (--verbose shows its progress, --time-limit stops it sooner)",
             file=sys.stderr,
         )
 
@@ -188,8 +190,8 @@ def run(args) -> int:
         return run_query(args)
     args.norm = Norm.parse(args.norm or "exact")
     inst = load_problem(args)
-    options = method_options(args)
-    announce_budget(args, options)
+    options = flag_options(args)
+    announce_budget(args, inst, options)
     result = invert(inst, method=args.method, norm=args.norm, time_limit=args.time_limit, **options)
     # written atomically: an interrupt leaves the old file or none, never half of one
     if args.out and args.out.endswith(".json"):
@@ -225,7 +227,7 @@ def run_query(args) -> int:
         raise InputError(f"--vnnlib: decides an .onnx model, got {args.instance}")
     prop = read_vnnlib(args.vnnlib)
     net = ReluNetwork.from_onnx(args.instance)
-    decision = decide(net, prop, method=args.method, time_limit=args.time_limit, **method_options(args))
+    decision = decide(net, prop, method=args.method, time_limit=args.time_limit, **flag_options(args))
     if args.result_file:
         atomic_write(args.result_file, result_text(decision.verdict, decision.x, decision.y))
     if args.out:

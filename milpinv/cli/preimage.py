@@ -16,7 +16,7 @@ from ..analysis.preimage import (
 )
 from ..files import atomic_write
 from ..instance import Instance
-from ..milp.build import BOUND_MODES
+from ..options import BOUND_MODES
 from ..status import Status, exit_code
 from .args import positive_float, positive_int
 

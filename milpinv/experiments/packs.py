@@ -39,9 +39,10 @@ from ..files import atomic_write, write_json
 from ..formulations.bigm import Formulation
 from ..instance import Instance
 from ..interop.vnnlib import read_vnnlib, write_vnnlib
-from ..milp.build import build_model
+from ..milp.build import ModelSpec, build_model
 from ..network import ReluNetwork, same_matrix
 from ..norm import Norm
+from ..problem import Box, Problem
 from ..queries import ball_radius, instance_outputs, query_comments
 from ..solvers.mps import read_mps, read_sol, sol_text, violation, write_mps
 from ..status import Status
@@ -200,7 +201,9 @@ def milp_model(inst: Instance, norm: Norm) -> Formulation:
     """The MILP of ``inst`` as packs hold it: interval bounds, no rescaling, and with the exact
     norm the band of the acceptance rule (0 on a proven lattice)."""
     band = acceptance(inst.network, inst.target, norm, inst.lower, inst.upper).tol if norm.exact else 0.0
-    form, _ = build_model(inst.network, inst.target, norm=norm, lower=inst.lower, upper=inst.upper, band=band)
+    form, _ = build_model(
+        Problem.of(inst.network, inst.target, norm, Box(inst.lower, inst.upper)), ModelSpec(band=band)
+    )
     return form
 
 

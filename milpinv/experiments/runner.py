@@ -31,9 +31,9 @@ import numpy as np
 from ..errors import InputError
 from ..files import atomic_write, check_readable
 from ..instance import Instance
-from ..invert import METHOD_NAMES, invert, method_options
+from ..invert import METHOD_NAMES, invert
 from ..norm import NORMS, Norm
-from ..options import check_options
+from ..options import option_names, options_for
 from ..status import Status
 from ..tolerance import tolerance
 
@@ -83,12 +83,12 @@ def parse_method(spec: str) -> tuple[str, tuple]:
             options[-1][1] += ":" + part
         else:
             raise InputError(f"methods: {spec!r}: expected NAME:KEY=VALUE:..., got {part!r}")
-    accepted = method_options(name)
+    accepted = option_names(name)
     for key, _ in options:
         if key not in accepted:
             raise InputError(f"methods: {name} has no option {key!r}; it takes {', '.join(sorted(accepted))}")
     values = {k: _option_value(v) for k, v in options}
-    check_options(values)
+    options_for(name, values)
     return name, tuple(values.items())
 
 

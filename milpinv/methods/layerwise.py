@@ -23,58 +23,55 @@ LP value is a certified lower bound on the best residual (``bound``; none withou
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
 from ..bounds.interval import activation_range, interval_bounds
-from ..deadline import Deadline
 from ..errors import InputError
 from ..norm import Norm
+from ..options import LpOptions
 from ..polish import polish
+from ..problem import Box, Problem
 from ..result import InversionResult
-from ..solvers import Solver, get_solver
+from ..solvers import get_solver
 from ..status import Status
-from ..tolerance import Acceptance, tolerance
-from .lp import LayerSolution, noisy_refusal, solve_layer_exact, solve_layer_noisy, solve_output_layer
+from .lp import (
+    Layer,
+    LayerSolution,
+    LayerSolve,
+    noisy_refusal,
+    solve_layer_exact,
+    solve_layer_noisy,
+    solve_output_layer,
+)
 
 INTERMEDIATE_TOL = 1e-8  # relative: values below it are zeros, equalities hold within it
 
 
-def invert_layerwise(
-    network,
-    target,
-    *,
-    norm: Norm | str,
-    lower,
-    upper,
-    accept: Acceptance | None = None,
-    time_limit=None,
-    lp_solver: str | Solver = "highs",
-) -> InversionResult:
-    """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first."""
-    norm = Norm.parse(norm)
-    accept = accept or Acceptance(tolerance(np.asarray(target, float)))
-    deadline = Deadline(time_limit)
-    engine = get_solver(lp_solver)
+def invert_layerwise(problem: Problem, options: LpOptions) -> InversionResult:
+    """Method ``layerwise``: one LP (or least-squares solve) per layer, last layer first, on the
+    problem's clock."""
+    network, norm, (lower, upper) = problem.network, problem.norm, problem.box
     why = refusal(network, norm)
     if why:
         raise InputError(f"method layerwise: {why}; use method milp or gd")
-    y = np.asarray(target, dtype=np.float64)
+    how = LayerSolve(deadline=problem.deadline, solver=get_solver(options.lp_solver))
+    y = problem.target
     layers: list[dict] = []
     bound = None
     reach = interval_bounds(network, lower, upper)  # every layer's inputs: finite, so LP certificates check
     for k in reversed(range(network.depth)):
-        W, b = network.weights[k], network.biases[k]
-        act = network.activation(k)
-        lo, hi = (lower, upper) if k == 0 else activation_range(network.activation(k - 1), *reach[k - 1])
+        box = problem.box if k == 0 else Box(*activation_range(network.activation(k - 1), *reach[k - 1]))
+        layer = Layer.of(network, k, box)
         t0 = time.perf_counter()
         if norm.exact and k == network.depth - 1:
-            sol = solve_output_layer(W, b, y, act, lo, hi, accept, deadline.remaining(), solver=engine)
+            sol = solve_output_layer(layer, y, problem.accept, how)
         elif norm.exact:
             band = INTERMEDIATE_TOL * max(1.0, float(np.max(np.abs(y))))
-            sol = solve_layer_exact(W, b, y, act, lo, hi, deadline.remaining(), tol=band, band=band, solver=engine)
+            sol = solve_layer_exact(layer, y, replace(how, tol=band, band=band))
         else:
-            sol = solve_layer_noisy(W, b, y, act.is_relu, norm, lo, hi, deadline.remaining(), solver=engine)
+            sol = solve_layer_noisy(layer, y, norm, how)
         layers.append(
             {
                 "layer": k,
@@ -100,7 +97,7 @@ def invert_layerwise(
             solver={"layers": layers[::-1]},
             message=_uniqueness_note(layers),
         )
-    z = polish(network, target, y, norm, lower, upper, solver=engine)
+    z = polish(problem, y, solver=how.solver)
     return InversionResult(Status.FEASIBLE, z, "layerwise", norm, bound=bound, solver={"layers": layers[::-1]})
 
 

@@ -28,7 +28,8 @@ unbounded box) a layer has no certified value, and method ``lp`` reports its z a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -36,11 +37,15 @@ import scipy.sparse as sp
 from ..activation import Activation
 from ..bounds.interval import interval_step
 from ..bounds.safe import SafeLP
+from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from ..network import ReluNetwork
 from ..norm import Norm
+from ..options import LpOptions
 from ..polish import polish
+from ..problem import Box, Problem
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
@@ -77,9 +82,42 @@ def _dense(W) -> np.ndarray:
     return np.asarray(W.todense()) if sp.issparse(W) else np.asarray(W)
 
 
-def _fast_path(W, b, lo, hi, lower, upper, tol) -> np.ndarray | None:
+@dataclass(frozen=True)
+class Layer:
+    """One layer, h -> act(W h + b), over the box of its inputs h."""
+
+    W: Any
+    b: np.ndarray
+    act: Activation
+    box: Box
+
+    @classmethod
+    def of(cls, network: ReluNetwork, k: int, box: Box) -> Layer:
+        """Layer ``k`` of ``network`` over ``box``."""
+        return cls(network.weights[k], network.biases[k], network.activation(k), box)
+
+
+@dataclass(frozen=True)
+class LayerSolve:
+    """How a layer is solved: ``tol`` (the check of a least-squares point, the slack of an implicit
+    equality), ``band`` (the band within which y is matched), ``need_dimension`` (the pre-image's
+    dimension when it is not a single point), the clock (None: no limit) and the LP solver."""
+
+    tol: float = 1e-7
+    band: float = 0.0
+    need_dimension: bool = False
+    deadline: Deadline | None = None
+    solver: str | Solver = "highs"
+
+    def lp_options(self, **more: Any) -> SolverOptions:
+        """An LP's options: the time left on the clock."""
+        return SolverOptions(time_limit=None if self.deadline is None else self.deadline.remaining(), **more)
+
+
+def _fast_path(layer: Layer, lo: np.ndarray, hi: np.ndarray, tol: float) -> np.ndarray | None:
     """Least squares on the full-column-rank rows whose interval is bounded (to its midpoint),
     accepted only if every constraint verifies within ``tol``."""
+    W, b, (lower, upper) = layer.W, layer.b, layer.box
     rows = np.isfinite(lo) & np.isfinite(hi)
     if rows.sum() < W.shape[1] or W.shape[1] > FAST_PATH_MAX:
         return None
@@ -96,65 +134,54 @@ def _fast_path(W, b, lo, hi, lower, upper, tol) -> np.ndarray | None:
     return np.clip(h, lower, upper) if ok else None
 
 
-def preimage_dimension(W, b, lo, hi, lower, upper, tol: float = 1e-7, solver: str | Solver = "highs") -> int:
+def preimage_dimension(layer: Layer, lo: np.ndarray, hi: np.ndarray, how: LayerSolve = LayerSolve()) -> int:
     """Dimension of the exact single-layer pre-image {lo <= W h + b <= hi} (assumed non-empty; the
     rows bounded on both sides are its equalities, as with the exact observation).
 
     Equality rows are those plus the implicit equalities: one-sided rows (and box sides) that no
-    point of the pre-image satisfies strictly, found by one LP per candidate."""
-    W = _dense(W)
+    point of the pre-image satisfies strictly, found by one LP per candidate (slack ``how.tol``)."""
+    W, b, (lower, upper) = _dense(layer.W), layer.b, layer.box
     active = np.isfinite(lo) & np.isfinite(hi)
     one_sided = ~active & np.isfinite(hi)
     n = W.shape[1]
     G = np.vstack([W[one_sided], np.eye(n), -np.eye(n)])
     g = np.concatenate([hi[one_sided] - b[one_sided], upper, -lower])
     finite = np.isfinite(g)
-    G, g = G[finite], g[finite]
-    engine = get_solver(solver)
+    rows = (G[finite], g[finite])
+    dense = replace(layer, W=W)
     target = 0.5 * (lo + hi)
-    tight = [
-        i for i in range(G.shape[0]) if not _can_be_strict(W, b, target, active, G, g, i, lower, upper, tol, engine)
-    ]
-    E = np.vstack([W[active]] + [G[tight]]) if (active.any() or tight) else np.zeros((0, n))
+    tight = [i for i in range(rows[0].shape[0]) if not _can_be_strict(dense, target, active, rows, i, how)]
+    E = np.vstack([W[active]] + [rows[0][tight]]) if (active.any() or tight) else np.zeros((0, n))
     rank = int(np.linalg.matrix_rank(E, tol=1e-9 * max(1.0, np.abs(E).max(initial=0.0)))) if E.size else 0
     return n - rank
 
 
-def _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, solver: Solver) -> bool:
-    """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i). An LP
-    without a value counts as yes: the dimension reported is then an upper bound, never too small."""
-    out = solver.solve(slack_lp(W, b, y, active, G, g, i, lower, upper), SolverOptions())
+def _can_be_strict(layer: Layer, y, active, rows: tuple[np.ndarray, np.ndarray], i: int, how: LayerSolve) -> bool:
+    """Is there a pre-image point with G_i h < g_i - tol (``rows``: G, g)? (maximise the slack of
+    row i). An LP without a value counts as yes: the dimension reported is then an upper bound,
+    never too small."""
+    G, g = rows
+    model = slack_lp(layer.W, layer.b, y, active, G, g, i, *layer.box)
+    out = get_solver(how.solver).solve(model, SolverOptions())
     if out.status == Status.OPTIMAL and out.objective is None:
         return True
-    return out.status == Status.OPTIMAL and out.objective < g[i] - tol
+    return out.status == Status.OPTIMAL and out.objective < g[i] - how.tol
 
 
-def solve_layer_exact(
-    W,
-    b,
-    y,
-    act: Activation,
-    lower,
-    upper,
-    time_limit=None,
-    tol=1e-7,
-    need_dimension: bool = False,
-    band: float = 0.0,
-    solver: str | Solver = "highs",
-) -> LayerSolution:
-    """Find h in [lower, upper] with act(W h + b) within ``band`` of y: fast path, else the LP,
-    whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
+def solve_layer_exact(layer: Layer, y, how: LayerSolve = LayerSolve()) -> LayerSolution:
+    """Find h in the layer's box with act(W h + b) within ``how.band`` of y: fast path, else the
+    LP, whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
     (otherwise the status is ``failed``).
 
     ``band``: the tolerance band of the output layer (:mod:`milpinv.tolerance`), or for an
     intermediate layer, whose y is itself a float solve, the band within which y is matched."""
-    lo, hi = observation_interval(act, np.asarray(y, float), band)
-    h = _fast_path(W, b, lo, hi, lower, upper, tol)
+    W = layer.W
+    lo, hi = observation_interval(layer.act, np.asarray(y, float), how.band)
+    h = _fast_path(layer, lo, hi, how.tol)
     if h is not None:
         return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
-    engine = get_solver(solver)
-    model = exact_layer_lp(W, b, lo, hi, lower, upper)
-    out = engine.solve(model, SolverOptions(time_limit=time_limit, presolve=False))
+    model = exact_layer_lp(W, layer.b, lo, hi, *layer.box)
+    out = get_solver(how.solver).solve(model, how.lp_options(presolve=False))
     if out.status == Status.INFEASIBLE and not SafeLP.of(model).infeasible(out.ray):
         info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
         return LayerSolution(Status.FAILED, None, how="lp", info=info)
@@ -165,69 +192,42 @@ def solve_layer_exact(
     rank = np.linalg.matrix_rank(_dense(W[active])) if active.size else 0
     if rank == W.shape[1]:
         sol.unique, sol.dimension = True, 0
-    elif need_dimension:
-        sol.dimension = preimage_dimension(W, b, lo, hi, lower, upper, tol, engine)
+    elif how.need_dimension:
+        sol.dimension = preimage_dimension(layer, lo, hi, how)
         sol.unique = sol.dimension == 0
     else:
         sol.unique = False  # rank-deficient equalities: unique only through implicit equalities
     return sol
 
 
-def solve_output_layer(
-    W,
-    b,
-    y,
-    act: Activation,
-    lower,
-    upper,
-    accept: Acceptance,
-    time_limit=None,
-    need_dimension: bool = False,
-    solver: str | Solver = "highs",
-) -> LayerSolution:
+def solve_output_layer(layer: Layer, y, accept: Acceptance, how: LayerSolve = LayerSolve()) -> LayerSolution:
     """The observed layer: the exact pre-image first (the point the layers below can best reach) of
     y with the entries within the tolerance beyond the activation's range (a relu output of -3e-7)
     moved onto it, and only where it is empty the tolerance band, whose emptiness is the proof of
-    infeasibility."""
-    tol = max(accept.tol, 1e-12)
-    onto = np.clip(y, *act.hull)
+    infeasibility (``how.tol`` and ``how.band`` are the acceptance's)."""
+    how = replace(how, tol=max(accept.tol, 1e-12), band=0.0)
+    onto = np.clip(y, *layer.act.hull)
     y_exact = np.where(np.abs(onto - y) <= accept.tol, onto, y)
-    sol = solve_layer_exact(
-        W, b, y_exact, act, lower, upper, time_limit, tol=tol, need_dimension=need_dimension, solver=solver
-    )
+    sol = solve_layer_exact(layer, y_exact, how)
     if sol.status == Status.INFEASIBLE and accept.tol > 0:
-        sol = solve_layer_exact(
-            W,
-            b,
-            y,
-            act,
-            lower,
-            upper,
-            time_limit,
-            tol=tol,
-            need_dimension=need_dimension,
-            band=accept.tol,
-            solver=solver,
-        )
+        sol = solve_layer_exact(layer, y, replace(how, band=accept.tol))
     return sol
 
 
-def solve_layer_noisy(
-    W, b, y, relu: bool, norm: Norm, lower, upper, time_limit=None, solver: str | Solver = "highs"
-) -> LayerSolution:
+def solve_layer_noisy(layer: Layer, y, norm: Norm, how: LayerSolve = LayerSolve()) -> LayerSolution:
     """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
     ``value``, the best certified lower bound on the layer's optimal residual (a relu layer's is
     at least the trivial 0; a linear layer's is None without a safe bound) and in
     ``info["lp_value"]`` the float LP objective it comes from."""
-    engine = get_solver(solver)
-    reach = interval_step(W, b, np.asarray(lower, float), np.asarray(upper, float))
-    if not relu:  # a linear layer: the LP is the exact l1/linf regression
-        return _noisy_lp(W, b, y, norm, np.ones(y.shape[0], bool), lower, upper, reach, time_limit, False, engine)
+    W, b = layer.W, layer.b
+    reach = interval_step(W, b, *(np.asarray(side, float) for side in layer.box))
+    if not layer.act.is_relu:  # a linear layer: the LP is the exact l1/linf regression
+        return _noisy_lp(layer, y, norm, np.ones(y.shape[0], bool), reach, how)
     best: LayerSolution | None = None
     bound, lp_value, tau, first = 0.0, None, 0.0, True  # tau = 0 is the paper's LP (active = y > 0): no certificate
     keys = ["peak", "residual"] if norm.per_output else ["residual"]
     for _ in range(len(keys) * MAX_TAU_ROUNDS):
-        sol = _noisy_lp(W, b, y, norm, y > tau, lower, upper, reach, time_limit, True, engine)
+        sol = _noisy_lp(layer, y, norm, y > tau, reach, how)
         if sol.status != Status.OPTIMAL or sol.h is None:
             break
         certified = best is not None and tau >= best.info["residual"]  # tau is at least the residual of some h
@@ -252,41 +252,31 @@ def solve_layer_noisy(
     return best
 
 
-def _noisy_lp(W, b, y, norm, active, lower, upper, reach, time_limit, relu: bool, solver: Solver) -> LayerSolution:
-    """One noisy LP: its h, its safe value (None without one; the model has no constant offset)
-    and its float objective in ``info["lp_value"]``."""
-    model = noisy_layer_lp(W, b, y, norm, active, lower, upper, relu, reach)
-    out = solver.solve(model, SolverOptions(time_limit=time_limit))
+def _noisy_lp(layer: Layer, y, norm: Norm, active, reach, how: LayerSolve) -> LayerSolution:
+    """One noisy LP (``active``: the rows read as active; ``reach``: the pre-activations' interval
+    bounds): its h, its safe value (None without one; the model has no constant offset) and its
+    float objective in ``info["lp_value"]``."""
+    W = layer.W
+    box = layer.box
+    model = noisy_layer_lp(W, layer.b, y, norm, active, box.lower, box.upper, layer.act.is_relu, reach)
+    out = get_solver(how.solver).solve(model, how.lp_options())
     if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
         return LayerSolution(out.status, info=out.details())
     info = {**out.details(), "lp_value": float(out.objective)}
     return LayerSolution(Status.OPTIMAL, out.x[: W.shape[1]], value=SafeLP.of(model).value_of(out), how="lp", info=info)
 
 
-def invert_single_layer(
-    network,
-    target,
-    *,
-    norm: Norm | str,
-    lower,
-    upper,
-    accept: Acceptance | None = None,
-    time_limit=None,
-    lp_solver: str | Solver = "highs",
-) -> InversionResult:
+def invert_single_layer(problem: Problem, options: LpOptions) -> InversionResult:
     """Method ``lp``: the exact or noisy single-layer LP (networks of depth 1 only)."""
-    norm = Norm.parse(norm)
+    network, target, norm = problem.network, problem.target, problem.norm
     if network.depth != 1:
         raise InputError(
             f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
         )
-    W, b = network.weights[0], network.biases[0]
-    act = network.activation(0)
+    layer = Layer.of(network, 0, problem.box)
+    how = LayerSolve(deadline=problem.deadline, solver=options.lp_solver)
     if norm.exact:
-        accept = accept or Acceptance(tolerance(target))
-        sol = solve_output_layer(
-            W, b, target, act, lower, upper, accept, time_limit, need_dimension=True, solver=lp_solver
-        )
+        sol = solve_output_layer(layer, target, problem.accept, replace(how, need_dimension=True))
         status: Status = (
             sol.status if sol.status in (Status.OPTIMAL, Status.INFEASIBLE, Status.TIME_LIMIT) else Status.FAILED
         )
@@ -304,7 +294,7 @@ def invert_single_layer(
     why = noisy_refusal(network, [0])
     if why:
         raise InputError(f"method lp: {why}; use method milp or gd")
-    sol = solve_layer_noisy(W, b, target, act.is_relu, norm, lower, upper, time_limit, solver=lp_solver)
+    sol = solve_layer_noisy(layer, target, norm, how)
     if sol.status != Status.OPTIMAL or sol.h is None:
         return InversionResult(
             Status.TIME_LIMIT if sol.status == Status.TIME_LIMIT else Status.FAILED,
@@ -313,7 +303,7 @@ def invert_single_layer(
             norm,
             message=f"noisy LP status {sol.status}",
         )
-    sol.h = polish(network, target, sol.h, norm, lower, upper, solver=lp_solver)
+    sol.h = polish(problem, sol.h, solver=options.lp_solver)
     resid = residual_norm(network, target, sol.h, norm)
     proven = sol.value is not None and resid - sol.value <= tolerance(target)  # the safe bound meets the residual
     return InversionResult(

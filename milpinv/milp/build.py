@@ -5,6 +5,7 @@ analysis and ``milpinv export``."""
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,97 +13,71 @@ from ..bounds.interval import Bounds, interval_bounds
 from ..bounds.obbt import tighten_bounds
 from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
-from ..errors import InputError
 from ..formulations.bigm import Formulation, build_formulation
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
-from ..norm import Norm
+from ..options import check_bounds
+from ..problem import Box, Problem
 from ..solvers import Solver
 
-BOUND_MODES = ("interval", "lp")
-OBBT_SHARE = 0.5  # bound tightening may use at most this share of the time left
+OBBT_SHARE = 0.5  # bound tightening may use at most this share of the time limit
 
 
-def check_bounds(bounds, name: str = "bounds") -> str:
-    """``interval`` or ``lp`` (:data:`BOUND_MODES`)."""
-    if bounds not in BOUND_MODES:
-        raise InputError(f"{name}: expected one of {BOUND_MODES}, got {bounds!r}")
-    return bounds
+@dataclass(frozen=True)
+class ModelSpec:
+    """How the model is built: ``bounds`` ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds by
+    ``lp_solver``); ``lattice``: solved over integer points only; ``band``: the exact norm's
+    tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
+    pre-activations, given."""
+
+    bounds: str = "interval"
+    obbt_passes: int = 1
+    lattice: bool = False
+    lp_solver: str | Solver = "highs"
+    band: float | np.ndarray = 0.0
+    observed: tuple[np.ndarray, np.ndarray] | None = None
 
 
 def sound_bounds(
-    network: ReluNetwork,
-    lower,
-    upper,
-    *,
-    bounds: str = "interval",
-    observed: tuple[np.ndarray, np.ndarray] | None = None,
-    obbt_passes: int = 1,
-    deadline: Deadline | None = None,
-    lp_solver: str | Solver = "highs",
+    network: ReluNetwork, box: Box, spec: ModelSpec = ModelSpec(), deadline: Deadline | None = None
 ) -> tuple[Bounds, np.ndarray, np.ndarray, dict]:
     """Sound bounds on every pre-activation over the box: interval arithmetic, propagated back from
-    ``observed`` (an interval on the output pre-activations) when given, then with ``bounds="lp"``
-    OBBT. Returns the bounds, the latent box they leave, and statistics (``infeasible``: the
-    bounds prove ``observed`` unreachable; the proof is rigorous)."""
-    check_bounds(bounds)
+    ``spec.observed`` (an interval on the output pre-activations) when given, then with
+    ``bounds="lp"`` OBBT (at most :data:`OBBT_SHARE` of ``deadline``'s limit). Returns the bounds,
+    the latent box they leave, and statistics (``infeasible``: the bounds prove ``observed``
+    unreachable; the proof is rigorous)."""
+    check_bounds(spec.bounds)
+    lower, upper = box
     b = interval_bounds(network, lower, upper)
-    info: dict = {"bounds": bounds, "infeasible": False}
-    if observed is not None:
-        p = propagate_bounds(network, b, lower, upper, *observed)
+    info: dict = {"bounds": spec.bounds, "infeasible": False}
+    if spec.observed is not None:
+        p = propagate_bounds(network, b, lower, upper, *spec.observed)
         b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
-    if bounds == "lp" and not info["infeasible"]:
-        left = None if deadline is None else deadline.remaining()
-        budget = Deadline(None if left is None else OBBT_SHARE * left)
-        b, report = tighten_bounds(network, lower, upper, b, observed, obbt_passes, budget, lp_solver)
+    if spec.bounds == "lp" and not info["infeasible"]:
+        budget = (deadline or Deadline(None)).share(OBBT_SHARE)
+        b, report = tighten_bounds(network, lower, upper, b, spec.observed, spec.obbt_passes, budget, spec.lp_solver)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
     return b, lower, upper, info
 
 
-def build_model(
-    network: ReluNetwork,
-    target,
-    *,
-    norm: Norm | str = Norm.EXACT,
-    lower,
-    upper,
-    bounds: str = "interval",
-    obbt_passes: int = 1,
-    deadline: Deadline | None = None,
-    lattice: bool = False,
-    lp_solver: str | Solver = "highs",
-    band: float | np.ndarray = 0.0,
-    observed: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[Formulation, dict]:
-    """Bounds then the big-M model; returns the formulation and bound statistics.
+def build_model(problem: Problem, spec: ModelSpec = ModelSpec()) -> tuple[Formulation, dict]:
+    """Bounds then the big-M model of ``problem`` (its clock bounds OBBT); returns the formulation
+    and bound statistics.
 
-    ``bounds``: ``interval`` (interval arithmetic, and with the exact norm propagation back from the
-    observation, :mod:`milpinv.bounds.propagation`) or ``lp`` (then OBBT too). Bounds that prove the
-    observation unreachable give ``info["infeasible"] = True`` (the proof is rigorous).
-    ``lattice``: the model is solved over integer points only (CP-SAT on an integer network), so
-    bounds are rounded to the integers that integer pre-activations can reach. ``band``: the exact
-    norm's tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
-    pre-activations, given."""
+    ``spec.bounds``: ``interval`` (interval arithmetic, and with the exact norm propagation back
+    from the observation, :mod:`milpinv.bounds.propagation`) or ``lp`` (then OBBT too). Bounds that
+    prove the observation unreachable give ``info["infeasible"] = True`` (the proof is rigorous).
+    ``spec.lattice``: bounds are rounded to the integers that integer pre-activations can reach."""
     t0 = time.perf_counter()
-    x = np.asarray(target, dtype=np.float64)
-    norm = Norm.parse(norm)
-    if norm.exact and observed is None:
-        observed = observation_interval(network.output_activation, x, band)
-    b, lower, upper, info = sound_bounds(
-        network,
-        lower,
-        upper,
-        bounds=bounds,
-        observed=observed,
-        obbt_passes=obbt_passes,
-        deadline=deadline,
-        lp_solver=lp_solver,
-    )
-    if lattice:
+    network, x, norm = problem.network, problem.target, problem.norm
+    if norm.exact and spec.observed is None:
+        spec = replace(spec, observed=observation_interval(network.output_activation, x, spec.band))
+    b, lower, upper, info = sound_bounds(network, problem.box, spec, problem.deadline)
+    if spec.lattice:
         b = [(np.ceil(lo), np.floor(hi)) for lo, hi in b]
         lower, upper = np.ceil(lower), np.floor(upper)
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, x, norm, lower, upper, b, envelope=not lattice, observed=observed)
+    form = build_formulation(network, x, norm, lower, upper, b, envelope=not spec.lattice, observed=spec.observed)
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

@@ -12,22 +12,23 @@ each round).
 
 Its budget is a count of iterations (:data:`ROUNDS` rounds of :data:`RESTARTS` descents of
 :data:`STEPS` steps), not a clock: the same instance takes the same path on any machine. Only a
-time limit given by the user caps it, at :data:`SHARE` of that limit."""
+time limit given by the user caps it: the pipeline hands it a share of the clock
+(:meth:`milpinv.deadline.Deadline.share`, :data:`SHARE` of the limit)."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ..acceptance import check_result
-from ..deadline import Deadline
 from ..formulations.pieces import pattern_of, piece_model
-from ..methods.gd import descend, invert_gd
-from ..norm import Norm
+from ..methods.gd import Descent, descend, invert_gd
+from ..options import GdOptions
 from ..polish import polish
+from ..problem import Problem
 from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, residual_norm
+from ..tolerance import residual_norm
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
@@ -35,67 +36,53 @@ NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, fli
 QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
 
 
-def heuristic(
-    network, target, norm: Norm, lower, upper, accept: Acceptance, budget: float | None = None, quick: bool = False
-) -> InversionResult:
-    """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring);
-    ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
-    deadline = Deadline(budget)
-    x = np.asarray(target, float)
-    if not norm.exact:
-        return noisy_heuristic(network, x, norm, lower, upper, deadline, QUICK_EFFORT if quick else NOISY_EFFORT)
+def heuristic(problem: Problem, quick: bool = False) -> InversionResult:
+    """Up to :data:`ROUNDS` rounds on the problem's clock (a stage's share: see the module
+    docstring); ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
+    if not problem.norm.exact:
+        return noisy_heuristic(problem, QUICK_EFFORT if quick else NOISY_EFFORT)
     best = None
     for rnd in range(ROUNDS):
-        if deadline.expired():
+        if problem.deadline.expired():
             break
-        found = invert_gd(
-            network,
-            target,
-            norm=norm,
-            lower=lower,
-            upper=upper,
-            accept=accept,
-            time_limit=deadline.remaining(),
-            seed=rnd,
-            steps=STEPS,
-            restarts=RESTARTS,
-        )
+        found = invert_gd(problem, GdOptions(seed=rnd, steps=STEPS, restarts=RESTARTS))
         if found.status != Status.OPTIMAL and found.z is not None:
-            z = polish(network, target, found.z, Norm.EXACT, lower, upper, rounds=WALK)
+            z = polish(problem, found.z, rounds=WALK)
             found = check_result(
-                InversionResult(Status.OPTIMAL, z, "gd", norm, objective=0.0, solver=found.solver),
-                network,
-                x,
-                lower,
-                upper,
-                accept,
+                InversionResult(Status.OPTIMAL, z, "gd", problem.norm, objective=0.0, solver=found.solver),
+                problem.network,
+                problem.target,
+                problem.lower,
+                problem.upper,
+                problem.accept,
             )
         if found.status == Status.OPTIMAL:
             found.solver["rounds"] = rnd + 1
             return found
         if best is None or _linf(found) < _linf(best):
             best = found
-    return best if best is not None else InversionResult(Status.FAILED, None, "gd", norm, message="no time for a round")
+    if best is not None:
+        return best
+    return InversionResult(Status.FAILED, None, "gd", problem.norm, message="no time for a round")
 
 
 def _linf(result: InversionResult) -> float:
     return np.inf if result.residual_linf is None else result.residual_linf
 
 
-def noisy_heuristic(
-    network, x: np.ndarray, norm: Norm, lower, upper, deadline: Deadline, effort: tuple[int, int, int] = NOISY_EFFORT
-) -> InversionResult:
+def noisy_heuristic(problem: Problem, effort: tuple[int, int, int] = NOISY_EFFORT) -> InversionResult:
     """The l1 / linf heuristic of the module docstring (``effort``: rounds, descents polished per
     round, flip LPs per point); returns the best point as ``feasible``."""
     rounds, polished, flips = effort
+    network, x, norm = problem.network, problem.target, problem.norm
     best_z, best, lps = None, np.inf, 0
     for rnd in range(rounds):
-        if deadline.expired():
+        if problem.deadline.expired():
             break
-        Z, loss, _, _ = descend(network, x, lower, upper, RESTARTS, STEPS, rnd, 0.0, 0.05, deadline)
+        Z, loss, _, _ = descend(problem, Descent(RESTARTS, STEPS, rnd))
         for z in Z[np.argsort(loss)[:polished]]:
-            z = polish(network, x, z, norm, lower, upper, rounds=WALK)
-            z, tried = flip_search(network, x, z, norm, lower, upper, deadline, flips)
+            z = polish(problem, z, rounds=WALK)
+            z, tried = flip_search(problem, z, flips)
             lps += tried
             value = residual_norm(network, x, z, norm)
             if value < best:
@@ -105,12 +92,11 @@ def noisy_heuristic(
     return InversionResult(Status.FEASIBLE, best_z, "gd", norm, objective=best, solver={"flip_lps": lps})
 
 
-def flip_search(
-    network, x: np.ndarray, z: np.ndarray, norm: Norm, lower, upper, deadline: Deadline, flips: int
-) -> tuple[np.ndarray, int]:
+def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray, int]:
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
     closest to their kink first), optimise the norm on that piece (one LP), and move when it is
-    better; at most ``flips`` LPs. Returns the best point and the LPs solved."""
+    better; at most ``flips`` LPs, on the problem's clock. Returns the best point and the LPs solved."""
+    network, x, norm, deadline = problem.network, problem.target, problem.norm, problem.deadline
     engine = get_solver("highs")
     best, value, tried = z, residual_norm(network, x, z, norm), 0
     improved = True
@@ -123,10 +109,10 @@ def flip_search(
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
+            out = engine.solve(piece_model(network, flipped, x, norm, *problem.box), SolverOptions())
             if out.status != Status.OPTIMAL or out.x is None:
                 continue
-            cand = np.clip(out.x[: network.input_dim], lower, upper)
+            cand = problem.box.clip(out.x[: network.input_dim])
             r = residual_norm(network, x, cand, norm)
             if r < value - 1e-12 * max(1.0, value):
                 best, value, improved = cand, r, True

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..methods.lp import solve_layer_exact
+from ..methods.lp import Layer, LayerSolve, solve_layer_exact
 from ..network import ReluNetwork
-from ..norm import Norm
+from ..problem import Box, Problem
 from ..status import Status
 
 PEEL_TOL = 1e-9  # relative: peeled values below it are zeros
@@ -26,25 +26,17 @@ class Peeled:
     layers: int  # how many layers were removed
 
 
-def peel(network: ReluNetwork, target, norm: Norm) -> Peeled:
+def peel(problem: Problem) -> Peeled:
     """The exact presolve of the module docstring (the exact norm only)."""
-    peeled, y = 0, np.asarray(target, float)
-    if not norm.exact or not all(a.exact_arithmetic for a in network.activations):
+    network, peeled, y = problem.network, 0, np.asarray(problem.target, float)
+    if not problem.norm.exact or not all(a.exact_arithmetic for a in network.activations):
         return Peeled(network, y, 0)
     while network.depth > 1:
         k = network.depth - 1
         W, b = network.weights[k], network.biases[k]
         band = PEEL_TOL * max(1.0, float(np.max(np.abs(y), initial=0.0)))
-        sol = solve_layer_exact(
-            W,
-            b,
-            y,
-            network.activation(k),
-            np.zeros(W.shape[1]),
-            np.full(W.shape[1], np.inf),
-            tol=band,
-            band=band if peeled else 0.0,
-        )
+        layer = Layer(W, b, network.activation(k), Box(np.zeros(W.shape[1]), np.full(W.shape[1], np.inf)))
+        sol = solve_layer_exact(layer, y, LayerSolve(tol=band, band=band if peeled else 0.0))
         if sol.status != Status.OPTIMAL or sol.how != "lstsq" or sol.h is None:
             break
         y = np.where(sol.h > band, sol.h, 0.0)

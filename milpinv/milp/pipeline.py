@@ -24,117 +24,78 @@ re-checked by :func:`milpinv.invert`.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from .. import interrupt
 from ..acceptance import check_result, integer_data
 from ..activation import LINEAR
-from ..deadline import Deadline
-from ..engine.branching import DEFAULT, BranchingRule, rule
+from ..engine.branching import rule
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
-from ..norm import Norm
+from ..options import OWN_ENGINES, MilpOptions
 from ..polish import polish
+from ..problem import Problem
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
-from .build import build_model
+from .build import ModelSpec, build_model
 from .certify import certify
 from .heuristic import SHARE, heuristic
 from .peel import Peeled, peel
 from .rescale import rescale
-from .solve import Engine, Problem, better_point, solve_model
+from .solve import Engine, better_point, solve_model
 
-OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
 ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
 
 
 @interrupt.deferred()
-def invert_milp(
-    network: ReluNetwork,
-    target,
-    *,
-    norm: Norm | str,
-    lower,
-    upper,
-    accept: Acceptance | None = None,
-    time_limit: float | None = None,
-    solver: str | Solver = "auto",
-    bounds: str = "interval",
-    obbt_passes: int = 1,
-    threads: int | None = None,
-    mip_gap: float = 1e-9,
-    warm_start=None,
-    heuristic: bool = True,
-    peeling: bool = True,
-    verbose: bool = False,
-    branching: str | BranchingRule = DEFAULT.name,
-    node_limit: int | None = None,
-) -> InversionResult:
-    """Decide the instance by the stages of the module docstring.
+def invert_milp(problem: Problem, options: MilpOptions) -> InversionResult:
+    """Decide ``problem`` by the stages of the module docstring, on its clock.
 
-    ``solver``: ``auto`` (default), ``bab`` (milpinv's branch and bound) or a backend of
-    :mod:`milpinv.solvers`; ``bounds``: ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds);
-    ``heuristic`` / ``peeling``: the stages of the same names; ``warm_start``: a candidate incumbent,
-    kept where it beats the heuristic's point; ``branching``: the branch and bound's branching rule
-    (a name of :mod:`milpinv.engine.branching`); ``verbose``: the branch and bound's progress on
-    stderr, a backend's own log; ``node_limit``: a budget of nodes per search of
-    milpinv's branch and bound (CP-SAT, which ``auto`` takes on a proven lattice, has none), the
-    same on any machine: a search it stops answers ``feasible`` with its best verified z, bound
-    and gap (no z: ``failed``)."""
-    norm = Norm.parse(norm)
-    if node_limit is not None and solver not in OWN_ENGINES:
-        name = getattr(solver, "name", solver)
-        raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
-    x = np.asarray(target, float)
-    if not norm.exact and network.output_activation.smooth:
-        inner, y = pre_activation_problem(network, x)
-        found = invert_milp(
-            inner,
-            y,
-            norm=norm,
-            lower=lower,
-            upper=upper,
-            time_limit=time_limit,
-            solver=solver,
-            bounds=bounds,
-            obbt_passes=obbt_passes,
-            threads=threads,
-            mip_gap=mip_gap,
-            warm_start=warm_start,
-            heuristic=heuristic,
-            peeling=peeling,
-            verbose=verbose,
-            branching=branching,
-            node_limit=node_limit,
-        )
-        return measured_on_outputs(found, network)
-    problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
-    options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
-    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
+    ``options`` (:class:`milpinv.options.MilpOptions`): ``solver``: ``auto`` (default), ``bab``
+    (milpinv's branch and bound) or a backend of :mod:`milpinv.solvers`; ``bounds``: ``interval``
+    or ``lp`` (OBBT, ``obbt_passes`` rounds); ``heuristic`` / ``peeling``: the stages of the same
+    names; ``warm_start``: a candidate incumbent, kept where it beats the heuristic's point;
+    ``branching``: the branch and bound's branching rule (a name of
+    :mod:`milpinv.engine.branching`); ``verbose``: the branch and bound's progress on stderr, a
+    backend's own log; ``node_limit``: a budget of nodes per search of milpinv's branch and bound
+    (CP-SAT, which ``auto`` takes on a proven lattice, has none), the same on any machine: a search
+    it stops answers ``feasible`` with its best verified z, bound and gap (no z: ``failed``)."""
+    if not problem.norm.exact and problem.network.output_activation.smooth:
+        return measured_on_outputs(invert_milp(pre_activation_problem(problem), options), problem.network)
+    engine = Engine(
+        choose_engine(options.solver, problem),
+        SolverOptions(mip_gap=options.mip_gap, threads=options.threads or DEFAULT_THREADS, verbose=options.verbose),
+        get_solver("highs"),
+        rule(options.branching),
+    )
     refine = False
-    if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
-        quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
+    if options.heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
+        quick = not problem.norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
-        if found.status == Status.OPTIMAL and norm.exact:
+        if found.status == Status.OPTIMAL and problem.norm.exact:
             return found
-        warm_start, refine = better_point(problem, warm_start, found.z), quick
-    keep = Peeled(network, x, 0)
-    reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
-    result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit)
-    return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
+        options, refine = replace(options, warm_start=better_point(problem, options.warm_start, found.z)), quick
+    keep = Peeled(problem.network, problem.target, 0)
+    reduced = peel(problem) if options.peeling and not engine.lattice else keep
+    result = solve_stages(problem, reduced, engine, options, refine)
+    return out_of_nodes(result, options.node_limit) if not problem.deadline.expired() else result
 
 
-def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
-    """A tanh / sigmoid output under l1 / linf: the network up to its output pre-activations, and
-    the target's pre-activation act^-1(x) (x clipped into the open range)."""
-    act = network.output_activation
+def pre_activation_problem(problem: Problem) -> Problem:
+    """A tanh / sigmoid output under l1 / linf: the question about the network up to its output
+    pre-activations and the target's pre-activation act^-1(x) (x clipped into the open range), on
+    the same clock."""
+    network = problem.network
     inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
-    return inner, act.inverse(x)
+    y = network.output_activation.inverse(problem.target)
+    return problem.restate(network=inner, target=y, accept=Acceptance(tolerance(y)))
 
 
 def measured_on_outputs(found: InversionResult, network: ReluNetwork) -> InversionResult:
@@ -169,13 +130,12 @@ def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
 
 
 def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> InversionResult:
-    """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished."""
+    """The heuristic (on at most :data:`SHARE` of the clock); an accepted pre-image comes back polished."""
     p = problem
-    budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
-    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
+    found = heuristic(p.with_deadline(p.deadline.share(SHARE)), quick)
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
-            found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
+            found.z = polish(p, found.z, solver=engine.lp_solver)
         found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
         found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
@@ -203,37 +163,24 @@ def out_of_nodes(result: InversionResult, node_limit: int | None) -> InversionRe
 
 
 def solve_stages(
-    problem: Problem,
-    reduced: Peeled,
-    engine: Engine,
-    bounds: str,
-    obbt_passes: int,
-    warm_start,
-    refine: bool = False,
-    node_limit: int | None = None,
+    problem: Problem, reduced: Peeled, engine: Engine, options: MilpOptions, refine: bool = False
 ) -> InversionResult:
-    """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``refine`` (l1 / linf
-    after a quick heuristic): if the root of the search does not prove the incumbent optimal, the
-    heuristic's full effort for a better incumbent, and the search again. ``node_limit``: each
-    search's budget of nodes."""
-    origin = problem if reduced.layers else None
-    sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept, origin)
+    """Rescale, bounds, build, solve and certify the (possibly peeled) model, from
+    ``options.warm_start``. ``refine`` (l1 / linf after a quick heuristic): if the root of the
+    search does not prove the incumbent optimal, the heuristic's full effort for a better
+    incumbent, and the search again. ``options.node_limit``: each search's budget of nodes."""
+    sub = problem.derive(network=reduced.network, target=reduced.target) if reduced.layers else problem
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
     net, x = (scaled.network, scaled.target) if scaled is not None else (sub.network, sub.target)
-    form, info = build_model(
-        net,
-        x,
-        norm=sub.norm,
-        lower=sub.lower,
-        upper=sub.upper,
-        bounds=bounds,
-        obbt_passes=obbt_passes,
-        deadline=engine.deadline,
+    spec = ModelSpec(
+        bounds=options.bounds,
+        obbt_passes=options.obbt_passes,
         lattice=engine.lattice,
         lp_solver=engine.lp_solver,
         observed=scaled.observed if scaled is not None else observed,
     )
+    form, info = build_model(sub.restate(network=net, target=x), spec)
     engine.details = {
         "engine": engine.name,
         **info,
@@ -253,13 +200,14 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine else node_limit)
-        if refine and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
+        node_limit = options.node_limit
+        result = solve_model(form, sub, engine, options.warm_start, node_limit=ROOT if refine else node_limit)
+        if refine and result.status == Status.TIME_LIMIT and not problem.deadline.expired():
             incumbent = better_point(sub, result.z, heuristic_stage(problem, engine).z)
             result = solve_model(form, sub, engine, incumbent, node_limit=node_limit)
 
     def solve_full() -> InversionResult:
         full = Peeled(problem.network, problem.target, 0)
-        return solve_stages(problem, full, engine, bounds, obbt_passes, None, node_limit=node_limit)
+        return solve_stages(problem, full, engine, replace(options, warm_start=None))
 
     return certify(result, form, sub, engine, reduced.layers, solve_full)

@@ -16,40 +16,24 @@ from ..engine.branching import DEFAULT, BranchingRule
 from ..engine.progress import ProgressLog
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
-from ..network import ReluNetwork
-from ..norm import Norm
 from ..polish import polish
+from ..problem import Problem
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions
 from ..status import Status
-from ..tolerance import Acceptance, relative_gap, residual_norm
+from ..tolerance import relative_gap, residual_norm
 
 NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polished before it is judged
 
 
 @dataclass
-class Problem:
-    """One inversion question, as the MILP stages see it. ``origin``: the question a peeled one
-    (:mod:`.peel`) came from; its points are judged on that question's outputs."""
-
-    network: ReluNetwork
-    target: np.ndarray
-    norm: Norm
-    lower: np.ndarray
-    upper: np.ndarray
-    accept: Acceptance
-    origin: Problem | None = None
-
-
-@dataclass
 class Engine:
-    """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the run's
-    deadline, the LP solver that polishes and runs the branch and bound's node LPs, and the
-    branch and bound's branching rule."""
+    """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the LP
+    solver that polishes and runs the branch and bound's node LPs, and the branch and bound's
+    branching rule (the run's clock is its problem's)."""
 
     solver: Solver | None
     options: SolverOptions
-    deadline: Deadline
     lp_solver: Solver
     branching: BranchingRule = DEFAULT
     details: dict = field(default_factory=dict)
@@ -62,8 +46,8 @@ class Engine:
     def lattice(self) -> bool:
         return self.solver is not None and self.solver.lattice
 
-    def remaining_options(self) -> SolverOptions:
-        return replace(self.options, time_limit=self.deadline.remaining())
+    def remaining_options(self, deadline: Deadline) -> SolverOptions:
+        return replace(self.options, time_limit=deadline.remaining())
 
 
 def candidate_judge(problem: Problem, lp_solver: Solver):
@@ -73,7 +57,7 @@ def candidate_judge(problem: Problem, lp_solver: Solver):
     p = problem.origin or problem
 
     def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
-        z = np.clip(z, p.lower, p.upper)
+        z = p.box.clip(z)
         if not p.norm.exact:
             return True, residual_norm(p.network, p.target, z, p.norm), z
         z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
@@ -81,7 +65,7 @@ def candidate_judge(problem: Problem, lp_solver: Solver):
             z, miss, ok = p.accept.check(
                 p.network,
                 p.target,
-                polish(p.network, p.target, z, Norm.EXACT, p.lower, p.upper, solver=lp_solver),
+                polish(p, z, solver=lp_solver),
                 p.lower,
                 p.upper,
             )
@@ -91,21 +75,15 @@ def candidate_judge(problem: Problem, lp_solver: Solver):
 
 
 def solve_model(
-    form: Formulation,
-    problem: Problem,
-    engine: Engine,
-    warm_start=None,
-    solver: Solver | None = None,
-    options: SolverOptions | None = None,
-    node_limit: int | None = None,
+    form: Formulation, problem: Problem, engine: Engine, warm_start=None, node_limit: int | None = None
 ) -> InversionResult:
-    """Solve ``form`` with the engine (or the ``solver`` given) and read the result (``node_limit``:
-    milpinv's branch and bound only)."""
-    solver = solver if solver is not None else engine.solver
+    """Solve ``form`` with the engine and read the result (``node_limit``: milpinv's branch and
+    bound only)."""
+    solver = engine.solver
     if solver is None:
         return search_model(form, problem, engine, warm_start, node_limit)
     start = None if warm_start is None else form.complete(warm_start, problem.target)
-    out = solver.solve(form.model, options or engine.remaining_options(), start)
+    out = solver.solve(form.model, engine.remaining_options(problem.deadline), start)
     details = {**engine.details, **out.details(), "engine_status": out.status}
     if out.status == Status.INFEASIBLE:
         return InversionResult(Status.INFEASIBLE, None, "milp", problem.norm, solver=details, message=out.raw_status)
@@ -118,7 +96,7 @@ def solve_model(
             solver=details,
             message=f"solver status {out.status} ({out.raw_status})",
         )
-    z = None if out.x is None else _polished(form.z_of(out.x), problem, engine, solver)
+    z = None if out.x is None else _polished(form.z_of(out.x), problem, engine)
     exact = problem.norm.exact
     objective = None if out.objective is None else (0.0 if exact else float(out.objective))
     status = Status.OPTIMAL if out.status == Status.OPTIMAL else Status.TIME_LIMIT
@@ -144,12 +122,11 @@ def better_point(problem: Problem, z, other):
     return min(points, key=lambda p: residual_norm(problem.network, problem.target, p, problem.norm), default=None)
 
 
-def _polished(z: np.ndarray, problem: Problem, engine: Engine, solver: Solver) -> np.ndarray:
+def _polished(z: np.ndarray, problem: Problem, engine: Engine) -> np.ndarray:
     """A lattice engine's point is exact already; a float engine's is polished on its piece."""
-    if solver.lattice:
+    if engine.lattice:
         return z
-    p = problem
-    return polish(p.network, p.target, z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
+    return polish(problem, z, solver=engine.lp_solver)
 
 
 def search_model(
@@ -164,7 +141,7 @@ def search_model(
     try:
         progress = ProgressLog() if engine.options.verbose else None
         setup = Setup(engine.lp_solver.incremental, engine.branching, progress, engine.options.threads or 1)
-        s = search(form, judge, engine.deadline, setup, incumbent, node_limit)
+        s = search(form, judge, problem.deadline, setup, incumbent, node_limit)
     except SolverError as exc:
         z, value = incumbent if incumbent is not None else (None, None)
         status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven

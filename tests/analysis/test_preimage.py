@@ -14,7 +14,9 @@ from milpinv import Instance, ReluNetwork, plant_instance
 from milpinv.analysis.preimage import analyse_preimage, midpoint_test
 from milpinv.cli.main import main
 from milpinv.formulations.pieces import piece_model
-from milpinv.milp.build import build_model
+from milpinv.milp.build import ModelSpec, build_model
+from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 from milpinv.solvers import Solver, get_solver, solve
 from milpinv.solvers.outcome import Outcome
 from milpinv.status import Status
@@ -56,7 +58,7 @@ def test_diamond_boundary_is_a_cycle_of_four_segments():
 
 def test_midpoint_milp_decides_both_ways():
     net = diamond(0.0)
-    form, _ = build_model(net, np.array([1.0]), lower=box(2)[0], upper=box(2)[1], bounds="lp")
+    form, _ = build_model(Problem.of(net, np.array([1.0]), Norm.EXACT, Box(*box(2))), ModelSpec(bounds="lp"))
     verdict, w = midpoint_test(net, np.array([1.0]), form, *box(2))
     assert verdict == "no"
     mid = 0.5 * (np.array(w["z1"]) + np.array(w["z2"]))
@@ -252,9 +254,9 @@ def stalled_proofs(monkeypatch):
 
     real = preimage.invert_milp
 
-    def milp(network, target, *, lower, upper, **kwargs):
-        if np.all(lower == -2.0) and np.all(upper == 2.0):
-            return real(network, target, lower=lower, upper=upper, **kwargs)
+    def milp(problem, options):
+        if np.all(problem.lower == -2.0) and np.all(problem.upper == 2.0):
+            return real(problem, options)
         return InversionResult(Status.TIME_LIMIT, None, "milp", "exact", message="time limit")
 
     monkeypatch.setattr(preimage, "invert_milp", milp)

@@ -10,7 +10,7 @@ from helpers import brute_force
 from hypothesis import given
 from hypothesis import strategies as st
 
-from milpinv import Instance, Measurement, ReluNetwork
+from milpinv import InputError, Instance, Measurement, ReluNetwork
 from milpinv.bounds.interval import activation_range, interval_bounds
 from milpinv.interop.vnnlib import parse_vnnlib, read_vnnlib, vnnlib_text, write_vnnlib
 from milpinv.queries import decide, instance_outputs
@@ -188,3 +188,11 @@ def test_decide_agrees_with_witnesses_and_brute_force(query):
         assert d.verdict == "sat", d.summary()  # a pre-image with room to spare: found
     elif not pieces_meet(net, lower, upper, y_lo, y_hi, +1):
         assert d.verdict == "unsat", d.summary()  # none near the intervals: proven
+
+
+@pytest.mark.parametrize("time_limit", ["5", -1.0, float("nan")])
+def test_a_bad_time_limit_is_one_input_error(time_limit):
+    """decide started its clock from the value unchecked: a text time limit was a TypeError."""
+    net = ReluNetwork(*one(2.0, 0.5))
+    with pytest.raises(InputError, match="^time_limit: expected a finite number > 0"):
+        decide(net, prop(*BOX, 0.0, 1.0), time_limit=time_limit)

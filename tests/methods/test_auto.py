@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from test_activations import problems, random_net
 
 from milpinv import InputError, Measurement, ReluNetwork, invert, plant_instance
-from milpinv.invert import AUTO_NODES, milp_budget
+from milpinv.deadline import Deadline
 from milpinv.methods.layerwise import refusal as layerwise_refusal
 from milpinv.norm import Norm
+from milpinv.options import AUTO_NODES, MilpOptions, auto_budget
+from milpinv.problem import Box, Problem
 from milpinv.tolerance import objective_slack, tolerance
 
 
@@ -84,7 +86,7 @@ def noisy_instance():
 def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, monkeypatch):
     """A budget of 2 nodes: feasible, its bound certified (below the optimum node_limit=None proves)."""
     inst = noisy_instance
-    monkeypatch.setattr(importlib.import_module("milpinv.invert"), "AUTO_NODES", 2)
+    monkeypatch.setattr(importlib.import_module("milpinv.options"), "AUTO_NODES", 2)
     r = invert(inst, norm="l1")
     assert r.status == "feasible" and r.solver["node_limit_spent"] == 2, r.summary()
     assert "auto without a time limit searches 2 nodes" in r.message and "node_limit=2 spent" in r.message
@@ -106,7 +108,9 @@ def test_auto_without_a_time_limit_ends_after_its_node_budget(noisy_instance, mo
     ],
 )
 def test_which_runs_get_the_budget(norm, time_limit, options, budget):
-    assert milp_budget(Norm(norm), time_limit, options) == ({"node_limit": AUTO_NODES} if budget else {})
+    question = Problem.of(ReluNetwork.random([2, 3], seed=0), np.zeros(3), Norm(norm), Box.around(2, 3.0))
+    found = auto_budget(MilpOptions(**options), options, question.with_deadline(Deadline(time_limit)))
+    assert found == (AUTO_NODES if budget else None)
 
 
 def test_node_limit_is_refused_with_a_backend_and_checked(noisy_instance):
@@ -124,3 +128,15 @@ def test_auto_goes_to_the_milp_where_layerwise_does_not_read_the_network(acts, n
     x = net.forward(np.array([-0.4]))
     r = invert(net, x, method="auto", norm=norm, box=1.0)
     assert r.method == "auto:milp" and r.status in ("optimal", "feasible") and r.residual_linf <= tolerance(x)
+
+
+@pytest.mark.parametrize("given, expected_none", [({}, False), ({"warm_start": None}, True)])
+def test_auto_warm_starts_the_milp_from_layerwise_unless_a_warm_start_is_given(
+    noisy_instance, monkeypatch, given, expected_none
+):
+    seen = []
+    module = importlib.import_module("milpinv.invert")
+    real = module.METHODS["milp"]
+    monkeypatch.setitem(module.METHODS, "milp", lambda problem, options: seen.append(options) or real(problem, options))
+    invert(noisy_instance, norm="l1", time_limit=60.0, **given)
+    assert len(seen) == 1 and (seen[0].warm_start is None) == expected_none

@@ -1,12 +1,15 @@
 """The Python API's input rules: every bad option, seed or time limit is milpinv's InputError with
 one line naming it, raised before any stage runs (never a TypeError, a broadcast error or silence)."""
 
+from dataclasses import fields
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from milpinv import InputError, ReluNetwork, invert, plant_instance
+from milpinv.options import RECORDS, GdOptions, LpOptions, MilpOptions, options_for
 from milpinv.validation import check_seed
 
 
@@ -76,3 +79,67 @@ def test_negative_seeds_are_input_errors_everywhere(seed):
 @given(st.one_of(st.none(), st.integers(0, 2**63 - 1)))
 def test_non_negative_seeds_pass_unchanged(seed):
     assert check_seed(seed) == seed
+
+
+RECORD_BAD = [
+    (LpOptions, "lp_solver", "nosuch"),
+    (GdOptions, "seed", -1),
+    (GdOptions, "steps", 0),
+    (GdOptions, "lr", 0.0),
+    (GdOptions, "restarts", 10**9),
+    (MilpOptions, "solver", "nosuch"),
+    (MilpOptions, "bounds", "exactly"),
+    (MilpOptions, "obbt_passes", -1),
+    (MilpOptions, "threads", 0),
+    (MilpOptions, "mip_gap", float("inf")),
+    (MilpOptions, "warm_start", [[0.0]]),
+    (MilpOptions, "heuristic", "yes"),
+    (MilpOptions, "peeling", 2),
+    (MilpOptions, "verbose", None),
+    (MilpOptions, "branching", "nosuch"),
+    (MilpOptions, "node_limit", 0),
+]
+
+
+def test_every_field_of_every_record_has_a_bad_value_here():
+    checked = {(record, key) for record, key, _ in RECORD_BAD}
+    assert checked == {(record, f.name) for record in RECORDS.values() for f in fields(record)}
+
+
+NAMED = {"lp_solver": "solver"}  # the backend lookup's own message (solvers.get_solver)
+
+
+@pytest.mark.parametrize("record, key, value", RECORD_BAD)
+def test_a_record_refuses_a_bad_field_with_one_line_naming_it(record, key, value):
+    with pytest.raises(InputError) as err:
+        record(**{key: value})
+    assert str(err.value).startswith(NAMED.get(key, key)) and "\n" not in str(err.value)
+
+
+def test_the_defaults_are_the_documented_ones():
+    assert LpOptions().lp_solver == "highs"
+    assert GdOptions() == GdOptions(seed=0, steps=3000, lr=0.05, restarts=8)
+    milp = MilpOptions()
+    assert (milp.solver, milp.bounds, milp.obbt_passes, milp.threads, milp.node_limit) == (
+        "auto",
+        "interval",
+        1,
+        None,
+        None,
+    )
+    assert milp.heuristic and milp.peeling and not milp.verbose and milp.warm_start is None
+
+
+def test_options_for_refuses_unknown_keys_and_checks_the_warm_start_length():
+    with pytest.raises(InputError, match=r"^method layerwise: unknown option\(s\) restarts, seed$"):
+        options_for("layerwise", {"seed": 1, "restarts": 2})
+    with pytest.raises(InputError, match=r"warm_start: expected shape \(3,\)"):
+        options_for("milp", {"warm_start": [0.0, 0.0]}, input_dim=3)
+    assert options_for("auto", {"warm_start": [0.0, 0.0]}).warm_start == [0.0, 0.0]  # dimension unknown
+    assert options_for("lp", {}) == LpOptions()
+
+
+def test_node_limit_is_the_branch_and_bounds():
+    with pytest.raises(InputError, match="node_limit: budgets milpinv's branch and bound"):
+        MilpOptions(solver="highs", node_limit=5)
+    assert MilpOptions(solver="bab", node_limit=5).node_limit == 5

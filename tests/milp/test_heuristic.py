@@ -7,8 +7,9 @@ from milpinv import ReluNetwork, plant_instance
 from milpinv.bounds.interval import interval_bounds
 from milpinv.milp.heuristic import heuristic
 from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 from milpinv.status import OPTIMAL
-from milpinv.tolerance import Acceptance, tolerance
+from milpinv.tolerance import tolerance
 
 
 def test_heuristic_claims_only_verified_preimages():
@@ -16,11 +17,12 @@ def test_heuristic_claims_only_verified_preimages():
     for seed in range(4):
         net = ReluNetwork.random([6, 12, 12, 6], seed=seed)
         inst = plant_instance(net, seed=seed)
-        r = heuristic(net, inst.target, Norm.EXACT, inst.lower, inst.upper, Acceptance(tolerance(inst.target)))
+        box = Box(inst.lower, inst.upper)
+        r = heuristic(Problem.of(net, inst.target, Norm.EXACT, box))
         if r.status == OPTIMAL:
             assert np.max(np.abs(net.forward(r.z) - inst.target)) <= tolerance(inst.target)
             solved += 1
         far = inst.target + 1e3  # above every output the box can reach:
         assert np.all(interval_bounds(net, inst.lower, inst.upper)[-1][1] < far)
-        assert heuristic(net, far, Norm.EXACT, inst.lower, inst.upper, Acceptance(tolerance(far))).status != OPTIMAL
+        assert heuristic(Problem.of(net, far, Norm.EXACT, box)).status != OPTIMAL
     assert solved >= 2, "the heuristic should invert some small planted instances"

@@ -9,7 +9,9 @@ import pytest
 
 import milpinv
 from milpinv.errors import InputError
-from milpinv.milp.build import build_model
+from milpinv.milp.build import ModelSpec, build_model
+from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 from milpinv.solvers import solve
 from milpinv.solvers.pyomo import export_model
 from milpinv.tolerance import tolerance
@@ -85,7 +87,7 @@ def test_fixed_input_matches_forward_pass(solver):
             net = milpinv.ReluNetwork.random([4, 9, 7, 5], seed=seed, bias_scale=0.5)
             z, x = rng.uniform(-3, 3, size=4), np.abs(rng.normal(size=5))
         form, _ = build_model(
-            net, x, norm="l1", lower=np.full(z.size, -3.0), upper=np.full(z.size, 3.0), lattice=solver == "cpsat"
+            Problem.of(net, x, Norm.L1, Box.around(z.size, 3.0)), ModelSpec(lattice=solver == "cpsat")
         )
         out = solve(_fixed(form.model, z), solver)
         assert out.status == "optimal", (solver, out.raw_status)
@@ -134,7 +136,7 @@ def test_export_round_trip(cli, tmp_path, fmt):
 
 def test_export_model_atomic_and_checked(tmp_path):
     inst = next(instances())
-    form, _ = build_model(inst.network, inst.target, lower=inst.lower, upper=inst.upper)
+    form, _ = build_model(Problem.of(inst.network, inst.target, Norm.EXACT, Box(inst.lower, inst.upper)))
     with pytest.raises(InputError, match="format"):
         export_model(form.model, tmp_path / "m.txt")
     export_model(form.model, tmp_path / "m.mps")
