@@ -20,6 +20,8 @@ from test_conv import ViewGenerator, close, conv_stacks, ort_out, random_bn, tor
 
 from milpinv import InputError, ReluNetwork
 from milpinv.milp.pipeline import pre_activation_problem
+from milpinv.norm import Norm
+from milpinv.problem import Box, Problem
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("onnxsim")
@@ -187,8 +189,8 @@ def test_the_first_hour_from_the_command_line(cli, tmp_path, norm):
     # minimised on the pre-activations against atanh(x): the certified bound is below z*'s error there,
     # and a finished search's answer is no worse than z*
     net = ReluNetwork.from_onnx(tmp_path / "g.onnx")
-    inner, y = pre_activation_problem(net, x.reshape(-1).astype(float))
-    error = np.abs(inner.forward(z_star[0].astype(float)) - y)
+    inner = pre_activation_problem(Problem.of(net, x.reshape(-1).astype(float), Norm.parse(norm), Box.around(4, 3.0)))
+    error = np.abs(inner.network.forward(z_star[0].astype(float)) - inner.target)
     planted = float(error.sum() if norm == "l1" else error.max())
     solver = res["solver"]
     assert solver["pre_activation_bound"] <= planted
