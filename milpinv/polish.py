@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .formulations.pieces import GAP, pattern_of, piece_model
+from .formulations.blocks import OutputSpec
+from .formulations.pieces import pattern_of, piece_model
 from .network import ReluNetwork
 from .norm import Norm
+from .problem import Box
 from .solvers import Solver, SolverOptions, get_solver
 from .status import Status
 from .tolerance import residual_norm
@@ -31,11 +33,12 @@ def polish(
     engine = get_solver(solver)
     measure = Norm.LINF if norm.exact else norm
     smooth = network.output_activation.smooth  # a tanh / sigmoid output: no linf model of the output
-    objective = GAP if norm.exact and smooth else measure  # the piece's point nearest the observation
+    nearest = norm.exact and smooth  # the piece's point nearest the observation
+    spec, box = OutputSpec(target, norm if nearest else measure), Box(lower, upper)
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
-        model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
+        model = piece_model(network, pattern_of(network, best), spec, box, nearest=nearest)
         out = engine.solve(model, SolverOptions())
         if out.status != Status.OPTIMAL or out.x is None:  # HiGHS may call an LP optimal without a primal point
             break

@@ -33,14 +33,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from ..activation import Activation
+from ..activation import LINEAR, RELU, Activation
 from ..bounds.interval import interval_step
 from ..bounds.safe import SafeLP
 from ..errors import InputError
-from ..formulations.blocks import observation_interval
+from ..formulations.blocks import Layer, OutputSpec, observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
 from ..norm import Norm
 from ..polish import polish
+from ..problem import Box
 from ..result import InversionResult
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
@@ -123,7 +124,7 @@ def preimage_dimension(W, b, lo, hi, lower, upper, tol: float = 1e-7, solver: st
 def _can_be_strict(W, b, y, active, G, g, i, lower, upper, tol, solver: Solver) -> bool:
     """Is there a pre-image point with G_i h < g_i - tol? (maximise the slack of row i). An LP
     without a value counts as yes: the dimension reported is then an upper bound, never too small."""
-    out = solver.solve(slack_lp(W, b, y, active, G, g, i, lower, upper), SolverOptions())
+    out = solver.solve(slack_lp(Layer(W, b), y, active, (G, g), i, Box(lower, upper)), SolverOptions())
     if out.status == Status.OPTIMAL and out.objective is None:
         return True
     return out.status == Status.OPTIMAL and out.objective < g[i] - tol
@@ -153,7 +154,7 @@ def solve_layer_exact(
     if h is not None:
         return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
     engine = get_solver(solver)
-    model = exact_layer_lp(W, b, lo, hi, lower, upper)
+    model = exact_layer_lp(Layer(W, b), lo, hi, Box(lower, upper))
     out = engine.solve(model, SolverOptions(time_limit=time_limit, presolve=False))
     if out.status == Status.INFEASIBLE and not SafeLP.of(model).infeasible(out.ray):
         info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
@@ -255,7 +256,7 @@ def solve_layer_noisy(
 def _noisy_lp(W, b, y, norm, active, lower, upper, reach, time_limit, relu: bool, solver: Solver) -> LayerSolution:
     """One noisy LP: its h, its safe value (None without one; the model has no constant offset)
     and its float objective in ``info["lp_value"]``."""
-    model = noisy_layer_lp(W, b, y, norm, active, lower, upper, relu, reach)
+    model = noisy_layer_lp(Layer(W, b, RELU if relu else LINEAR), OutputSpec(y, norm), active, Box(lower, upper), reach)
     out = solver.solve(model, SolverOptions(time_limit=time_limit))
     if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
         return LayerSolution(out.status, info=out.details())

@@ -9,14 +9,15 @@ import time
 import numpy as np
 
 from ..bounds.interval import Bounds, interval_bounds
-from ..bounds.obbt import tighten_bounds
+from ..bounds.obbt import Obbt, tighten_bounds
 from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
 from ..errors import InputError
 from ..formulations.bigm import Formulation, build_formulation
-from ..formulations.blocks import observation_interval
+from ..formulations.blocks import OutputSpec, observation_interval
 from ..network import ReluNetwork
 from ..norm import Norm
+from ..problem import Box
 from ..solvers import Solver
 
 BOUND_MODES = ("interval", "lp")
@@ -49,12 +50,12 @@ def sound_bounds(
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": bounds, "infeasible": False}
     if observed is not None:
-        p = propagate_bounds(network, b, lower, upper, *observed)
+        p = propagate_bounds(network, b, Box(lower, upper), observed)
         b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
     if bounds == "lp" and not info["infeasible"]:
         left = None if deadline is None else deadline.remaining()
         budget = Deadline(None if left is None else OBBT_SHARE * left)
-        b, report = tighten_bounds(network, lower, upper, b, observed, obbt_passes, budget, lp_solver)
+        b, report = tighten_bounds(network, Box(lower, upper), b, observed, Obbt(obbt_passes, lp_solver), budget)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
     return b, lower, upper, info
 
@@ -103,6 +104,8 @@ def build_model(
         lower, upper = np.ceil(lower), np.floor(upper)
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, x, norm, lower, upper, b, envelope=not lattice, observed=observed)
+    form = build_formulation(
+        network, OutputSpec(x, norm, observed=observed), Box(lower, upper), b, envelope=not lattice
+    )
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

@@ -20,10 +20,12 @@ import numpy as np
 
 from ..acceptance import check_result
 from ..deadline import Deadline
+from ..formulations.blocks import OutputSpec
 from ..formulations.pieces import pattern_of, piece_model
 from ..methods.gd import descend, invert_gd
 from ..norm import Norm
 from ..polish import polish
+from ..problem import Box
 from ..result import InversionResult
 from ..solvers import SolverOptions, get_solver
 from ..status import Status
@@ -123,7 +125,7 @@ def flip_search(
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            out = engine.solve(piece_model(network, flipped, x, norm, lower, upper), SolverOptions())
+            out = engine.solve(piece_model(network, flipped, OutputSpec(x, norm), Box(lower, upper)), SolverOptions())
             if out.status != Status.OPTIMAL or out.x is None:
                 continue
             cand = np.clip(out.x[: network.input_dim], lower, upper)

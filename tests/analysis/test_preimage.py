@@ -13,8 +13,10 @@ from hypothesis import strategies as st
 from milpinv import Instance, ReluNetwork, plant_instance
 from milpinv.analysis.preimage import analyse_preimage, midpoint_test
 from milpinv.cli.main import main
+from milpinv.formulations.blocks import OutputSpec
 from milpinv.formulations.pieces import piece_model
 from milpinv.milp.build import build_model
+from milpinv.problem import Box
 from milpinv.solvers import Solver, get_solver, solve
 from milpinv.solvers.outcome import Outcome
 from milpinv.status import Status
@@ -146,7 +148,7 @@ def brute_patterns(net: ReluNetwork, x, lower, upper) -> set[str]:
             pattern.append(np.array(bits[i : i + w]))
             i += w
         pattern.append(x > 0)
-        if solve(piece_model(net, pattern, x, "exact", lower, upper), "highs").status == "optimal":
+        if solve(piece_model(net, pattern, OutputSpec(x, "exact"), Box(lower, upper)), "highs").status == "optimal":
             found.add("/".join("".join("1" if b else "0" for b in m) for m in pattern[:-1]))
     return found
 
