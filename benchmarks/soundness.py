@@ -947,6 +947,7 @@ PRE_RANGE_REL = 1e-9      # the residual (relative) up to which milpinv proves i
 PRE_POINT_REL = 1e-7      # milpinv's single-point width (relative to the box's scale)
 PRE_LOOSE = 1e-9          # the loosened piece LPs: sign rows and observation widened by this (relative)
 PRE_MIDPOINTS = 60        # oracle points whose pairwise midpoints are tried for a non-convexity witness
+PRE_ANSWERS = ("empty", "nonempty", "limit")   # the statuses of a pre-image report that claim something
 PRE_LP = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
 
 
@@ -1066,13 +1067,15 @@ def _midpoint_witness(case: Case, points: list[np.ndarray]) -> tuple[np.ndarray,
 
 def run_preimage(case: Case, path: InvertPath, time_limit: float) -> Outcome:
     """``analyse_preimage`` (what ``milpinv preimage`` prints); its report travels as ``solver``."""
-    from milpinv.analysis.preimage import analyse_preimage
+    from milpinv.analysis.preimage import PreimageOptions, analyse_preimage
+    from milpinv.problem import Box
 
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            rep = analyse_preimage(case.net.to_milpinv(), case.x, case.lower, case.upper, time_limit=time_limit)
+            rep = analyse_preimage(case.net.to_milpinv(), case.x, Box(case.lower, case.upper),
+                                   PreimageOptions(time_limit=time_limit))
     except Exception as exc:  # noqa: BLE001 - a crash is data here
         return Outcome(path, "crash", time_s=time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
     return Outcome(path, str(rep.status), message=rep.message, solver=rep.to_dict(), time_s=time.perf_counter() - t0)
@@ -1715,7 +1718,7 @@ def _tally(rows: list[dict], by: Callable[[dict], str]) -> dict[str, dict[str, i
     for r in rows:
         t = table[by(r)]
         t["runs"] += 1
-        t["answers"] += r["status"] in ANSWERS
+        t["answers"] += r["status"] in ANSWERS + PRE_ANSWERS
         t[r["verdict"]] += 1
     return {k: {c: int(v.get(c, 0)) for c in ("runs", "answers") + VERDICTS} for k, v in sorted(table.items())}
 
