@@ -229,21 +229,21 @@ def _kinked_block(
     if off.size:  # a <= 0: bounds propagated back from the observation hold on pre-images only
         mb.add_rows(f"off{name}", [(prev, Wk[off])], -np.inf, -b[off])
     unst = np.flatnonzero(unstable)
-    layer = LayerVars(kept, unst, h, None, s)
+    lv = LayerVars(kept, unst, h, None, s)
     if unst.size:
         sel = selector(unst, kept.size, pos)
-        layer.d = d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
+        lv.d = d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
         c_lo, c_hi = kink_constants(lo[unst], hi[unst], s)
-        layer.ge_rows = mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
+        lv.ge_rows = mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
         rhs = loosen(b[unst], b[unst] - c_lo, np.abs(b[unst]) + np.abs(c_lo))[1]
-        layer.lo_rows = mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
+        lv.lo_rows = mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
         err = 4 * UNIT * s * reach[unst]
-        layer.hi_rows = mb.add_rows(
+        lv.hi_rows = mb.add_rows(
             f"bigm_hi{name}", [(h, sel), (prev, -s * Wk[unst]), (d, -sp.diags(c_hi))], -np.inf, s * b[unst] + err
         )  # h <= s a + c_hi d
         if s > 0:
             mb.add_rows(f"ge2{name}", [(h, sel), (prev, -s * Wk[unst])], s * b[unst] - err, np.inf)  # h >= s a
-    return layer
+    return lv
 
 
 def build_formulation(
