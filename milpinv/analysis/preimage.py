@@ -608,15 +608,16 @@ def _output_cost(
     network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int
 ) -> tuple[np.ndarray, float, tuple[float, ...]]:
     """(c, b, signs): y_i = c . v + b in the stacked model (free copy starting at ``start``), and
-    the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for (x_i <= 0) is
-    measured by its pre-activation a, upward only: relu(a) - x_i <= max(a, 0) - x_i, and
-    x_i - relu(a) <= x_i <= 0."""
+    the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for is measured by
+    its pre-activation a: where x_i <= 0 upward only (relu(a) - x_i <= max(a, 0) - x_i, and
+    x_i - relu(a) <= x_i <= 0), elsewhere (x_i > 0: a neuron stable on the box, y_i = a where
+    active, and x_i - relu(a) <= x_i - a where inactive) both ways."""
     c = np.zeros(num_vars)
     where = np.flatnonzero(free.layers[-1].kept == i) if network.relu_output else np.zeros(0, int)
     if where.size:  # a relu output is a layer of the l1 model (a linear one is not: no layer at depth 1)
         c[start + free.layers[-1].h.start + where[0]] = 1.0
         return c, 0.0, (1.0, -1.0)
-    signs = (1.0,) if network.relu_output else (1.0, -1.0)
+    signs = (1.0,) if network.relu_output and free.target[i] <= 0 else (1.0, -1.0)
     if network.depth == 1:
         zs = free.model.blocks["z"]
         c[start + zs.start : start + zs.stop] = _row(network.weights[0], i)

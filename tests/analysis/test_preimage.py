@@ -368,3 +368,16 @@ def test_the_witness_search_stops_with_the_clock():
     assert nonconvexity_witness(counting, np.array([1.0]), pieces, Deadline(0.0)) is None
     assert counting.passes == 0
     assert nonconvexity_witness(net, np.array([1.0]), pieces, Deadline(None)) is not None
+
+
+def test_midpoint_milp_measures_a_stable_relu_output_both_ways():
+    """Regression (soundness campaign, preimage regime, preimage:10000098 at seed 10): a relu output
+    stable (active) on the box with x > 0 has no h in the l1 model and was measured upward only,
+    so a midpoint below x went unseen and the MILP said convex. G(z) = relu(|z| + 1) = 2 on
+    [-2, 2]: S = {-1, 1}, G(0) = 1."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [1.0]])
+    x = np.array([2.0])
+    form, _ = build_model(net, x, lower=box(1).lower, upper=box(1).upper, bounds="interval")
+    verdict, w = midpoint_test(net, x, form, box(1))
+    assert verdict == "no", w
+    assert abs(net.forward(0.5 * (np.array(w["z1"]) + np.array(w["z2"])))[0] - 2.0) > 0.5
