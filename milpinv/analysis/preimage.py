@@ -586,7 +586,7 @@ def midpoint_test(
     worst = 0.0
     m = target.shape[0]
     for i in range(m):
-        cost, const, signs = _output_cost(network, free, sw, model.num_vars, i)
+        cost, const, signs = _output_cost(network, free, sw, model.num_vars, i, float(target[i]))
         for sign in signs:  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
             limit = stage.budget(2 * (m - i) - (sign < 0))
             out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=limit))
@@ -605,7 +605,7 @@ def midpoint_test(
 
 
 def _output_cost(
-    network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int
+    network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int, x_i: float
 ) -> tuple[np.ndarray, float, tuple[float, ...]]:
     """(c, b, signs): y_i = c . v + b in the stacked model (free copy starting at ``start``), and
     the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for is measured by
@@ -617,7 +617,7 @@ def _output_cost(
     if where.size:  # a relu output is a layer of the l1 model (a linear one is not: no layer at depth 1)
         c[start + free.layers[-1].h.start + where[0]] = 1.0
         return c, 0.0, (1.0, -1.0)
-    signs = (1.0,) if network.relu_output and free.target[i] <= 0 else (1.0, -1.0)
+    signs = (1.0,) if network.relu_output and x_i <= 0 else (1.0, -1.0)
     if network.depth == 1:
         zs = free.model.blocks["z"]
         c[start + zs.start : start + zs.stop] = _row(network.weights[0], i)
