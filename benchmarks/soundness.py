@@ -48,6 +48,17 @@ Larger instances (reductions, larger planted nets) are not enumerated: reduction
 the source problem's own oracle (``reductions.oracles``: CDCL / dynamic programming / CP-SAT) under
 their lattice semantics, planted nets by "planted => a pre-image exists" (truth 0 for every norm).
 
+The ``preimage`` regime runs ``analyse_preimage`` (what ``milpinv preimage`` prints) on 2-3 layer
+nets with latent 2-4 against planted, perturbed and far targets, and holds every claim of its
+report to an oracle of its own (:func:`preimage_truth`): every hidden pattern's piece as an LP in
+this file's composed maps, strict (its extreme points along each coordinate, kept when this file's
+forward pass puts them within ``PRE_RANGE_REL / 2`` of x, are points of S) and loosened (a
+superset of the patterns S meets). Emptiness is judged against the enumerated distance as
+``infeasible`` / ``optimal`` are; the proven ranges and a single point against the oracle's points;
+the listed patterns against the loosened pieces; "convex" against the oracle's midpoint witness,
+"non-convex" against a single loosened piece, and milpinv's own witness by this file's forward
+pass (:func:`judge_preimage`).
+
 Verdicts are given by :func:`judge` (its docstring is the rule book): ``ok``, ``WRONG``,
 ``nonanswer`` (failed / time_limit with no false claim), ``ambiguous``, ``crash`` (an exception
 escaped ``invert``).
@@ -248,6 +259,7 @@ class Truth:
     answer: bool | None = None
     semantics: str = "band"       # band (relative tolerance) | lattice (reductions)
     stats: dict[str, Any] = field(default_factory=dict)
+    preimage: Any = None          # the pre-image oracle (PreimageTruth), for the preimage regime
 
     def witness(self, r: dict[str, float]) -> None:
         for n in ("l1", "linf"):
@@ -928,6 +940,203 @@ def gen_planted_large(regime: str, seed: int) -> Case:
                 note=f"{feature}; planted")
 
 
+# =============================================================================================
+# The pre-image analysis (``milpinv preimage``) held to an oracle of its own
+# =============================================================================================
+PRE_RANGE_REL = 1e-9      # the residual (relative) up to which milpinv proves its coordinate ranges
+PRE_POINT_REL = 1e-7      # milpinv's single-point width (relative to the box's scale)
+PRE_LOOSE = 1e-9          # the loosened piece LPs: sign rows and observation widened by this (relative)
+PRE_MIDPOINTS = 60        # oracle points whose pairwise midpoints are tried for a non-convexity witness
+PRE_ANSWERS = ("empty", "nonempty", "limit")   # the statuses of a pre-image report that claim something
+PRE_LP = {"primal_feasibility_tolerance": 1e-10, "dual_feasibility_tolerance": 1e-10}
+
+
+def gen_preimage(regime: str, seed: int) -> Case:
+    """2-3 layers, latent 2-4, widths 2-4; planted (50%), perturbed by 1%-50% (25%) or far off
+    the range (25%) targets; the exact norm only (``milpinv preimage``'s question)."""
+    rng = _rng(regime, seed)
+    relu_out = bool(rng.random() < 0.7)
+    dims = [int(rng.integers(2, 5))] + [int(rng.integers(2, 5)) for _ in range(int(rng.integers(1, 3)))]
+    dims.append(int(rng.integers(1, 4)))
+    net = _gaussian_net(rng, dims, relu_out)
+    lower, upper = _box(rng, dims[0])
+    z = rng.uniform(lower, upper)
+    x, u = forward(net, z), rng.random()
+    if u < 0.5:
+        note = "planted"
+    elif u < 0.75:
+        sigma = float(rng.choice([0.01, 0.1, 0.5]))
+        x, note = x + rng.normal(0.0, sigma * max(1.0, float(np.max(np.abs(x)))), x.shape), f"perturbed {sigma:g}"
+    else:
+        x, note = x + 10.0 * max(1.0, float(np.max(np.abs(x)))) * rng.choice([-1.0, 1.0], x.shape), "far"
+    if relu_out:
+        x = np.maximum(x, 0.0)
+    return Case(regime, seed, net, x, lower, upper, ("exact",), planted_z=z, note=note)
+
+
+@dataclass
+class PreimageTruth:
+    """The oracle's view of S = {z in box : G(z) = x}: ``points`` of S (own forward residual at most
+    PRE_RANGE_REL / 2 relative), the hidden patterns whose loosened piece meets S (``loose``: a
+    superset of every pattern of S), the strictly feasible ones, and a non-convexity ``witness``."""
+
+    points: list[np.ndarray]
+    strict: list[str]
+    loose: list[str]
+    witness: tuple[np.ndarray, np.ndarray] | None
+
+    @property
+    def convex(self) -> bool | None:
+        """True when one pattern alone meets S even loosened (S is that piece: a polyhedron),
+        False with a witness, else None (undecided)."""
+        if self.witness is not None:
+            return False
+        return True if len(self.loose) == 1 else None
+
+
+def _pattern_maps(net: Net, pattern: tuple[bool, ...]) -> tuple[list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
+    """The hidden pre-activations (P_k, q_k) on the piece of ``pattern`` and the output map (P_L, q_L)."""
+    P, q, maps, j = np.eye(net.dims[0]), np.zeros(net.dims[0]), [], 0
+    for k, (w, b) in enumerate(zip(net.weights, net.biases)):
+        Pk, qk = w @ P, w @ q + b
+        if k == net.depth - 1:
+            return maps, Pk, qk
+        maps.append((Pk, qk))
+        on = np.array(pattern[j:j + w.shape[0]], dtype=float)
+        j += w.shape[0]
+        P, q = Pk * on[:, None], qk * on
+    raise AssertionError("unreachable")
+
+
+def _piece_rows(case: Case, pattern: tuple[bool, ...], loose: float) -> tuple[np.ndarray, np.ndarray]:
+    """A z <= c for the piece of ``pattern`` meeting the observation (exact, widened by ``loose``
+    relative), every row scaled to unit norm."""
+    maps, PL, qL = _pattern_maps(case.net, pattern)
+    signs = np.where(np.array(pattern), -1.0, 1.0)
+    rows, rhs = [], []
+    P = np.vstack([m[0] for m in maps]) if maps else np.zeros((0, case.net.dims[0]))
+    q = np.concatenate([m[1] for m in maps]) if maps else np.zeros(0)
+    rows.append(signs[:, None] * P)
+    rhs.append(-signs * q)
+    band = loose * max(1.0, float(np.max(np.abs(case.x))))
+    two = case.x > 0.0 if case.net.relu_out else np.ones(case.x.size, bool)  # relu(a) = 0 needs a <= 0 only
+    rows += [PL, -PL[two]]
+    rhs += [case.x - qL + band, -(case.x - qL)[two] + band]
+    A, c = np.vstack(rows), np.concatenate(rhs)
+    scale = np.maximum(np.linalg.norm(A, axis=1), 1e-300)
+    return A / scale[:, None], c / scale + loose * float(np.max(np.abs(np.concatenate([case.lower, case.upper]))))
+
+
+def _piece_lp(case: Case, A: np.ndarray, c: np.ndarray, cost: np.ndarray) -> np.ndarray | None:
+    res = linprog(cost, A_ub=A, b_ub=c, bounds=list(zip(case.lower, case.upper)), method="highs", options=PRE_LP)
+    return res.x if res.status == 0 else None
+
+
+def preimage_truth(case: Case) -> PreimageTruth:
+    """Every hidden pattern's piece as an LP (scipy's HiGHS, this file's own maps): the strict
+    piece's extreme points along each coordinate are points of S when their own forward pass
+    confirms it; the loosened pieces bound the patterns S can meet."""
+    hidden = sum(case.net.dims[1:-1])
+    n = case.net.dims[0]
+    tol_pt = 0.5 * PRE_RANGE_REL * max(1.0, float(np.max(np.abs(case.x))))
+    points = [case.planted_z] if case.planted_z is not None else []
+    strict, loose = [], []
+    for pattern in itertools.product((False, True), repeat=hidden):
+        label = "".join("1" if p else "0" for p in pattern)
+        if _piece_lp(case, *_piece_rows(case, pattern, PRE_LOOSE), np.zeros(n)) is None:
+            continue
+        loose.append(label)
+        A, c = _piece_rows(case, pattern, 0.0)
+        for i, sign in itertools.product(range(n), (1.0, -1.0)):
+            z = _piece_lp(case, A, c, sign * np.eye(n)[i])
+            if z is not None:
+                points.append(np.clip(z, case.lower, case.upper))
+                strict.append(label)
+    points = [z for z in points if residuals(case.net, case.x, z)["linf"] <= tol_pt]
+    return PreimageTruth(points, sorted(set(strict)), loose, _midpoint_witness(case, points[:PRE_MIDPOINTS]))
+
+
+def _midpoint_witness(case: Case, points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Two points of S whose midpoint misses x by more than 1000 tolerances (own forward pass)."""
+    tol = tolerance(case.x)
+    for u, v in itertools.combinations(points, 2):
+        if residuals(case.net, case.x, 0.5 * (u + v))["linf"] > 1000 * tol:
+            return u, v
+    return None
+
+
+def run_preimage(case: Case, path: InvertPath, time_limit: float) -> Outcome:
+    """``analyse_preimage`` (what ``milpinv preimage`` prints); its report travels as ``solver``."""
+    from milpinv.analysis.preimage import PreimageOptions, analyse_preimage
+    from milpinv.problem import Box
+
+    t0 = time.perf_counter()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rep = analyse_preimage(case.net.to_milpinv(), case.x, Box(case.lower, case.upper),
+                                   PreimageOptions(time_limit=time_limit))
+    except Exception as exc:  # noqa: BLE001 - a crash is data here
+        return Outcome(path, "crash", time_s=time.perf_counter() - t0, error=f"{type(exc).__name__}: {exc}")
+    return Outcome(path, str(rep.status), message=rep.message, solver=rep.to_dict(), time_s=time.perf_counter() - t0)
+
+
+def judge_preimage(case: Case, out: Outcome, truth: Truth) -> tuple[str, str]:
+    """Every claim of the report against the oracle: emptiness against the enumerated distance
+    (as invert's infeasible / optimal), the proven ranges and a single point against the oracle's
+    points of S, the listed patterns against the loosened pieces, convexity against a witness or a
+    single loosened piece, and milpinv's own non-convexity witness by this file's forward pass."""
+    rep, pre, tol = out.solver, truth.preimage, tolerance(case.x)
+    if out.status == "empty":
+        if truth.hi["linf"] > tol / 2:
+            return ("ok", "") if truth.lo["linf"] > tol else ("ambiguous", "empty near the tolerance")
+        exact_only = "exact equality" in out.message
+        if exact_only and truth.hi["linf"] > 10 * rounding(case.net, case.upper):
+            return "ambiguous", "exact equality proven empty; a point within the tolerance exists"
+        return "WRONG", f"empty, but a z with residual {truth.hi['linf']:.3g} exists"
+    if out.status not in ("nonempty", "limit"):
+        return "nonanswer", out.status
+    if truth.lo["linf"] > tol:
+        return "WRONG", f"{out.status}, but no z comes within {truth.lo['linf']:.3g} of x"
+    if pre is None:
+        return "ok", "no oracle"
+    return _judge_claims(case, rep, pre)
+
+
+def _judge_claims(case: Case, rep: dict, pre: PreimageTruth) -> tuple[str, str]:
+    scale = max(1.0, float(np.max(np.abs(np.concatenate([case.lower, case.upper])))))
+    if rep["lower"] is not None:
+        lo, hi, eps = np.array(rep["lower"]), np.array(rep["upper"]), 1e-12 * scale
+        for z in pre.points:
+            if np.any(z < lo - eps) or np.any(z > hi + eps):
+                return "WRONG", f"the point {z.tolist()} of S lies outside the ranges [{lo.tolist()}, {hi.tolist()}]"
+    if rep["single_point"] and pre.points:
+        spread = float(np.max(np.ptp(np.array(pre.points), axis=0)))
+        if spread > 1.01 * PRE_POINT_REL * scale:
+            return "WRONG", f"a single point, but points of S lie {spread:.3g} apart"
+    unknown = [p for p in rep["patterns"] or [] if p.replace("/", "") not in pre.loose]
+    if unknown:
+        return "WRONG", f"pattern {unknown[0]} listed, but its piece misses S (loosened LP infeasible)"
+    return _judge_convexity(case, rep, pre)
+
+
+def _judge_convexity(case: Case, rep: dict, pre: PreimageTruth) -> tuple[str, str]:
+    tol = tolerance(case.x)
+    if rep["convex"] == "no" and rep["witness"] is not None:
+        w = rep["witness"]
+        u, v = np.array(w["z1"]), np.array(w["z2"])
+        r = [residuals(case.net, case.x, p)["linf"] for p in (u, v, 0.5 * (u + v))]
+        if max(r[:2]) > tol + 10 * rounding(case.net, u) or r[2] <= 1000 * tol:
+            return "WRONG", f"non-convexity witness fails the own forward pass (residuals {r})"
+        return "ok", ""
+    if rep["convex"] == "no" and pre.convex:
+        return "WRONG", f"non-convex ({rep['convex_reason']}), but only the piece {pre.loose[0]} meets S"
+    if rep["convex"] == "yes" and pre.convex is False:
+        u, v = pre.witness
+        return "WRONG", f"convex ({rep['convex_reason']}), but the midpoint of {u.tolist()} and {v.tolist()} misses x"
+    return "ok", ""
+
+
 @dataclass(frozen=True)
 class Regime:
     make: Callable[[str, int], Case]
@@ -953,6 +1162,7 @@ REGIMES: dict[str, Regime] = {
     "reduction-subsetsum": Regime(gen_reduction_subsetsum, 450, 6, "subset-sum -> relu, numbers up to 2^49"),
     "reduction-3sat": Regime(gen_reduction_3sat, 400, 8, "3sat -> relu and 3sat -> subset-sum -> relu"),
     "planted-large": Regime(gen_planted_large, 250, 4, "planted nets beyond enumeration"),
+    "preimage": Regime(gen_preimage, 300, 4, "milpinv preimage (analyse_preimage): every claim against the oracle"),
 }
 HOSTILE = {"scaled-global", "scaled-rows", "scaled-entries", "near-duplicate", "near-zero", "planted-large"}
 
@@ -1030,6 +1240,8 @@ def _milp_path(rng, case: Case, norm: str, solver: str | None = None, method: st
 def choose_paths(case: Case) -> list[InvertPath]:
     """Per norm: two MILP variants (one on CP-SAT for integer nets), one of auto / layerwise / gd /
     lp (depth 1), and for exact norms near the range's edge always layerwise and heuristic-free MILP."""
+    if case.regime == "preimage":
+        return [InvertPath("preimage", "exact")]
     rng = np.random.default_rng([zlib.crc32(b"paths"), zlib.crc32(case.regime.encode()), case.seed])
     paths: list[InvertPath] = []
     others = ["auto", "layerwise", "gd"] + (["lp"] if case.net.depth == 1 else [])
@@ -1068,6 +1280,8 @@ class Outcome:
 
 def run_path(case: Case, path: InvertPath, time_limit: float) -> Outcome:
     """``invert`` through the public API; an escaping exception is recorded, not raised."""
+    if path.method == "preimage":
+        return run_preimage(case, path, time_limit)
     t0 = time.perf_counter()
     try:
         with warnings.catch_warnings():
@@ -1116,6 +1330,8 @@ def judge(case: Case, out: Outcome, truth: Truth) -> tuple[str, str]:
     """
     if out.error is not None:
         return "crash", out.error
+    if out.path.method == "preimage":
+        return judge_preimage(case, out, truth)
     norm, x = out.path.norm, case.x
     n = "linf" if norm == "exact" else norm
     z = out.z
@@ -1217,6 +1433,12 @@ def base_truth(case: Case) -> tuple[Truth, dict[str, Any]]:
             info["self_test"] = "agree" if (enum_yes and truth.answer) or (enum_no and not truth.answer) else \
                 ("unsettled" if not (enum_yes or enum_no) else "DISAGREE")
         truth.kind = "reduction"
+    if case.regime == "preimage":
+        t0 = time.perf_counter()
+        truth.preimage = preimage_truth(case)
+        info.update(pre_points=len(truth.preimage.points), pre_pieces=len(truth.preimage.strict),
+                    pre_loose=len(truth.preimage.loose), pre_convex=truth.preimage.convex,
+                    pre_oracle_s=time.perf_counter() - t0)
     return truth, info
 
 
@@ -1496,7 +1718,7 @@ def _tally(rows: list[dict], by: Callable[[dict], str]) -> dict[str, dict[str, i
     for r in rows:
         t = table[by(r)]
         t["runs"] += 1
-        t["answers"] += r["status"] in ANSWERS
+        t["answers"] += r["status"] in ANSWERS + PRE_ANSWERS
         t[r["verdict"]] += 1
     return {k: {c: int(v.get(c, 0)) for c in ("runs", "answers") + VERDICTS} for k, v in sorted(table.items())}
 

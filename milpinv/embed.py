@@ -55,7 +55,7 @@ def embed(parent: Any, network: ReluNetwork, box=None, *, name: str = "generator
     lower, upper = make_box(network, box)
     graph = network if last.identity else Measurement.matrix(sp.identity(network.output_dim)).compose(network)
     layer_bounds, _, _, _ = sound_bounds(graph, Box(lower, upper), ModelSpec(bounds=bounds))
-    model = build_graph(graph, lower, upper, layer_bounds).model
+    model = build_graph(graph, Box(lower, upper), layer_bounds).model
     block = pyo.Block(concrete=True)
     parent.add_component(name, block)
     add_to_block(block, model)

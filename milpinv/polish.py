@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .formulations.pieces import GAP, pattern_of, piece_model
+from .formulations.blocks import OutputSpec
+from .formulations.pieces import pattern_of, piece_model
 from .norm import Norm
 from .problem import Problem
 from .solvers import Solver, SolverOptions, get_solver
@@ -24,11 +25,12 @@ def polish(problem: Problem, z: np.ndarray, rounds: int = 10, solver: str | Solv
     engine = get_solver(solver)
     measure = Norm.LINF if norm.exact else norm
     smooth = network.output_activation.smooth  # a tanh / sigmoid output: no linf model of the output
-    objective = GAP if norm.exact and smooth else measure  # the piece's point nearest the observation
+    nearest = norm.exact and smooth  # the piece's point nearest the observation
+    spec, box = OutputSpec(target, norm if nearest else measure), problem.box
     best = np.clip(np.asarray(z, dtype=np.float64), lower, upper)
     best_r = residual_norm(network, target, best, measure)
     for _ in range(rounds):
-        model = piece_model(network, pattern_of(network, best), target, objective, lower, upper)
+        model = piece_model(network, pattern_of(network, best), spec, box, nearest=nearest)
         out = engine.solve(model, SolverOptions())
         if out.status != Status.OPTIMAL or out.x is None:  # HiGHS may call an LP optimal without a primal point
             break

@@ -6,7 +6,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from milpinv import ReluNetwork
+from milpinv.formulations.blocks import OutputSpec
 from milpinv.formulations.pieces import piece_model
+from milpinv.problem import Box
 from milpinv.solvers import solve
 
 
@@ -25,7 +27,7 @@ def brute_force(net: ReluNetwork, x, norm, lower, upper, band=0.0) -> float | No
                 i += w
             else:  # no kink, or the exact norm's output (its pattern is the observation's)
                 pattern.append(np.ones(w, bool))
-        out = solve(piece_model(net, pattern, x, norm, lower, upper, band=band), "highs")
+        out = solve(piece_model(net, pattern, OutputSpec(x, norm, band), Box(lower, upper)), "highs")
         if out.status == "optimal":
             value = 0.0 if norm == "exact" else out.objective
             best = value if best is None else min(best, value)

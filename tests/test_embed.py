@@ -12,6 +12,7 @@ from milpinv.bounds.interval import interval_bounds
 from milpinv.errors import InputError
 from milpinv.formulations.bigm import build_graph
 from milpinv.network import ReluNetwork
+from milpinv.problem import Box
 from milpinv.solvers.mps import violation
 
 pyo = pytest.importorskip("pyomo.environ")
@@ -82,7 +83,7 @@ def test_the_graph_model_holds_every_forward_pass_and_stable_neurons_have_no_bin
     net = networks(seed, "linear")
     lower, upper = np.full(3, -2.0), np.full(3, 2.0)
     bounds = interval_bounds(net, lower, upper)
-    form = build_graph(net, lower, upper, bounds)
+    form = build_graph(net, Box(lower, upper), bounds)
     for z in np.random.default_rng(seed).uniform(-2, 2, size=(20, 3)):
         assert violation(form.model, form.complete(z)) <= 1e-12
     unstable = sum(int(((lo < 0) & (hi > 0)).sum()) for lo, hi in bounds[:-1])

@@ -312,18 +312,14 @@ def coordinate_ranges(
 
 
 def certify_ranges(
-    network: ReluNetwork,
-    target: np.ndarray,
-    box: tuple[np.ndarray, np.ndarray],
-    candidate,
-    margin: float,
-    stage: Stage | None = None,
+    problem: Problem, candidate, margin: float, stage: Stage | None = None
 ) -> tuple[np.ndarray, np.ndarray, list[str], int]:
-    """The ``candidate`` ranges made proven: (lower, upper, sides left at the box's bound and why,
-    MILPs run). See :func:`proven_edge`. Each side gets an equal share of the stage's time left; a
-    second pass gives the sides whose proof stopped at its share what the others left; a side the
-    stage's time does not reach is not proven."""
+    """The ``candidate`` ranges of the pre-image of ``problem`` made proven: (lower, upper, sides
+    left at the box's bound and why, MILPs run). See :func:`proven_edge`. Each side gets an equal
+    share of the stage's time left; a second pass gives the sides whose proof stopped at its share
+    what the others left; a side the stage's time does not reach is not proven."""
     stage = stage or Stage.unlimited()
+    box = (problem.lower, problem.upper)
     out = [np.array(box[0], float), np.array(box[1], float)]
     fell_back, runs = [], 0
     todo = [(i, side) for i in range(out[0].size) for side in (0, 1)]
@@ -334,7 +330,9 @@ def certify_ranges(
                 edge, why = box[side][i], f"not proven ({stage.why()})"
             else:
                 limit = stage.budget(len(todo) - j)
-                edge, why, tries = proven_edge(network, target, box, i, side, candidate[side][i], margin, limit)
+                edge, why, tries = proven_edge(
+                    problem.with_deadline(Deadline(limit)), i, side, candidate[side][i], margin
+                )
                 runs += tries
             interrupt.raise_if_requested()
             if why == STOPPED and not last:
@@ -349,32 +347,42 @@ def certify_ranges(
     return out[0], out[1], fell_back, runs
 
 
-def certified_milp(network, target, lower, upper, time_limit, accept: Acceptance | None = None) -> InversionResult:
-    """milpinv's certified exact-norm MILP, its z re-checked by a float64 forward pass (as
-    :func:`milpinv.invert` re-checks every method's)."""
-    accept = accept or Acceptance(tolerance(target))
-    question = Problem(network, np.asarray(target, float), Norm.EXACT, Box(lower, upper), accept, Deadline(time_limit))
-    found = invert_milp(question, MilpOptions())
+def certified_milp(problem: Problem) -> InversionResult:
+    """milpinv's certified exact-norm MILP on ``problem`` (its box, acceptance rule and clock), its
+    z re-checked by a float64 forward pass (as :func:`milpinv.invert` re-checks every method's)."""
+    found = invert_milp(problem, MilpOptions())
+    network, target, lower, upper, accept = (
+        problem.network,
+        problem.target,
+        problem.lower,
+        problem.upper,
+        problem.accept,
+    )
     return check_result(found, network, target, lower, upper, accept)
 
 
-def proven_edge(network, target, box, i: int, side: int, start: float, margin: float, time_limit):
-    """A proven bound on min (side 0) / max (side 1) of z_i over the pre-image: the certified MILP
-    must find no pre-image (residual within ``RANGE_REL_TOL``, so the range holds for the exact
-    pre-image) beyond ``start`` moved out by ``margin``; a pre-image it finds there
+def exact_problem(network: ReluNetwork, target: np.ndarray, box: Box, deadline: Deadline) -> Problem:
+    """The exact-norm question of the analysis: x within its tolerance, under ``deadline``."""
+    return Problem(network, target, Norm.EXACT, box, Acceptance(tolerance(target)), deadline)
+
+
+def proven_edge(problem: Problem, i: int, side: int, start: float, margin: float) -> tuple[float, str, int]:
+    """A proven bound on min (side 0) / max (side 1) of z_i over the pre-image of ``problem``: the
+    certified MILP must find no pre-image (residual within ``RANGE_REL_TOL``, so the range holds for
+    the exact pre-image) beyond ``start`` moved out by ``margin``; a pre-image it finds there
     moves the edge past it by ten times the margin, and so on (``EDGE_TRIES`` times at most, all
-    within ``time_limit``). Returns (edge, why it is not proven ("" if it is), MILPs run)."""
+    within the problem's clock). Returns (edge, why it is not proven ("" if it is), MILPs run)."""
     direction = 1.0 if side else -1.0
     edge, runs = start + direction * margin, 0
-    accept = Acceptance(tolerance(target, RANGE_REL_TOL))
-    clock = Deadline(time_limit)
+    box = (problem.lower, problem.upper)
+    accept = Acceptance(tolerance(problem.target, RANGE_REL_TOL))
     for k in range(EDGE_TRIES):
         beyond = [np.array(box[0], float), np.array(box[1], float)]  # the box cut to the far side of edge
         beyond[1 - side][i] = edge
         if not beyond[0][i] < beyond[1][i]:
             return box[side][i], "", runs  # past the box: its own bound holds
         runs += 1
-        found = certified_milp(network, target, beyond[0], beyond[1], clock.remaining(), accept)
+        found = certified_milp(problem.derive(box=Box(beyond[0], beyond[1]), accept=accept))
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
         if found.status != Status.OPTIMAL or found.z is None:
@@ -493,11 +501,17 @@ def _neuron_of(s: _Searcher, j: int) -> tuple[int, int]:
     raise IndexError(j)
 
 
-def nonconvexity_witness(network: ReluNetwork, target: np.ndarray, pieces: list[Piece]) -> dict | None:
-    """Two points of S (from different pieces) whose midpoint misses x by > 1000 x the tolerance."""
+def nonconvexity_witness(
+    network: ReluNetwork, target: np.ndarray, pieces: list[Piece], clock: Deadline | None = None
+) -> dict | None:
+    """Two points of S (from different pieces) whose midpoint misses x by > 1000 x the tolerance;
+    the search (quadratic in the points) stops, without a witness, when ``clock`` runs out."""
     tol = tolerance(target)
+    clock = clock or Deadline(None)
     for a in range(len(pieces)):
         for b in range(a + 1, len(pieces)):
+            if clock.expired():
+                return None
             for u in pieces[a].points:
                 for v in pieces[b].points:
                     w = _witness(network, target, u, v, tol)
@@ -527,8 +541,7 @@ def midpoint_test(
     network: ReluNetwork,
     target: np.ndarray,
     form: Formulation,
-    lower,
-    upper,
+    box: Box,
     solver: str | Solver = "highs",
     stage: Stage | None = None,
 ) -> tuple[str, dict]:
@@ -541,7 +554,7 @@ def midpoint_test(
     of the MILP that did not finish ("stopped")."""
     solver = get_solver(solver)
     stage = stage or Stage.unlimited()
-    free, _ = build_model(Problem.of(network, target, Norm.L1, Box(lower, upper)))
+    free, _ = build_model(Problem.of(network, target, Norm.L1, box))
     model, (su, sv, sw) = _stack([form.model, form.model, free.model])
     zs = form.model.blocks["z"]
     n = zs.stop - zs.start
@@ -566,7 +579,7 @@ def midpoint_test(
     worst = 0.0
     m = target.shape[0]
     for i in range(m):
-        cost, const, signs = _output_cost(network, free, sw, model.num_vars, i)
+        cost, const, signs = _output_cost(network, free, sw, model.num_vars, i, float(target[i]))
         for sign in signs:  # maximise sign (y_i - x_i) = sign (cost . v + const - x_i)
             limit = stage.budget(2 * (m - i) - (sign < 0))
             out = solver.solve(replace(model, c=-sign * cost), SolverOptions(time_limit=limit))
@@ -585,18 +598,19 @@ def midpoint_test(
 
 
 def _output_cost(
-    network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int
+    network: ReluNetwork, free: Formulation, start: int, num_vars: int, i: int, x_i: float
 ) -> tuple[np.ndarray, float, tuple[float, ...]]:
     """(c, b, signs): y_i = c . v + b in the stacked model (free copy starting at ``start``), and
-    the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for (x_i <= 0) is
-    measured by its pre-activation a, upward only: relu(a) - x_i <= max(a, 0) - x_i, and
-    x_i - relu(a) <= x_i <= 0."""
+    the signs of y_i - x_i to maximise. A relu output the l1 model keeps no h for is measured by
+    its pre-activation a: where x_i <= 0 upward only (relu(a) - x_i <= max(a, 0) - x_i, and
+    x_i - relu(a) <= x_i <= 0), elsewhere (x_i > 0: a neuron stable on the box, y_i = a where
+    active, and x_i - relu(a) <= x_i - a where inactive) both ways."""
     c = np.zeros(num_vars)
     where = np.flatnonzero(free.layers[-1].kept == i) if network.relu_output else np.zeros(0, int)
     if where.size:  # a relu output is a layer of the l1 model (a linear one is not: no layer at depth 1)
         c[start + free.layers[-1].h.start + where[0]] = 1.0
         return c, 0.0, (1.0, -1.0)
-    signs = (1.0,) if network.relu_output else (1.0, -1.0)
+    signs = (1.0,) if network.relu_output and x_i <= 0 else (1.0, -1.0)
     if network.depth == 1:
         zs = free.model.blocks["z"]
         c[start + zs.start : start + zs.stop] = _row(network.weights[0], i)
@@ -615,73 +629,103 @@ def _witness(network: ReluNetwork, target: np.ndarray, u: np.ndarray, v: np.ndar
     return None
 
 
-def analyse_preimage(
-    network: ReluNetwork,
-    target,
-    lower,
-    upper,
-    *,
-    pieces: bool = True,
-    bounds: str = "lp",
-    max_pieces: int = MAX_PIECES,
-    max_unstable: int = MAX_UNSTABLE,
-    convexity: bool = True,
-    time_limit: float | None = TIME_LIMIT,
-    solver: str | Solver = "highs",
-    progress: bool = False,
-) -> PreimageReport:
-    """Extent, pieces, components and convexity of {z in [lower, upper] : G(z) = target}.
+@dataclass(frozen=True)
+class PreimageOptions:
+    """What :func:`analyse_preimage` runs: the ``pieces`` (at most ``max_pieces``, with at most
+    ``max_unstable`` unstable hidden neurons) and the ``convexity`` stages, ``bounds`` (``lp``: OBBT
+    too, or ``interval``), ``time_limit`` seconds for the whole analysis (None: no limit), the
+    LP / MILP ``solver`` and a ``progress`` bar per stage on stderr. Checked when built."""
 
-    ``time_limit``: seconds for the whole analysis (default :data:`TIME_LIMIT`; None: no limit),
-    shared out among its stages (:class:`Schedule`): what the time does not reach is reported
-    unknown, with the reason, never guessed. ``progress``: a bar per stage on stderr."""
+    pieces: bool = True
+    bounds: str = "lp"
+    max_pieces: int = MAX_PIECES
+    max_unstable: int = MAX_UNSTABLE
+    convexity: bool = True
+    time_limit: float | None = TIME_LIMIT
+    solver: str | Solver = "highs"
+    progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.time_limit is not None:
+            check_number(self.time_limit, "time_limit", positive=True)
+        check_int(self.max_pieces, "max_pieces", maximum=MAX_ENTRIES)
+        check_int(self.max_unstable, "max_unstable", maximum=MAX_ENTRIES)
+
+    def stages(self) -> list[str]:
+        """The stages to run, in order (:data:`STAGES`)."""
+        return [s for s in STAGES if (self.pieces or s != "pieces") and (self.convexity or s != "convexity")]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the stages of one analysis share: the exact-norm ``problem`` (its clock: the whole
+    analysis's), the big-M model of S and the ``solver`` of its LPs and MILPs."""
+
+    problem: Problem
+    form: Formulation
+    solver: Solver
+
+
+def analyse_preimage(
+    network: ReluNetwork, target, box: Box, options: PreimageOptions = PreimageOptions()
+) -> PreimageReport:
+    """Extent, pieces, components and convexity of {z in box : G(z) = target}.
+
+    ``options.time_limit``: seconds for the whole analysis (default :data:`TIME_LIMIT`; None: no
+    limit), shared out among its stages (:class:`Schedule`): what the time does not reach is
+    reported unknown, with the reason, never guessed."""
     if not all(a.exact_arithmetic for a in network.activations):
         raise InputError(
             f"pre-image analysis: relu networks only (relu layers, a relu or linear output); "
             f"this one applies {', '.join(sorted({str(a) for a in network.activations}))}"
         )
-    if time_limit is not None:
-        check_number(time_limit, "time_limit", positive=True)
-    check_int(max_pieces, "max_pieces", maximum=MAX_ENTRIES)
-    check_int(max_unstable, "max_unstable", maximum=MAX_ENTRIES)
     t0 = time.perf_counter()
     target = np.asarray(target, float)
-    engine = get_solver(solver)
-    stages = [s for s in STAGES if (pieces or s != "pieces") and (convexity or s != "convexity")]
-    schedule = Schedule(time_limit, stages, progress)
+    box = Box(np.asarray(box.lower, float), np.asarray(box.upper, float))
+    engine = get_solver(options.solver)
+    schedule = Schedule(options.time_limit, options.stages(), options.progress)
+    problem = exact_problem(network, target, box, schedule.deadline)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
         with schedule.stage("bounds") as stage:
-            question = Problem.of(network, target, Norm.EXACT, Box(lower, upper)).with_deadline(stage.clock)
-            form, info = build_model(question, ModelSpec(bounds=bounds, lp_solver=engine))
+            form, info = build_model(
+                problem.with_deadline(stage.clock), ModelSpec(bounds=options.bounds, lp_solver=engine)
+            )
         report = PreimageReport(status=PreimageStatus.NONEMPTY)
         with schedule.stage("emptiness", 1) as stage:
-            empty = emptiness(network, target, lower, upper, info, stage.budget(1))
+            empty = emptiness(problem.with_deadline(stage.clock), info)
             stage.advance()
         interrupt.raise_if_requested()
         if empty is not None:
             report.status, report.message = empty
         else:
-            proven_ranges(report, network, target, form, (lower, upper), schedule, engine)
-            if pieces:
-                with schedule.stage("pieces") as stage:
-                    _pieces(report, network, target, form, max_pieces, max_unstable, stage, engine)
-                interrupt.raise_if_requested()
-            if report.convex == "unknown" and report.single_point:
-                report.convex, report.convex_reason = "yes", "a single point"
-            if report.convex == "unknown" and convexity:
-                with schedule.stage("convexity", 2 * target.size) as stage:
-                    decide_convexity(report, network, target, form, lower, upper, stage, engine)
-                interrupt.raise_if_requested()
+            _describe(report, Analysis(problem, form, engine), schedule, options)
     report.stopped = schedule.stopped
     report.time_s = time.perf_counter() - t0
     return report
 
 
-def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[PreimageStatus, str] | None:
-    """None when S has a point (the certified MILP found one), else (empty, nonempty or unknown,
-    why). Bound tightening proves S (exact equality) empty; a z the MILP accepts within the
-    tolerance then still makes the instance non-empty for :func:`milpinv.invert`, and is said."""
-    found = certified_milp(network, target, lower, upper, time_limit)
+def _describe(report: PreimageReport, analysis: Analysis, schedule: Schedule, options: PreimageOptions) -> None:
+    """The stages after emptiness: ranges, pieces and convexity, as ``options`` ask."""
+    proven_ranges(report, analysis, schedule)
+    if options.pieces:
+        with schedule.stage("pieces") as stage:
+            _pieces(report, analysis, stage, options)
+        interrupt.raise_if_requested()
+    if report.convex == "unknown" and report.single_point:
+        report.convex, report.convex_reason = "yes", "a single point"
+    if report.convex == "unknown" and options.convexity:
+        with schedule.stage("convexity", 2 * analysis.problem.target.size) as stage:
+            decide_convexity(report, analysis, stage)
+        interrupt.raise_if_requested()
+
+
+def emptiness(problem: Problem, info: dict) -> tuple[PreimageStatus, str] | None:
+    """None when S has a point (the certified MILP found one within the problem's clock), else
+    (empty, nonempty or unknown, why). Bound tightening proves S (exact equality) empty; a z the
+    MILP accepts within the tolerance then still makes the instance non-empty for
+    :func:`milpinv.invert`, and is said."""
+    target = problem.target
+    found = certified_milp(problem)
     exact_empty = "bound tightening proved the pre-image empty (exact equality)"
     if found.status == Status.OPTIMAL:
         if not info.get("infeasible"):
@@ -696,16 +740,16 @@ def emptiness(network, target, lower, upper, info: dict, time_limit) -> tuple[Pr
     return status, f"the certified MILP: {found.message or found.status}"
 
 
-def proven_ranges(report: PreimageReport, network, target, form, box, schedule: Schedule, engine: Solver) -> None:
+def proven_ranges(report: PreimageReport, analysis: Analysis, schedule: Schedule) -> None:
     """The coordinate ranges (candidates by MILP, then certified) and whether S is a point."""
-    box = (np.asarray(box[0], float), np.asarray(box[1], float))
-    scale = max(1.0, float(np.abs(np.concatenate(box)).max(initial=0.0)))
-    n = box[0].size
+    problem = analysis.problem
+    scale = max(1.0, float(np.abs(np.concatenate([problem.lower, problem.upper])).max(initial=0.0)))
+    n = problem.box.dim
     with schedule.stage("ranges", 2 * n) as stage:
-        *candidate, report.loose = coordinate_ranges(form, engine, stage)
+        *candidate, report.loose = coordinate_ranges(analysis.form, analysis.solver, stage)
     interrupt.raise_if_requested()
     with schedule.stage("proofs", 2 * n) as stage:
-        lo, hi, report.uncertified, runs = certify_ranges(network, target, box, candidate, POINT_TOL * scale / 4, stage)
+        lo, hi, report.uncertified, runs = certify_ranges(problem, candidate, POINT_TOL * scale / 4, stage)
     report.lower, report.upper, report.lps = lo, hi, 2 * n + 1 + runs
     report.single_point, report.single_point_reason = point_verdict(hi - lo, POINT_TOL * scale, report)
 
@@ -737,12 +781,12 @@ def maximal_pieces(s: _Searcher, pieces: list[Piece]) -> list[Piece]:
     return keep
 
 
-def _pieces(
-    report: PreimageReport, network, target, form, max_pieces, max_unstable, stage: Stage, solver: Solver
-) -> None:
+def _pieces(report: PreimageReport, analysis: Analysis, stage: Stage, options: PreimageOptions) -> None:
     import networkx as nx
 
-    s = _Searcher(form, solver, stage)
+    network, target, clock = analysis.problem.network, analysis.problem.target, analysis.problem.deadline
+    max_pieces, max_unstable = options.max_pieces, options.max_unstable
+    s = _Searcher(analysis.form, analysis.solver, stage)
     if s.cols.size > max_unstable:
         report.message = (
             f"piece enumeration skipped: {s.cols.size} unstable hidden neurons after bound "
@@ -764,25 +808,27 @@ def _pieces(
         cause = stage.why() if stage.expired() else f"the limit of {max_pieces} pieces"
         report.message = f"stopped after {len(found)} patterns ({cause}): counts are lower bounds"
     if report.graph is None:  # the time ran out before the adjacency was known
-        report.witness = nonconvexity_witness(network, target, report.pieces)
+        report.witness = nonconvexity_witness(network, target, report.pieces, clock)
         if report.witness is not None:
             report.convex, report.convex_reason = "no", "the midpoint of two pre-image points is not a pre-image"
         return
     report.components = nx.number_connected_components(report.graph) if found else 0
     if complete and report.components > 1:
         report.convex, report.convex_reason = "no", f"{report.components} connected components"
-        report.witness = nonconvexity_witness(network, target, report.pieces)
+        report.witness = nonconvexity_witness(network, target, report.pieces, clock)
     elif complete and len(report.pieces) == 1:
         report.convex, report.convex_reason = "yes", "one maximal piece: S is a polyhedron"
     else:
-        report.witness = nonconvexity_witness(network, target, report.pieces)
+        report.witness = nonconvexity_witness(network, target, report.pieces, clock)
         if report.witness is not None:
             report.convex, report.convex_reason = "no", "the midpoint of two pre-image points is not a pre-image"
 
 
-def decide_convexity(report: PreimageReport, network, target, form, lower, upper, stage: Stage, solver: Solver) -> None:
+def decide_convexity(report: PreimageReport, analysis: Analysis, stage: Stage) -> None:
     """The midpoint MILP, when the pieces did not settle convexity."""
-    verdict, info = midpoint_test(network, target, form, lower, upper, solver, stage)
+    problem = analysis.problem
+    target = problem.target
+    verdict, info = midpoint_test(problem.network, target, analysis.form, problem.box, analysis.solver, stage)
     report.convex = verdict
     if verdict == "no":
         report.witness = info

@@ -44,7 +44,7 @@ def coordinate_sets(network: Any, target: np.ndarray, lower: np.ndarray, upper: 
     last = network.depth - 1
     for i in np.flatnonzero(coords[last] >= 0):
         j = int(coords[last][i])
-        f = _pre_activation(network, last, int(i), coords, lower, upper, memo)
+        f = _pre_activation(network, (last, int(i)), coords, lower, upper, memo)
         allowed = _solutions(f, Fraction(float(target[i])), network.applies_relu(last))
         sets[j] = _intersect(sets[j], allowed)
     return sets
@@ -78,11 +78,12 @@ def _coordinates(network: Any) -> list[np.ndarray]:
 
 
 def _pre_activation(
-    network: Any, k: int, i: int, coords: list[np.ndarray], lower, upper, memo: dict[tuple[int, int], Pwl]
+    network: Any, neuron: tuple[int, int], coords: list[np.ndarray], lower, upper, memo: dict[tuple[int, int], Pwl]
 ) -> Pwl:
-    """a_{k,i}(t) for a neuron that reads one coordinate, in exact arithmetic."""
-    if (k, i) in memo:
-        return memo[(k, i)]
+    """a_{k,i}(t) of the ``neuron`` (k, i), which reads one coordinate, in exact arithmetic."""
+    if neuron in memo:
+        return memo[neuron]
+    k, i = neuron
     row = _dense(network.weights[k][i]).reshape(-1)
     support = np.flatnonzero(row)
     if k == 0:
@@ -90,14 +91,14 @@ def _pre_activation(
         ends = [Fraction(float(lower[j])), Fraction(float(upper[j]))]
         inputs = [(ends, list(ends))] * support.size  # the identity t -> t
     else:
-        below = [_pre_activation(network, k - 1, int(s), coords, lower, upper, memo) for s in support]
+        below = [_pre_activation(network, (k - 1, int(s)), coords, lower, upper, memo) for s in support]
         inputs = [_relu(f) if network.applies_relu(k - 1) else f for f in below]
     points = sorted(set().union(*(f[0] for f in inputs)))
     bias = Fraction(float(network.biases[k][i]))
     weights = [Fraction(float(row[s])) for s in support]
     values = [bias + sum((w * _at(f, t) for w, f in zip(weights, inputs)), Fraction(0)) for t in points]
-    memo[(k, i)] = (points, values)
-    return memo[(k, i)]
+    memo[neuron] = (points, values)
+    return memo[neuron]
 
 
 def _at(f: Pwl, t: Fraction) -> Fraction:

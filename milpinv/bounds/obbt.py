@@ -16,7 +16,7 @@ them).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from ..deadline import Deadline
 from ..formulations.blocks import stability
 from ..formulations.relaxation import relaxation
+from ..problem import Box
 from ..rounding import UNIT
 from ..solvers import Solver, SolverOptions, get_solver
 from ..status import Status
@@ -43,33 +44,39 @@ class TightenReport:
     stopped_early: bool = False
 
 
+@dataclass(frozen=True)
+class Obbt:
+    """How OBBT runs: ``passes`` over the hidden layers, its LPs on ``solver``."""
+
+    passes: int = 1
+    solver: str | Solver = "highs"
+
+
 def tighten_bounds(
     network: Any,
-    lower,
-    upper,
+    box: Box,
     bounds: Bounds,
     observed: tuple[np.ndarray, np.ndarray] | None = None,
-    passes: int = 1,
+    settings: Obbt = Obbt(),
     deadline: Deadline | None = None,
-    solver: str | Solver = "highs",
 ) -> tuple[Bounds, TightenReport]:
-    """OBBT over the hidden layers, layer by layer, ``passes`` times; returns new bounds and a report.
-    ``observed``: the exact norm's interval on the output pre-activations (see
+    """OBBT over the hidden layers of ``network`` on the latent ``box``, layer by layer,
+    ``settings.passes`` times; returns new bounds and a report. ``observed``: the exact norm's
+    interval on the output pre-activations (see
     :func:`milpinv.formulations.blocks.observation_interval`)."""
+    run = _Tightening(network, box, observed, get_solver(settings.solver), deadline or Deadline(None))
     bounds = [(lo.copy(), hi.copy()) for lo, hi in bounds]
-    report = TightenReport()
-    deadline = deadline or Deadline(None)
-    engine = get_solver(solver)
+    report, deadline = run.report, run.deadline
     t0 = time.perf_counter()
     order = list(range(network.depth - 1))
     if observed is not None:
         order = order[::-1] + order  # the observation is strongest next to the output: go down, then up
-    for _ in range(passes):
+    for _ in range(settings.passes):
         for k in order:
             report.stopped_early = report.stopped_early or deadline.expired()
             if report.stopped_early:
                 break
-            if not _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline, engine):
+            if not run.layer(bounds, k):
                 report.infeasible = True
                 break
         if report.infeasible or report.stopped_early:
@@ -78,49 +85,62 @@ def tighten_bounds(
     return bounds, report
 
 
-def _tighten_layer(network, lower, upper, bounds, k, observed, report, deadline: Deadline, solver: Solver) -> bool:
-    """Tighten the unstable neurons of layer k in place; False when the relaxation is proven infeasible."""
-    _, _, unstable = stability(bounds, k)
-    if not unstable.any():
-        return True
-    model, blocks = relaxation(network, lower, upper, bounds, observed)
-    left = deadline.remaining()  # a session's LPs share the time left (HiGHS counts its run time)
-    session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False, time_limit=left))
-    retry = None
-    cert = SafeLP.of(model)
-    src = blocks[k]  # a_k = W_k (vars of block k) + b_k
-    cols = np.arange(src.start, src.stop, dtype=np.int32)
-    W, b = network.weights[k], network.biases[k]
-    lo, hi = bounds[k]
-    for i in np.flatnonzero(unstable):
-        row = W[i].toarray().ravel() if sp.issparse(W) else W[i]
-        for sense in (1.0, -1.0):
-            if deadline.expired():
-                report.stopped_early = True
-                return True
-            out = session.minimize(cols, sense * row)
-            report.lps += 1
-            if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
-                return False
-            if out.status == Status.TIME_LIMIT:  # the clock ran out inside the LP
-                report.stopped_early = True
-                return True
-            if out.status != Status.OPTIMAL:  # no proof either way: a looser tolerance may find the point
-                retry = retry or solver.session(
-                    model, SolverOptions(feasibility_tol=RETRY_TOL, presolve=False, time_limit=deadline.remaining())
-                )
-                out = retry.minimize(cols, sense * row)
+@dataclass
+class _Tightening:
+    """One OBBT run: the relaxation's question (network, box, observation), its LP solver and clock,
+    and the report its layers fill in."""
+
+    network: Any
+    box: Box
+    observed: tuple[np.ndarray, np.ndarray] | None
+    solver: Solver
+    deadline: Deadline
+    report: TightenReport = field(default_factory=TightenReport)
+
+    def layer(self, bounds: Bounds, k: int) -> bool:
+        """Tighten the unstable neurons of layer k in place; False when the relaxation is proven infeasible."""
+        network, report, deadline, solver = self.network, self.report, self.deadline, self.solver
+        _, _, unstable = stability(bounds, k)
+        if not unstable.any():
+            return True
+        model, blocks = relaxation(network, self.box, bounds, self.observed)
+        left = deadline.remaining()  # a session's LPs share the time left (HiGHS counts its run time)
+        session = solver.session(model, SolverOptions(feasibility_tol=LP_TOL, presolve=False, time_limit=left))
+        retry = None
+        cert = SafeLP.of(model)
+        src = blocks[k]  # a_k = W_k (vars of block k) + b_k
+        cols = np.arange(src.start, src.stop, dtype=np.int32)
+        W, b = network.weights[k], network.biases[k]
+        lo, hi = bounds[k]
+        for i in np.flatnonzero(unstable):
+            row = W[i].toarray().ravel() if sp.issparse(W) else W[i]
+            for sense in (1.0, -1.0):
+                if deadline.expired():
+                    report.stopped_early = True
+                    return True
+                out = session.minimize(cols, sense * row)
                 report.lps += 1
-            least = cert.bound_of(cols, sense * row, out)  # min sense * W_i v, proven
-            if least is None:
-                continue
-            if sense > 0:
-                lo[i] = max(lo[i], add_down(least, b[i]))
-            else:
-                hi[i] = min(hi[i], -add_down(least, -b[i]))
-    bounds[k] = (lo, np.maximum(hi, lo))
-    propagate(network, bounds, k)
-    return True
+                if out.status == Status.INFEASIBLE and cert.infeasible(out.ray):
+                    return False
+                if out.status == Status.TIME_LIMIT:  # the clock ran out inside the LP
+                    report.stopped_early = True
+                    return True
+                if out.status != Status.OPTIMAL:  # no proof either way: a looser tolerance may find the point
+                    retry = retry or solver.session(
+                        model, SolverOptions(feasibility_tol=RETRY_TOL, presolve=False, time_limit=deadline.remaining())
+                    )
+                    out = retry.minimize(cols, sense * row)
+                    report.lps += 1
+                least = cert.bound_of(cols, sense * row, out)  # min sense * W_i v, proven
+                if least is None:
+                    continue
+                if sense > 0:
+                    lo[i] = max(lo[i], add_down(least, b[i]))
+                else:
+                    hi[i] = min(hi[i], -add_down(least, -b[i]))
+        bounds[k] = (lo, np.maximum(hi, lo))
+        propagate(network, bounds, k)
+        return True
 
 
 def add_down(a: float, b: float) -> float:

@@ -16,9 +16,10 @@ so a sparse layer costs its nonzeros.
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])     # |z|, z in [-3, 3]
+>>> from milpinv.problem import Box
 >>> out = propagate_bounds(net, [(np.array([-3.0, -3.0]), np.array([3.0, 3.0])),
-...                              (np.array([0.0]), np.array([6.0]))], np.array([-3.0]), np.array([3.0]),
-...                         np.array([0.5]), np.array([0.5]))                      # observe |z| = 0.5
+...                              (np.array([0.0]), np.array([6.0]))], Box.around(1, 3.0),
+...                         (np.array([0.5]), np.array([0.5])))                    # observe |z| = 0.5
 >>> [round(float(v), 9) for v in out.z_upper], out.empty     # just above 0.5: rounded outward
 ([0.5], False)
 """
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ..problem import Box
 from ..rounding import UNIT, gamma
 from .interval import Bounds, activation_range, interval_step
 
@@ -46,18 +48,13 @@ class Propagated:
 
 
 def propagate_bounds(
-    network: Any,
-    bounds: Bounds,
-    z_lower: np.ndarray,
-    z_upper: np.ndarray,
-    out_lower: np.ndarray,
-    out_upper: np.ndarray,
-    passes: int = PASSES,
+    network: Any, bounds: Bounds, box: Box, observed: tuple[np.ndarray, np.ndarray], passes: int = PASSES
 ) -> Propagated:
-    """Tighten ``bounds`` (and the latent box) under a_L in [out_lower, out_upper] (the output
-    pre-activations), by at most ``passes`` backward and forward sweeps."""
+    """Tighten ``bounds`` (and the latent ``box``) under a_L in ``observed`` = (out_lower,
+    out_upper) (the output pre-activations), by at most ``passes`` backward and forward sweeps."""
     bounds = [(lo.copy(), hi.copy()) for lo, hi in bounds]
-    zl, zu = np.array(z_lower, dtype=float), np.array(z_upper, dtype=float)
+    zl, zu = np.array(box.lower, dtype=float), np.array(box.upper, dtype=float)
+    out_lower, out_upper = observed
     last = network.depth - 1
     lo, hi = bounds[last]
     bounds[last] = (np.maximum(lo, out_lower), np.minimum(hi, out_upper))
@@ -92,7 +89,7 @@ def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> b
     for k in range(network.depth - 1, -1, -1):
         act = network.activation(k - 1) if k > 0 else None
         l, u = activation_range(act, *bounds[k - 1]) if act is not None else (zl, zu)
-        nl, nu = input_bounds(network.nonzeros(k), network.weights[k].shape, network.biases[k], *bounds[k], l, u)
+        nl, nu = input_bounds(network.nonzeros(k), network.weights[k].shape, network.biases[k], bounds[k], (l, u))
         l, u = np.maximum(l, nl), np.minimum(u, nu)
         if np.any(l > u):
             return False
@@ -113,14 +110,14 @@ def input_bounds(
     nonzeros: tuple[np.ndarray, np.ndarray, np.ndarray],
     shape: tuple[int, int],
     b: np.ndarray,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    l: np.ndarray,
-    u: np.ndarray,
+    rows: tuple[np.ndarray, np.ndarray],
+    inputs: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds on each input h_j implied by lo <= W h + b <= hi and h in [l, u] (see the module
-    docstring), rounded outward, for W of ``shape`` given by its ``nonzeros`` (rows, columns,
-    values); inputs that no row constrains keep [-inf, inf]."""
+    """Bounds on each input h_j implied by lo <= W h + b <= hi (``rows`` = (lo, hi)) and h in
+    [l, u] (``inputs`` = (l, u)) (see the module docstring), rounded outward, for W of ``shape``
+    given by its ``nonzeros`` (rows, columns, values); inputs that no row constrains keep
+    [-inf, inf]."""
+    (lo, hi), (l, u) = rows, inputs
     i, j, w = nonzeros
     m, n = shape
     wl, wu = w * l[j], w * u[j]

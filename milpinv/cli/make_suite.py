@@ -7,7 +7,7 @@ import argparse
 
 from ..errors import InputError
 from ..experiments.engines import ENGINES
-from ..experiments.packs import DEFAULT_CAP, DEFAULT_TIMEOUT, make_pack
+from ..experiments.packs import DEFAULT_CAP, DEFAULT_TIMEOUT, PackSettings, make_pack
 from ..experiments.suites import known_answer_counts, make_suite, parse_param, suite_defaults, suites
 from .args import positive_float
 
@@ -73,16 +73,8 @@ def run(args) -> int:
         counts = ", ".join(f"{v} {k}" for k, v in sorted(known_answer_counts(manifest).items()))
         print(f"wrote {manifest['count']} instances to {args.out} ({counts})")
         return 0
-    info = make_pack(
-        args.name,
-        args.pack,
-        args.out,
-        timeout=args.timeout,
-        cap=args.engine_cap,
-        engines=args.engines,
-        progress=not args.quiet,
-        **params,
-    )
+    settings = PackSettings(args.timeout, args.engine_cap, args.engines, progress=not args.quiet)
+    info = make_pack(args.name, args.pack, args.out, settings=settings, **params)
     print(pack_summary(info))
     return 0
 

@@ -7,7 +7,7 @@ import argparse
 import sys
 
 from ..experiments.packs import DEFAULT_TIMEOUT
-from ..experiments.tiers import KNOBS, make_tier
+from ..experiments.tiers import KNOBS, SizeSearch, make_tier, tier_settings
 from .args import positive_float, positive_int, seed_int
 from .make_suite import engine_list, pack_summary
 
@@ -42,20 +42,11 @@ def register(p: argparse.ArgumentParser) -> None:
 
 def run(args) -> int:
     low, high = args.target_seconds
-    search, info = make_tier(
-        args.kind,
-        low,
-        high,
-        args.engine,
-        args.out,
-        count=args.count,
-        steps=args.steps,
-        seed=args.seed,
-        cap=args.engine_cap,
-        engines=args.engines,
-        timeout=args.timeout,
-        progress=not args.quiet,
+    how = SizeSearch(args.count, args.steps, args.seed, progress=not args.quiet)
+    pack = tier_settings(
+        (low, high), args.engine_cap, timeout=args.timeout, engines=args.engines, progress=not args.quiet
     )
+    search, info = make_tier(args.kind, (low, high), args.engine, args.out, how, pack)
     if info is None or search.size is None:
         print(f"milpinv make-tier: {search.message}; nothing written", file=sys.stderr)
         return 1

@@ -10,6 +10,7 @@ from ..analysis.preimage import (
     MAX_UNSTABLE,
     SIDES,
     TIME_LIMIT,
+    PreimageOptions,
     PreimageReport,
     PreimageStatus,
     analyse_preimage,
@@ -17,6 +18,7 @@ from ..analysis.preimage import (
 from ..files import atomic_write
 from ..instance import Instance
 from ..options import BOUND_MODES
+from ..problem import Box
 from ..status import Status, exit_code
 from .args import positive_float, positive_int
 
@@ -53,15 +55,16 @@ def run(args) -> int:
     rep = analyse_preimage(
         inst.exact_network(),
         inst.target,
-        inst.lower,
-        inst.upper,
-        pieces=not args.no_pieces,
-        bounds=args.bounds,
-        max_pieces=args.max_pieces,
-        max_unstable=args.max_unstable,
-        convexity=not args.no_convexity,
-        time_limit=args.time_limit,
-        progress=not args.quiet,
+        Box(inst.lower, inst.upper),
+        PreimageOptions(
+            pieces=not args.no_pieces,
+            bounds=args.bounds,
+            max_pieces=args.max_pieces,
+            max_unstable=args.max_unstable,
+            convexity=not args.no_convexity,
+            time_limit=args.time_limit,
+            progress=not args.quiet,
+        ),
     )
     if args.graph and rep.graph is not None:
         atomic_write(args.graph, "\n".join(nx.generate_graphml(rep.graph)) + "\n")

@@ -53,6 +53,7 @@ from ..deadline import Deadline
 from ..errors import SolverError
 from ..formulations.bigm import Formulation, NeuronIndex, kink_constants
 from ..formulations.blocks import loosen, observation_interval
+from ..problem import Box
 from ..solvers.incremental import LPFactory
 from ..solvers.outcome import Outcome, SolverOptions
 from ..status import Status
@@ -383,7 +384,7 @@ class BranchAndBound:
             lo[idx[phase == 1]] = np.maximum(lo[idx[phase == 1]], 0.0)
             hi[idx[phase == 0]] = np.minimum(hi[idx[phase == 0]], 0.0)
         out_lo, out_hi = self._observed(incumbent)
-        p = propagate_bounds(self.net, bounds, node.z_lower, node.z_upper, out_lo, out_hi, NODE_PASSES)
+        p = propagate_bounds(self.net, bounds, Box(node.z_lower, node.z_upper), (out_lo, out_hi), NODE_PASSES)
         if p.empty:
             return None
         fixed = node.fixed.copy()

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..bounds.interval import activation_range
 from ..formulations.bigm import Formulation
-from ..formulations.blocks import Bounds
+from ..formulations.blocks import Bounds, Layer
 from ..rounding import gamma
 
 MIN_VIOLATION = 1e-6  # relative to the row's scale: a smaller violation is not worth a row
@@ -43,7 +43,7 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
             W = sp.csr_matrix(net.weights[k])[lv.unstable][:, prev_kept].toarray()
             h_cols = lv.unstable_h()
             d_cols = np.arange(lv.d.start, lv.d.stop)
-            cut = _layer_cuts(W, net.biases[k][lv.unstable], L, U, v[prev], v[h_cols], v[d_cols])
+            cut = _layer_cuts(Layer(W, net.biases[k][lv.unstable]), L, U, v[prev], v[h_cols], v[d_cols])
             for row, (in_set, d_coef, right) in cut.items():
                 cols = np.concatenate([[h_cols[row]], prev.start + np.flatnonzero(in_set), [d_cols[row]]])
                 vals = np.concatenate([[1.0], -W[row][in_set], [-d_coef]])
@@ -56,9 +56,12 @@ def separate(form: Formulation, bounds: Bounds, v: np.ndarray) -> tuple[sp.csr_m
 
 
 def _layer_cuts(
-    W: np.ndarray, b: np.ndarray, L: np.ndarray, U: np.ndarray, x: np.ndarray, y: np.ndarray, d: np.ndarray
+    layer: Layer, L: np.ndarray, U: np.ndarray, x: np.ndarray, y: np.ndarray, d: np.ndarray
 ) -> dict[int, tuple[np.ndarray, float, float]]:
-    """Per violated neuron (row of W): (the subset I as a mask, the d coefficient, the right-hand side)."""
+    """Per violated neuron of the unstable neurons' ``layer`` (a dense W, its inputs in [L, U]) at
+    the point (inputs x, outputs y, binaries d): (the subset I as a mask, the d coefficient, the
+    right-hand side)."""
+    W, b = layer.W, layer.b
     Lp = np.where(W >= 0, L[None, :], U[None, :])
     Up = np.where(W >= 0, U[None, :], L[None, :])
     left = W * (x[None, :] - Lp * (1.0 - d[:, None]))

@@ -19,7 +19,7 @@ from ..instance import Instance, plant_instance
 from ..invert import invert
 from ..network import ReluNetwork
 from ..result import InversionResult
-from .runner import judge
+from .runner import Known, judge
 
 Case = Callable[[int], list[dict]]
 PLUGIN_GROUP = "milpinv.demo"
@@ -46,7 +46,7 @@ def row(case: str, inst: Instance, res: InversionResult) -> dict:
         "time_s": res.time_s,
         "message": res.message,
         "known_answer": known,
-        "verdict": judge(res.norm, known, None, res.status, res.objective, scale, res.bound),
+        "verdict": judge(Known(res.norm, known, None, scale), res.status, res.objective, res.bound),
         "note": _note(res),
     }
 

@@ -29,6 +29,7 @@ import io
 import os
 import platform
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ from ..status import Status
 from ..version import __version__
 from .answers import Witness, check_answer
 from .engines import ENGINES, run_engine
-from .runner import judge, load_manifest
+from .runner import Known, judge, load_manifest
 from .suites import checked_params, make_suite, suite_command, suite_defaults
 
 DEFAULT_TIMEOUT = 60.0  # VNN-COMP's per-instance timeout in instances.csv
@@ -59,35 +60,46 @@ MAX_VIOLATION = 1e-9  # a .sol point must satisfy the model read back to this (r
 PACK_SUFFIXES = (".onnx", ".vnnlib", ".mps.gz", ".sol", ".csv")
 
 
+@dataclass(frozen=True)
+class PackSettings:
+    """How a pack is timed: the ``timeout`` its vnncomp/instances.csv gives, each engine run's
+    time limit ``cap``, the ``engines`` timed, and a ``progress`` bar on stderr."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    cap: float = DEFAULT_CAP
+    engines: tuple[str, ...] = ENGINES
+    progress: bool = False
+
+    def flags(self) -> str:
+        """The command-line flags that give these settings (the defaults are left out)."""
+        flags = [
+            (self.timeout != DEFAULT_TIMEOUT, f" --timeout {self.timeout:g}"),
+            (self.cap != DEFAULT_CAP, f" --engine-cap {self.cap:g}"),
+            (tuple(self.engines) != ENGINES, f" --engines {','.join(self.engines) or 'none'}"),
+        ]
+        return "".join(text for given, text in flags if given)
+
+
 def make_pack(
     name: str,
     pack: str | Path,
     out: str | Path | None = None,
     *,
-    timeout: float = DEFAULT_TIMEOUT,
-    cap: float = DEFAULT_CAP,
-    engines: tuple[str, ...] = ENGINES,
-    progress: bool = False,
+    settings: PackSettings = PackSettings(),
     notes: tuple[str, ...] | list[str] = (),
     **params,
 ) -> dict:
     """Write suite ``name`` (to ``out``, copied into the pack; or straight into ``PACK/milpinv``)
-    and the pack around it; returns the pack's record (as in pack.json)."""
+    and the pack around it, timed as ``settings`` say; returns the pack's record (as in pack.json)."""
     pack = Path(pack)
     check_pack_dir(pack)
     suite_dir = pack / "milpinv"
-    make_suite(name, out or suite_dir, progress=progress, **params)
+    make_suite(name, out or suite_dir, progress=settings.progress, **params)
     if out is not None:
         copy_suite(Path(out), suite_dir)
     given = {k: v for k, v in checked_params(name, params).items() if v != suite_defaults(name)[k]}
-    command = suite_command(name, pack, given, flag="--pack") + pack_flags(timeout, cap, engines)
-    return build_pack(pack, timeout=timeout, cap=cap, engines=engines, progress=progress, command=command, notes=notes)
-
-
-def pack_flags(timeout: float, cap: float, engines: tuple[str, ...]) -> str:
-    flags = [(timeout != DEFAULT_TIMEOUT, f" --timeout {timeout:g}"), (cap != DEFAULT_CAP, f" --engine-cap {cap:g}")]
-    flags.append((tuple(engines) != ENGINES, f" --engines {','.join(engines) or 'none'}"))
-    return "".join(text for given, text in flags if given)
+    command = suite_command(name, pack, given, flag="--pack") + settings.flags()
+    return build_pack(pack, settings, command=command, notes=notes)
 
 
 def check_pack_dir(pack: Path) -> None:
@@ -110,17 +122,16 @@ def copy_suite(src: Path, dst: Path) -> None:
 
 def build_pack(
     pack: str | Path,
+    settings: PackSettings = PackSettings(),
     *,
-    timeout: float = DEFAULT_TIMEOUT,
-    cap: float = DEFAULT_CAP,
-    engines: tuple[str, ...] = ENGINES,
-    progress: bool = False,
     command: str = "",
     notes: tuple[str, ...] | list[str] = (),
 ) -> dict:
-    """The pack around the suite in ``PACK/milpinv`` (see the module docstring)."""
+    """The pack around the suite in ``PACK/milpinv`` (see the module docstring), timed as
+    ``settings`` say."""
     from tqdm import tqdm
 
+    timeout, cap, engines, progress = settings.timeout, settings.cap, settings.engines, settings.progress
     pack = Path(pack)
     manifest = load_manifest(pack / "milpinv")
     records = []
@@ -259,14 +270,8 @@ def time_instance(pack: Path, record: dict, engine: str, cap: float) -> dict:
     else:
         path = pack / "miplib" / record["mps"]["file"]
     run = run_engine(engine, path, record["norm"], cap)
-    verdict = judge(
-        record["norm"],
-        record["known_answer"],
-        record["objective_upper"],
-        run.status,
-        run.objective,
-        record["target_scale"],
-    )
+    known = Known(record["norm"], record["known_answer"], record["objective_upper"], record["target_scale"])
+    verdict = judge(known, run.status, run.objective)
     return {"status": run.status, "time_s": round(run.time_s, 4), "objective": run.objective, "verdict": verdict}
 
 

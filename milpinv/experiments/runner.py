@@ -159,24 +159,29 @@ def make_tasks(suite_dir: str | Path, methods: Iterable[str], time_limit: float 
 
 def verdict(task: Task, status: str, objective: float | None, target_scale: float, bound: float | None = None) -> str:
     """The verdict of one run of ``task`` (see :func:`judge`)."""
-    return judge(task.norm, task.known_answer, task.objective_upper, status, objective, target_scale, bound)
+    return judge(Known(task.norm, task.known_answer, task.objective_upper, target_scale), status, objective, bound)
 
 
-def judge(
-    norm: Norm,
-    known_answer: str,
-    objective_upper: float | None,
-    status: str,
-    objective: float | None,
-    target_scale: float,
-    bound: float | None = None,
-) -> str:
-    """``ok``, ``unsolved`` (no answer, not wrong) or ``WRONG`` (contradicts the known answer).
+@dataclass(frozen=True)
+class Known:
+    """What is known of an instance before any run: its ``norm``, the known ``answer``
+    (``feasible``, ``infeasible`` or ``unknown``), an upper bound on the optimal objective
+    (``objective_upper``: the planted noise's, l1 / linf) and the target's scale max|x|."""
+
+    norm: Norm
+    answer: str
+    objective_upper: float | None = None
+    target_scale: float = 0.0
+
+
+def judge(known: Known, status: str, objective: float | None, bound: float | None = None) -> str:
+    """``ok``, ``unsolved`` (no answer, not wrong) or ``WRONG`` (contradicts the ``known`` answer).
 
     Any method's ``infeasible`` is a claim of proof, so it is checked like the others; with the
     l1/linf norms, so are a proven optimum and a certified lower ``bound`` above the planted noise."""
+    known_answer, objective_upper, target_scale = known.answer, known.objective_upper, known.target_scale
     answered = status in (Status.OPTIMAL, Status.FEASIBLE)
-    if norm.exact:
+    if known.norm.exact:
         if known_answer == "feasible" and status == Status.INFEASIBLE:
             return "WRONG"
         if known_answer == "infeasible" and answered:

@@ -22,7 +22,7 @@ from ..instance import Instance
 from ..norm import Norm
 from ..status import Status
 from .engines import ENGINES, run_engine
-from .packs import DEFAULT_TIMEOUT, make_pack, milp_file
+from .packs import PackSettings, make_pack, milp_file
 from .runner import load_manifest
 from .suites import make_suite
 
@@ -65,6 +65,21 @@ KNOBS = {
 }
 
 
+@dataclass(frozen=True)
+class SizeSearch:
+    """How a size is searched: ``count`` instances per size from seed ``seed`` on, at most
+    ``steps`` sizes, a ``progress`` bar on stderr."""
+
+    count: int = 5
+    steps: int = 8
+    seed: int = 0
+    progress: bool = False
+
+    @property
+    def seeds(self) -> list[int]:
+        return list(range(self.seed, self.seed + self.count))
+
+
 @dataclass
 class Search:
     """The sizes tried and their median times; ``size`` is the one in range (None: none was)."""
@@ -91,23 +106,23 @@ def median_time(knob: Knob, size: int, seeds: list[int], engine: str, cap: float
     return float(np.median(times))
 
 
-def search_size(
-    kind: str, low: float, high: float, engine: str, *, count: int = 5, steps: int = 8, seed: int = 0, progress=False
-) -> Search:
-    """The size of ``kind`` whose median time with ``engine`` lies in ``[low, high]`` seconds."""
+def search_size(kind: str, seconds: tuple[float, float], engine: str, how: SizeSearch = SizeSearch()) -> Search:
+    """The size of ``kind`` whose median time with ``engine`` lies in ``seconds`` = [low, high],
+    searched as ``how`` says."""
     from tqdm import tqdm
 
+    low, high = seconds
     if kind not in KNOBS:
         raise InputError(f"kind: expected one of {', '.join(KNOBS)}, got {kind!r}")
     if engine not in ENGINES:
         raise InputError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     if not 0 <= low < high:
         raise InputError(f"target seconds: expected 0 <= LOW < HIGH, got {low:g}:{high:g}")
-    knob, seeds = KNOBS[kind], list(range(seed, seed + count))
+    knob, seeds, steps = KNOBS[kind], how.seeds, how.steps
     search = Search(None)
     below = above = None  # the largest size found too easy, the smallest found too hard
     size: int | None = knob.start
-    bar = tqdm(total=steps, desc=f"tier {kind}", disable=not progress)
+    bar = tqdm(total=steps, desc=f"tier {kind}", disable=not how.progress)
     while size is not None and len(search.tried) < steps:
         median = median_time(knob, size, seeds, engine, cap=2 * high)
         search.tried[size] = median
@@ -152,41 +167,35 @@ def no_tier_message(knob: Knob, engine: str, low, high, tried: dict, bracket: tu
     return f"no {knob.what} gives a median {engine} time in [{low:g}, {high:g}] s: {why} (medians {seen})"
 
 
+def tier_settings(seconds: tuple[float, float], cap: float | None = None, **settings) -> PackSettings:
+    """A tier's pack settings: each engine run capped at ``cap``, by default twice the high end of
+    the ``seconds`` range (the rest as :class:`~milpinv.experiments.packs.PackSettings`)."""
+    return PackSettings(cap=cap or 2 * seconds[1], **settings)
+
+
 def make_tier(
     kind: str,
-    low: float,
-    high: float,
+    seconds: tuple[float, float],
     engine: str,
     out: str | Path,
-    *,
-    count: int = 5,
-    steps: int = 8,
-    seed: int = 0,
-    cap: float | None = None,
-    engines: tuple[str, ...] = ENGINES,
-    timeout: float = DEFAULT_TIMEOUT,
-    progress: bool = False,
+    how: SizeSearch = SizeSearch(),
+    pack: PackSettings | None = None,
 ) -> tuple[Search, dict | None]:
-    """Search the size, then write the pack of that size to ``out`` (nothing when no size fits)."""
-    search = search_size(kind, low, high, engine, count=count, steps=steps, seed=seed, progress=progress)
+    """Search the size (``seconds`` = [low, high] of median ``engine`` time), then write the pack of
+    that size to ``out`` (nothing when no size fits), timed as ``pack`` says (default: each engine
+    run capped at twice ``high``)."""
+    low, high = seconds
+    search = search_size(kind, seconds, engine, how)
     if search.size is None:
         return search, None
     knob = KNOBS[kind]
     note = (
         f"A tier made by `milpinv make-tier {kind} --target-seconds {low:g}:{high:g} --engine {engine}"
-        f" --count {count} --seed {seed}`: {knob.what} = {search.size}, where the median {engine} time was "
+        f" --count {how.count} --seed {how.seed}`: {knob.what} = {search.size}, where the median {engine} time was "
         f"{search.tried[search.size]:.2f} s (sizes tried: "
         + ", ".join(f"{s}: {t:.2f} s" for s, t in search.tried.items())
         + ")."
     )
-    info = make_pack(
-        knob.suite,
-        out,
-        timeout=timeout,
-        cap=cap or 2 * high,
-        engines=engines,
-        progress=progress,
-        notes=[note],
-        **knob.params(search.size, list(range(seed, seed + count))),
-    )
+    settings = pack or tier_settings(seconds, progress=how.progress)
+    info = make_pack(knob.suite, out, settings=settings, notes=[note], **knob.params(search.size, how.seeds))
     return search, info

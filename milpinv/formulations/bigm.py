@@ -42,13 +42,13 @@ from functools import cached_property
 import numpy as np
 import scipy.sparse as sp
 
-from ..activation import Activation
 from ..errors import InputError
 from ..network import ReluNetwork
 from ..norm import Norm
+from ..problem import Box
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
+from .blocks import Bounds, Layer, Linear, OutputSpec, error_epigraph, loosen, observation_rows, selector, stability
 
 
 @dataclass
@@ -191,17 +191,16 @@ def _kinked_block(
     mb: ModelBuilder,
     name: str,
     prev: slice,
-    W,
-    b,
-    lo,
-    hi,
-    act: Activation,
-    unstable: np.ndarray,
+    layer: Layer,
+    interval: tuple[np.ndarray, np.ndarray],
     only: np.ndarray | None = None,
 ) -> LayerVars:
-    """Variables and rows of one relu / leaky_relu layer whose inputs are the variables ``prev``
-    (``only``: the neurons to model, the others are left out)."""
-    s = act.low_slope
+    """Variables and rows of one relu / leaky_relu ``layer`` whose inputs are the variables ``prev``,
+    its pre-activations within the sound ``interval`` (``only``: the neurons to model, the others
+    are left out)."""
+    W, b, s = layer.W, layer.b, layer.act.low_slope
+    lo, hi = interval
+    unstable = stability([interval], 0)[2]
     only = np.ones(unstable.shape, bool) if only is None else only
     unstable = unstable & only
     inactive = (hi <= 0) & ~unstable & only
@@ -230,155 +229,143 @@ def _kinked_block(
     if off.size:  # a <= 0: bounds propagated back from the observation hold on pre-images only
         mb.add_rows(f"off{name}", [(prev, Wk[off])], -np.inf, -b[off])
     unst = np.flatnonzero(unstable)
-    layer = LayerVars(kept, unst, h, None, s)
+    lv = LayerVars(kept, unst, h, None, s)
     if unst.size:
         sel = selector(unst, kept.size, pos)
-        layer.d = d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
+        lv.d = d = mb.add_vars(f"d{name}", unst.size, 0.0, 1.0, integer=True)
         c_lo, c_hi = kink_constants(lo[unst], hi[unst], s)
-        layer.ge_rows = mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
+        lv.ge_rows = mb.add_rows(f"ge{name}", [(h, sel), (prev, -Wk[unst])], b[unst], np.inf)  # h >= a
         rhs = loosen(b[unst], b[unst] - c_lo, np.abs(b[unst]) + np.abs(c_lo))[1]
-        layer.lo_rows = mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
+        lv.lo_rows = mb.add_rows(f"bigm_lo{name}", [(h, sel), (prev, -Wk[unst]), (d, -sp.diags(c_lo))], -np.inf, rhs)
         err = 4 * UNIT * s * reach[unst]
-        layer.hi_rows = mb.add_rows(
+        lv.hi_rows = mb.add_rows(
             f"bigm_hi{name}", [(h, sel), (prev, -s * Wk[unst]), (d, -sp.diags(c_hi))], -np.inf, s * b[unst] + err
         )  # h <= s a + c_hi d
         if s > 0:
             mb.add_rows(f"ge2{name}", [(h, sel), (prev, -s * Wk[unst])], s * b[unst] - err, np.inf)  # h >= s a
-    return layer
+    return lv
 
 
 def build_formulation(
-    network: ReluNetwork,
-    target: np.ndarray,
-    norm: Norm | str,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    bounds: Bounds,
-    band: float | np.ndarray = 0.0,
-    envelope: bool = True,
-    observed: tuple[np.ndarray, np.ndarray] | None = None,
+    network: ReluNetwork, spec: OutputSpec, box: Box, bounds: Bounds, envelope: bool = True
 ) -> Formulation:
-    """The big-M model of the module docstring from precomputed sound ``bounds``.
-
-    The exact norm observes x within ``band`` (per output row, or one number) through the output
-    activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
-    out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
-    norm = Norm.parse(norm)
-    if not norm.exact and network.output_activation.smooth:
+    """The big-M model of the module docstring over the latent ``box`` from precomputed sound
+    ``bounds``, for the outputs ``spec`` asks (the exact norm: x within its band through the output
+    activation, or its pre-activation interval). ``envelope=False`` leaves out the envelope rows
+    (their coefficients are fractions: a lattice engine needs integer ones)."""
+    norm, out = spec.norm, network.output_activation
+    if not norm.exact and out.smooth:
         raise InputError(
             f"the big-M model measures l1 / linf on a piecewise-linear output, not "
-            f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
+            f"{out}: model the pre-activations (see milpinv.milp)"
         )
     mb = ModelBuilder(f"milpinv-{norm}")
-    prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
-    x = np.asarray(target, float)
+    prev, last, layers, counts = _hidden_layers(mb, network, box, bounds)
+    observed = None
     if norm.exact:
-        observed = observed or observation_interval(network.output_activation, x, band)
-        observation_rows(mb, prev, W, b, *observed)
+        observed = spec.interval(out)
+        observation_rows(mb, last.on(prev), *observed)
     else:
-        _output_error(mb, network, prev, W, b, x, norm, bounds, layers, counts, envelope)
-    return Formulation(network, mb.build(), norm, bounds, observed, x, layers, counts)
+        lv = _output_error(mb, prev, last, spec, bounds[-1], envelope)
+        if lv is not None:
+            layers.append(lv)
+            counts["output_unstable"] = int(lv.unstable.size)
+    return Formulation(network, mb.build(), norm, bounds, observed, spec.target, layers, counts)
 
 
-def build_graph(network: ReluNetwork, lower: np.ndarray, upper: np.ndarray, bounds: Bounds) -> Formulation:
-    """The graph {(z, x) : z in [lower, upper], x = G(z)} of a network with a linear output as a
+def build_graph(network: ReluNetwork, box: Box, bounds: Bounds) -> Formulation:
+    """The graph {(z, x) : z in box, x = G(z)} of a network with a linear output as a
     big-M model (no target, no objective): the blocks of the module docstring for the hidden
     layers, then the outputs ``x`` (a variable block) with x = W_L h + b_L. Every point of the model
     is a point of the graph and back (the hidden rows hold on the whole box)."""
     if not network.output_activation.identity:
         raise InputError(f"build_graph: expected a linear output, got {network.output_activation}")
     mb = ModelBuilder("milpinv-graph")
-    prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
+    prev, last, layers, counts = _hidden_layers(mb, network, box, bounds)
     x = mb.add_vars("x", network.output_dim, *bounds[-1])
-    mb.add_rows("out", [(x, sp.identity(network.output_dim, format="csr")), (prev, -W)], b, b)
+    mb.add_rows("out", [(x, sp.identity(network.output_dim, format="csr")), (prev, -last.W)], last.b, last.b)
     return Formulation(network, mb.build(), None, bounds, layers=layers, counts=counts)
 
 
 def _hidden_layers(
-    mb: ModelBuilder, network: ReluNetwork, lower: np.ndarray, upper: np.ndarray, bounds: Bounds
-) -> tuple[slice, sp.csr_matrix, np.ndarray, list[LayerVars], dict]:
+    mb: ModelBuilder, network: ReluNetwork, box: Box, bounds: Bounds
+) -> tuple[slice, Layer, list[LayerVars], dict]:
     """The latent ``z`` and every hidden layer's block; returns the last hidden variables, the output
-    layer's weights on them and its bias, the layers and the stability counts."""
-    prev = mb.add_vars("z", network.input_dim, lower, upper)
+    layer on them (its weights restricted to the kept ones), the layers and the stability counts."""
+    prev = mb.add_vars("z", network.input_dim, box.lower, box.upper)
     prev_kept = np.arange(network.input_dim)
     layers: list[LayerVars] = []
     counts = {"stable_active": 0, "stable_inactive": 0, "unstable": 0}
     for k in range(network.depth - 1):
-        W, b = sp.csr_matrix(network.weights[k])[:, prev_kept], network.biases[k]
+        layer = Layer(sp.csr_matrix(network.weights[k])[:, prev_kept], network.biases[k], network.activation(k))
         active, inactive, unstable = stability(bounds, k)
         counts["stable_active"] += int(active.sum())
         counts["stable_inactive"] += int(inactive.sum())
         counts["unstable"] += int(unstable.sum())
-        lv = _kinked_block(mb, str(k), prev, W, b, *bounds[k], network.activation(k), unstable)
+        lv = _kinked_block(mb, str(k), prev, layer, bounds[k])
         layers.append(lv)
         prev, prev_kept = lv.h, lv.kept
-    return prev, sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1], layers, counts
+    last = Layer(sp.csr_matrix(network.weights[-1])[:, prev_kept], network.biases[-1], network.output_activation)
+    return prev, last, layers, counts
 
 
 def _output_error(
     mb: ModelBuilder,
-    network: ReluNetwork,
     prev: slice,
-    W: sp.csr_matrix,
-    b: np.ndarray,
-    x: np.ndarray,
-    norm: Norm,
-    bounds: Bounds,
-    layers: list[LayerVars],
-    counts: dict,
+    out: Layer,
+    spec: OutputSpec,
+    interval: tuple[np.ndarray, np.ndarray],
     envelope: bool,
-) -> None:
-    """The l1 / linf error rows of the module docstring."""
-    lo, hi = bounds[-1]
-    m = x.shape[0]
-    act = network.output_activation
+) -> LayerVars | None:
+    """The l1 / linf error rows of the module docstring for the output layer ``out`` on the
+    variables ``prev``, its pre-activations within ``interval``; returns the output neurons'
+    block, when it has one."""
+    lo, hi = interval
+    x = spec.target
+    m, act = x.shape[0], out.act
     if act.identity:
         emax = _error_cap(np.maximum(hi - x, x - lo))  # |y_i - x_i| can never exceed this (sound, finite)
-        error_epigraph(mb, [(prev, W)], b, x, norm, upper=emax)
-        return
+        error_epigraph(mb, out.on(prev), spec, upper=emax)
+        return None
     y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
     emax = _error_cap(np.maximum(y_hi - x, x - y_lo))
-    _, _, unstable = stability(bounds, network.depth - 1)
     if act.one_to_one:  # leaky_relu (a smooth output has no l1 / linf model)
-        counts["output_unstable"] = int(unstable.sum())
-        lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, unstable)
-        layers.append(lv)
-        error_epigraph(mb, [(lv.h, selector(lv.kept, m).T.tocsr())], np.zeros(m), x, norm, upper=emax)
-        return
-    active, inactive, _ = stability(bounds, network.depth - 1)
+        lv = _kinked_block(mb, "out", prev, out, interval)
+        error_epigraph(mb, Linear([(lv.h, selector(lv.kept, m).T.tocsr())], np.zeros(m)), spec, upper=emax)
+        return lv
+    active, inactive, _ = stability([interval], 0)
     convex = x <= 0  # |relu(a) - x| = max(a, 0) - x: linear rows, no binary
-    binary = unstable & ~convex
-    counts["output_unstable"] = int(binary.sum())
-    lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, binary, only=binary)
-    layers.append(lv)
+    binary = _binary_outputs(interval, x)
+    lv = _kinked_block(mb, "out", prev, out, interval, only=binary)
     linear = (active | convex) & ~inactive  # y (or its convex upper side) is the pre-activation a
-    rows_a = sp.diags(linear.astype(float)) @ W
-    terms = [(prev, rows_a), (lv.h, selector(lv.kept, m).T.tocsr())]
-    const = np.where(linear, b, 0.0)
-    e = error_epigraph(mb, terms, const, x, norm, lower=np.maximum(-x, 0.0), upper=emax, two_sided=~convex)
+    y = Linear(
+        [(prev, sp.diags(linear.astype(float)) @ out.W), (lv.h, selector(lv.kept, m).T.tocsr())],
+        np.where(linear, out.b, 0.0),
+    )
+    e = error_epigraph(mb, y, spec, lower=np.maximum(-x, 0.0), upper=emax, two_sided=~convex)
     if envelope and binary.any():
-        _envelope_rows(mb, prev, e, W, b, x, lo, binary, norm)
+        _envelope_rows(mb, prev, e, out, spec, interval)
+    return lv
+
+
+def _binary_outputs(interval: tuple[np.ndarray, np.ndarray], x: np.ndarray) -> np.ndarray:
+    """The relu outputs that need a binary: unstable, with x_i > 0 (where x_i <= 0 the error
+    max(a, 0) - x_i is convex)."""
+    return stability([interval], 0)[2] & ~(x <= 0)
 
 
 def _envelope_rows(
-    mb: ModelBuilder,
-    prev: slice,
-    e: slice,
-    W: sp.csr_matrix,
-    b: np.ndarray,
-    x: np.ndarray,
-    lo: np.ndarray,
-    rows: np.ndarray,
-    norm: Norm,
+    mb: ModelBuilder, prev: slice, e: slice, out: Layer, spec: OutputSpec, interval: tuple[np.ndarray, np.ndarray]
 ) -> None:
-    """e_i >= s_i (x_i - a_i), s_i = x_i / (x_i - lo_i): the convex envelope's falling side, loosened
-    by its rounding error."""
-    idx = np.flatnonzero(rows)
+    """e_i >= s_i (x_i - a_i), s_i = x_i / (x_i - lo_i), for every relu output with a binary: the
+    convex envelope's falling side, loosened by its rounding error."""
+    W, b, x, lo = out.W, out.b, spec.target, interval[0]
+    idx = np.flatnonzero(_binary_outputs(interval, x))
     s = x[idx] / (x[idx] - lo[idx])
     reach = abs(W[idx]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev)))
     rhs = s * (x[idx] - b[idx])
     low = loosen(rhs, rhs, 2.0 * s * (reach + np.abs(x[idx]) + np.abs(b[idx])))[0]
-    col = selector(idx, e.stop - e.start) if norm.per_output else sp.csr_matrix(np.ones((idx.size, 1)))
+    col = selector(idx, e.stop - e.start) if spec.norm.per_output else sp.csr_matrix(np.ones((idx.size, 1)))
     mb.add_rows("envelope", [(e, col), (prev, sp.diags(s) @ W[idx])], low, np.inf)
 
 

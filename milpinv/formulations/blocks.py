@@ -13,7 +13,7 @@ within a band (the tolerance of :mod:`milpinv.tolerance`, 0 on the lattice):
 for a linear output every row is the two-sided one, for leaky_relu, tanh and sigmoid (increasing,
 one to one) the interval is mapped through the inverse (a side beyond the range is open).
 
-**Error epigraph** for y = sum(terms) + const against x (l1 / linf):
+**Error epigraph** for an affine expression y (:class:`Linear`) against x (l1 / linf):
 
     l1:    e_i >= y_i - x_i,  e_i >= x_i - y_i,   minimise sum_i e_i
     linf:  t   >= y_i - x_i,  t   >= x_i - y_i,   minimise t
@@ -27,17 +27,67 @@ one to one) the interval is mapped through the inverse (a side beyond the range 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..activation import Activation
+from ..activation import LINEAR, Activation
 from ..norm import Norm
 from ..solvers.matrix import ModelBuilder
 
 Bounds = list[tuple[np.ndarray, np.ndarray]]
-Terms = list[tuple[slice, object]]
+Terms = list[tuple[slice, Any]]
 ROUND = 4.0 * 2.0**-53  # a few unit roundoffs: the error of a right-hand side computed from two or three numbers
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One layer as a model reads it: pre-activations a = W v + b of its inputs v (W dense or
+    sparse, one column per input the model keeps), outputs act(a)."""
+
+    W: Any
+    b: np.ndarray
+    act: Activation = LINEAR
+
+    def on(self, cols: slice) -> Linear:
+        """The pre-activations as an expression in the model's variables ``cols``."""
+        return Linear([(cols, self.W)], self.b)
+
+
+@dataclass(frozen=True)
+class Linear:
+    """y = sum_k M_k v[cols_k] + const: an affine expression in a model's variables, one
+    ``(cols, M_k)`` term per block of variables it reads."""
+
+    terms: Terms
+    const: np.ndarray
+
+    def rows(self, idx: np.ndarray) -> Linear:
+        """The expression's entries ``idx``."""
+        return Linear([(cols, _rows_of(mat, idx)) for cols, mat in self.terms], self.const[idx])
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a model asks of the network's outputs: the ``target`` x under ``norm``; the exact norm
+    observes x within ``band`` (per output, or one number) through the output activation, or has
+    the output pre-activations in ``observed`` when that interval is given."""
+
+    target: np.ndarray
+    norm: Norm
+    band: float | np.ndarray = 0.0
+    observed: tuple[np.ndarray, np.ndarray] | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "target", np.asarray(self.target, dtype=np.float64))
+        object.__setattr__(self, "norm", Norm.parse(self.norm))
+
+    def interval(self, act: Activation) -> tuple[np.ndarray, np.ndarray]:
+        """The exact norm's interval on the output pre-activations (``observed``, or the pre-image
+        of the band around x through ``act``)."""
+        return self.observed or observation_interval(act, self.target, self.band)
 
 
 def loosen(lower: np.ndarray, upper: np.ndarray, magnitude: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -75,35 +125,29 @@ def preimage_interval(act: Activation, low: np.ndarray, high: np.ndarray) -> tup
     return loosen(lo, hi, 4.0 * (finite(lo) + finite(hi)))
 
 
-def interval_rows(mb: ModelBuilder, name: str, cols: slice, W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-    """Rows lo <= W v + b <= hi over the variables ``cols`` (a side at infinity is left out, a row
-    with neither is not written)."""
+def interval_rows(mb: ModelBuilder, name: str, y: Linear, lo: np.ndarray, hi: np.ndarray) -> None:
+    """Rows lo <= y <= hi (a side at infinity is left out, a row with neither is not written)."""
     finite = lambda v: np.where(np.isfinite(v), np.abs(v), 0.0)  # noqa: E731
+    b = y.const
     low, high = loosen(lo - b, hi - b, finite(lo) + finite(hi) + np.abs(b))
     keep = np.flatnonzero(np.isfinite(lo) | np.isfinite(hi))
     if keep.size:
-        mb.add_rows(name, [(cols, W[keep])], low[keep], high[keep])
+        mb.add_rows(name, y.rows(keep).terms, low[keep], high[keep])
 
 
-def observation_rows(mb: ModelBuilder, cols: slice, W, b: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-    """The observation rows of the module docstring: the output pre-activations in their interval."""
-    interval_rows(mb, "obs", cols, W, b, lo, hi)
+def observation_rows(mb: ModelBuilder, y: Linear, lo: np.ndarray, hi: np.ndarray) -> None:
+    """The observation rows of the module docstring: the output pre-activations y in their interval."""
+    interval_rows(mb, "obs", y, lo, hi)
 
 
 def error_epigraph(
-    mb: ModelBuilder,
-    terms: Terms,
-    const: np.ndarray,
-    x: np.ndarray,
-    norm: Norm | str,
-    lower=0.0,
-    upper=np.inf,
-    two_sided: np.ndarray | None = None,
+    mb: ModelBuilder, y: Linear, spec: OutputSpec, lower=0.0, upper=np.inf, two_sided: np.ndarray | None = None
 ) -> slice:
-    """Error variables (``e`` per row for l1, one ``t`` for linf, cost 1) bounding |y - x|;
-    ``lower`` / ``upper`` bound each row's error (for linf their max / min bound t);
-    ``two_sided`` keeps the lower side on those rows only. Returns the error variables."""
-    norm, m = Norm.parse(norm), x.shape[0]
+    """Error variables (``e`` per row for l1, one ``t`` for linf, cost 1) bounding |y - x| (x and
+    the norm: ``spec``); ``lower`` / ``upper`` bound each row's error (for linf their max / min
+    bound t); ``two_sided`` keeps the lower side on those rows only. Returns the error variables."""
+    x, norm = spec.target, spec.norm
+    m = x.shape[0]
     lo = np.broadcast_to(np.asarray(lower, float), (m,))
     hi = np.broadcast_to(np.asarray(upper, float), (m,))
     if norm.per_output:
@@ -112,14 +156,14 @@ def error_epigraph(
     else:
         e = mb.add_vars("t", 1, float(lo.max(initial=0.0)), float(hi.max(initial=0.0)), cost=1.0)
         col = sp.csr_matrix(np.ones((m, 1)))
+    const = y.const
     slack = loosen(x - const, x - const, np.abs(x) + np.abs(const))
-    mb.add_rows("err_hi", list(terms) + [(e, -col)], -np.inf, slack[1])  # y - x <= e
+    mb.add_rows("err_hi", list(y.terms) + [(e, -col)], -np.inf, slack[1])  # y - x <= e
     if two_sided is None:
-        mb.add_rows("err_lo", list(terms) + [(e, col)], slack[0], np.inf)  # y - x >= -e
+        mb.add_rows("err_lo", list(y.terms) + [(e, col)], slack[0], np.inf)  # y - x >= -e
     elif two_sided.any():
         rows = np.flatnonzero(two_sided)
-        low_terms = [(cols, _rows_of(mat, rows)) for cols, mat in terms]
-        mb.add_rows("err_lo", low_terms + [(e, col[rows])], slack[0][rows], np.inf)
+        mb.add_rows("err_lo", y.rows(rows).terms + [(e, col[rows])], slack[0][rows], np.inf)
     return e
 
 

@@ -23,23 +23,29 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..norm import Norm
+from ..problem import Box
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import error_epigraph, loosen, observation_rows
+from .blocks import Layer, OutputSpec, error_epigraph, loosen, observation_rows
 
 
-def exact_layer_lp(W, b, lo: np.ndarray, hi: np.ndarray, lower, upper) -> MatrixModel:
-    """The exact single-layer LP: lo <= W h + b <= hi (a feasibility model: zero objective)."""
+def exact_layer_lp(layer: Layer, lo: np.ndarray, hi: np.ndarray, box: Box) -> MatrixModel:
+    """The exact single-layer LP over h in ``box``: lo <= W h + b <= hi (a feasibility model: zero
+    objective)."""
     mb = ModelBuilder("layer")
-    h = mb.add_vars("h", W.shape[1], lower, upper)
-    observation_rows(mb, h, W, b, lo, hi)
+    h = mb.add_vars("h", layer.W.shape[1], box.lower, box.upper)
+    observation_rows(mb, layer.on(h), lo, hi)
     return mb.build()
 
 
-def slack_lp(W, b, y, active: np.ndarray, G: np.ndarray, g: np.ndarray, i: int, lower, upper) -> MatrixModel:
-    """min G_i h over the exact pre-image {W_A h + b_A = y_A, G h <= g}: can row i be strict?"""
+def slack_lp(
+    layer: Layer, y: np.ndarray, active: np.ndarray, inequalities: tuple[np.ndarray, np.ndarray], i: int, box: Box
+) -> MatrixModel:
+    """min G_i h over the exact pre-image {h in box : W_A h + b_A = y_A, G h <= g}
+    (``inequalities``: (G, g)): can row i be strict?"""
+    W, b = layer.W, layer.b
+    G, g = inequalities
     mb = ModelBuilder("slack")
-    h = mb.add_vars("h", W.shape[1], lower, upper, cost=G[i])
+    h = mb.add_vars("h", W.shape[1], box.lower, box.upper, cost=G[i])
     if active.any():
         mb.add_rows("active", [(h, W[active])], y[active] - b[active], y[active] - b[active])
     mb.add_rows("ineq", [(h, G)], -np.inf, g)
@@ -47,14 +53,16 @@ def slack_lp(W, b, y, active: np.ndarray, G: np.ndarray, g: np.ndarray, i: int, 
 
 
 def noisy_layer_lp(
-    W, b, y, norm: Norm | str, active: np.ndarray, lower, upper, relu: bool, reach: tuple[np.ndarray, np.ndarray]
+    layer: Layer, spec: OutputSpec, active: np.ndarray, box: Box, reach: tuple[np.ndarray, np.ndarray]
 ) -> MatrixModel:
-    """The thresholded noisy LP of the module docstring (``relu=False``: plain l1/linf regression);
-    ``reach``: sound bounds (lo, hi) on W h + b over the box, for the errors' cap."""
+    """The thresholded noisy LP of the module docstring over h in ``box`` for y = ``spec.target``
+    under ``spec.norm`` (a linear ``layer``: plain l1/linf regression); ``reach``: sound bounds
+    (lo, hi) on W h + b over the box, for the errors' cap."""
     mb = ModelBuilder("noisy")
-    h = mb.add_vars("h", W.shape[1], lower, upper)
-    floor = np.maximum(0.0, -y) if relu else np.zeros(y.shape[0])
+    h = mb.add_vars("h", layer.W.shape[1], box.lower, box.upper)
+    y = spec.target
+    floor = np.maximum(0.0, -y) if layer.act.is_relu else np.zeros(y.shape[0])
     lo, hi = reach
     _, cap = loosen(floor, np.maximum(np.maximum(hi - y, y - lo), floor), np.abs(lo) + np.abs(hi) + np.abs(y))
-    error_epigraph(mb, [(h, W)], b, y, norm, lower=floor, upper=cap, two_sided=active)
+    error_epigraph(mb, layer.on(h), spec, lower=floor, upper=cap, two_sided=active)
     return mb.build()

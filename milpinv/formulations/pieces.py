@@ -21,10 +21,9 @@ import numpy as np
 
 from ..network import ReluNetwork
 from ..norm import Norm
+from ..problem import Box
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import error_epigraph, loosen, observation_interval, observation_rows
-
-GAP = "gap"  # the objective of the piece's point nearest the observation (a polish's walk)
+from .blocks import Linear, OutputSpec, error_epigraph, loosen, observation_rows
 
 
 def pattern_of(network: ReluNetwork, z: np.ndarray) -> list[np.ndarray]:
@@ -49,23 +48,21 @@ def affine_maps(network: ReluNetwork, pattern: list[np.ndarray]) -> list[tuple[n
 def piece_model(
     network: ReluNetwork,
     pattern: list[np.ndarray],
-    target: np.ndarray,
-    objective: Norm | str,
-    lower: np.ndarray,
-    upper: np.ndarray,
+    spec: OutputSpec,
+    box: Box,
     slack: float = 0.0,
-    band: float | np.ndarray = 0.0,
+    nearest: bool = False,
 ) -> MatrixModel:
-    """The LP over one piece for ``objective``, a norm or :data:`GAP` (see the module docstring).
+    """The LP over one piece of the latent ``box`` for the outputs ``spec`` asks (see the module
+    docstring); ``nearest``: the ``gap`` objective instead (the exact norm's observation).
 
     ``slack`` loosens the pattern inequalities by that much (never used for proofs). ``exact`` and
-    ``gap`` observe x within ``band`` through the output activation (the output layer's pattern is
+    ``gap`` observe x within the band through the output activation (the output layer's pattern is
     then the observation's, whatever ``pattern`` says); l1 / linf need a piecewise-linear output."""
     maps = affine_maps(network, pattern)
     mb = ModelBuilder("piece")
-    z = mb.add_vars("z", network.input_dim, lower, upper)
-    nearest = objective == GAP
-    norm = Norm.EXACT if nearest else Norm.parse(objective)
+    z = mb.add_vars("z", network.input_dim, box.lower, box.upper)
+    norm = Norm.EXACT if nearest else spec.norm
     for k, (P, q) in enumerate(maps):
         if not network.activation(k).kinked or (norm.exact and k == network.depth - 1):
             continue
@@ -77,21 +74,22 @@ def piece_model(
     P, q = maps[-1]
     act = network.output_activation
     if norm.exact:
-        lo, hi = observation_interval(act, np.asarray(target, float), band)
-        (_gap_rows if nearest else observation_rows)(mb, z, P, q, lo, hi)
+        (_gap_rows if nearest else observation_rows)(mb, Linear([(z, P)], q), *spec.interval(act))
     else:
         slope = np.where(pattern[-1], 1.0, act.low_slope) if act.kinked else np.ones(P.shape[0])
-        error_epigraph(mb, [(z, P * slope[:, None])], q * slope, target, norm)
+        error_epigraph(mb, Linear([(z, P * slope[:, None])], q * slope), spec)
     return mb.build()
 
 
-def _gap_rows(mb: ModelBuilder, z: slice, P: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> None:
-    """lo - t <= P z + q <= hi + t, minimise t."""
+def _gap_rows(mb: ModelBuilder, y: Linear, lo: np.ndarray, hi: np.ndarray) -> None:
+    """lo - t <= y <= hi + t, minimise t."""
     t = mb.add_vars("t", 1, -np.inf, np.inf, cost=1.0)
-    ones = np.ones((P.shape[0], 1))
-    for side, bound in ((1.0, hi), (-1.0, lo)):  # side (P z + q - bound) <= t
+    ones = np.ones((y.const.shape[0], 1))
+    for side, bound in ((1.0, hi), (-1.0, lo)):  # side (y - bound) <= t
         rows = np.flatnonzero(np.isfinite(bound))
         if rows.size:
-            rhs = side * (bound[rows] - q[rows])
-            rhs = loosen(rhs, rhs, np.abs(bound[rows]) + np.abs(q[rows]))[1]
-            mb.add_rows("gap_hi" if side > 0 else "gap_lo", [(z, side * P[rows]), (t, -ones[rows])], -np.inf, rhs)
+            part, q = y.rows(rows), y.const[rows]
+            rhs = side * (bound[rows] - q)
+            rhs = loosen(rhs, rhs, np.abs(bound[rows]) + np.abs(q))[1]
+            terms = [(cols, side * mat) for cols, mat in part.terms] + [(t, -ones[rows])]
+            mb.add_rows("gap_hi" if side > 0 else "gap_lo", terms, -np.inf, rhs)

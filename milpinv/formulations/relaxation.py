@@ -17,45 +17,37 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from ..problem import Box
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
-from .blocks import Bounds, loosen, observation_rows, stability
+from .blocks import Bounds, Layer, loosen, observation_rows, stability
 
 
 def relaxation(
-    network: Any,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    bounds: Bounds,
-    observed: tuple[np.ndarray, np.ndarray] | None = None,
+    network: Any, box: Box, bounds: Bounds, observed: tuple[np.ndarray, np.ndarray] | None = None
 ) -> tuple[MatrixModel, list[slice]]:
-    """The relaxation model and the variable block of each layer's input (z, h_0, h_1, ...);
-    ``observed``: the exact norm's interval on the output pre-activations."""
+    """The relaxation model over the latent ``box`` and the variable block of each layer's input
+    (z, h_0, h_1, ...); ``observed``: the exact norm's interval on the output pre-activations."""
     mb = ModelBuilder("relaxation")
-    prev = mb.add_vars("z", network.input_dim, lower, upper)
+    prev = mb.add_vars("z", network.input_dim, box.lower, box.upper)
     blocks = [prev]
     for k in range(network.depth - 1):
-        prev = _relaxed_layer(
-            mb,
-            k,
-            prev,
-            sp.csr_matrix(network.weights[k]),
-            network.biases[k],
-            *bounds[k],
-            network.activation(k).low_slope,
-        )
+        layer = Layer(sp.csr_matrix(network.weights[k]), network.biases[k], network.activation(k))
+        prev = _relaxed_layer(mb, k, prev, layer, bounds[k])
         blocks.append(prev)
     if observed is not None:
-        observation_rows(mb, prev, sp.csr_matrix(network.weights[-1]), network.biases[-1], *observed)
+        observation_rows(mb, Layer(sp.csr_matrix(network.weights[-1]), network.biases[-1]).on(prev), *observed)
     return mb.build(), blocks
 
 
 def _relaxed_layer(
-    mb: ModelBuilder, k: int, prev: slice, W: sp.csr_matrix, b: np.ndarray, lo: np.ndarray, hi: np.ndarray, s: float
+    mb: ModelBuilder, k: int, prev: slice, layer: Layer, interval: tuple[np.ndarray, np.ndarray]
 ) -> slice:
-    """One kinked layer (slope s below 0): stable neurons exactly, unstable ones by their triangle."""
-    bounds = [(lo, hi)]
-    active, inactive, unstable = stability(bounds, 0)
+    """One kinked ``layer`` (slope s below 0) on the variables ``prev``, its pre-activations within
+    ``interval``: stable neurons exactly, unstable ones by their triangle."""
+    W, b, s = layer.W, layer.b, layer.act.low_slope
+    lo, hi = interval
+    active, inactive, unstable = stability([interval], 0)
     h_lo = np.where(active, lo, s * lo)
     h = mb.add_vars(
         f"h{k}", W.shape[0], h_lo - 2 * UNIT * np.abs(h_lo), np.where(inactive, s * hi, np.maximum(hi, 0.0))

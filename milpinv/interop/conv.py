@@ -32,6 +32,8 @@ shape (C_out H_out W_out, C H W); groups = 1 and dilation = 1 only.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import scipy.sparse as sp
 
@@ -133,12 +135,24 @@ def channel_scaling(scale: np.ndarray, shift: np.ndarray, shape: Shape, where: s
     return sp.diags(np.repeat(scale, per), format="csr"), np.repeat(shift, per)
 
 
-def batch_norm(gamma, beta, mean, var, eps: float, shape: Shape, where: str) -> tuple[sp.csr_matrix, np.ndarray]:
+@dataclass(frozen=True)
+class BatchNormStats:
+    """A BatchNorm layer in eval mode: per channel ``gamma``, ``beta``, the running ``mean`` and
+    ``var``, and ``eps``."""
+
+    gamma: np.ndarray
+    beta: np.ndarray
+    mean: np.ndarray
+    var: np.ndarray
+    eps: float
+
+
+def batch_norm(stats: BatchNormStats, shape: Shape, where: str) -> tuple[sp.csr_matrix, np.ndarray]:
     """BatchNorm in eval mode, ``gamma (x - mean) / sqrt(var + eps) + beta`` per channel."""
-    if np.any(var + eps <= 0):
+    if np.any(stats.var + stats.eps <= 0):
         raise InputError(f"{where}: running variance + eps is not positive")
-    scale = gamma / np.sqrt(var + eps)
-    return channel_scaling(scale, beta - mean * scale, shape, where)
+    scale = stats.gamma / np.sqrt(stats.var + stats.eps)
+    return channel_scaling(scale, stats.beta - stats.mean * scale, shape, where)
 
 
 def reshaped(shape: Shape, new: Shape, where: str) -> Shape:

@@ -309,9 +309,8 @@ def _onnx_batch_norm(g, node, attrs, where, state, chain) -> None:
     if attrs.get("training_mode", 0) or len(node.output) > 1:
         raise InputError(f"{where}: BatchNormalization in training mode")
     gamma, beta, mean, var = (_const(g, name, where) for name in node.input[1:5])
-    w, b = conv.batch_norm(
-        gamma, beta, mean, var, float(attrs.get("epsilon", 1e-5)), _batched_shape(state, chain, where), where
-    )
+    stats = conv.BatchNormStats(gamma, beta, mean, var, float(attrs.get("epsilon", 1e-5)))
+    w, b = conv.batch_norm(stats, _batched_shape(state, chain, where), where)
     chain.affine(w, b, where, chain.shape)
 
 

@@ -169,7 +169,7 @@ def _read_batch_norm(chain: AffineChain, layer, where: str) -> None:
     mean, var = _torch_array(layer.running_mean), _torch_array(layer.running_var)
     if chain.shape is None:
         raise InputError(f"{where}: the input shape is unknown; pass input_shape")
-    w, b = conv.batch_norm(gamma, beta, mean, var, float(layer.eps), chain.shape, where)
+    w, b = conv.batch_norm(conv.BatchNormStats(gamma, beta, mean, var, float(layer.eps)), chain.shape, where)
     chain.affine(w, b, where, chain.shape)
 
 

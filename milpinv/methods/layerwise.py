@@ -37,7 +37,7 @@ from ..result import InversionResult
 from ..solvers import get_solver
 from ..status import Status
 from .lp import (
-    Layer,
+    BoxedLayer,
     LayerSolution,
     LayerSolve,
     noisy_refusal,
@@ -63,7 +63,7 @@ def invert_layerwise(problem: Problem, options: LpOptions) -> InversionResult:
     reach = interval_bounds(network, lower, upper)  # every layer's inputs: finite, so LP certificates check
     for k in reversed(range(network.depth)):
         box = problem.box if k == 0 else Box(*activation_range(network.activation(k - 1), *reach[k - 1]))
-        layer = Layer.of(network, k, box)
+        layer = BoxedLayer.of(network, k, box)
         t0 = time.perf_counter()
         if norm.exact and k == network.depth - 1:
             sol = solve_output_layer(layer, y, problem.accept, how)

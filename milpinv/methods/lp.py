@@ -34,12 +34,12 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..activation import Activation
+from ..activation import LINEAR, RELU, Activation
 from ..bounds.interval import interval_step
 from ..bounds.safe import SafeLP
 from ..deadline import Deadline
 from ..errors import InputError
-from ..formulations.blocks import observation_interval
+from ..formulations.blocks import Layer, OutputSpec, observation_interval
 from ..formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
 from ..network import ReluNetwork
 from ..norm import Norm
@@ -83,7 +83,7 @@ def _dense(W) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class Layer:
+class BoxedLayer:
     """One layer, h -> act(W h + b), over the box of its inputs h."""
 
     W: Any
@@ -92,9 +92,13 @@ class Layer:
     box: Box
 
     @classmethod
-    def of(cls, network: ReluNetwork, k: int, box: Box) -> Layer:
+    def of(cls, network: ReluNetwork, k: int, box: Box) -> BoxedLayer:
         """Layer ``k`` of ``network`` over ``box``."""
         return cls(network.weights[k], network.biases[k], network.activation(k), box)
+
+    def affine(self) -> Layer:
+        """The layer's pre-activations W h + b, as a model reads them."""
+        return Layer(self.W, self.b, self.act)
 
 
 @dataclass(frozen=True)
@@ -114,7 +118,7 @@ class LayerSolve:
         return SolverOptions(time_limit=None if self.deadline is None else self.deadline.remaining(), **more)
 
 
-def _fast_path(layer: Layer, lo: np.ndarray, hi: np.ndarray, tol: float) -> np.ndarray | None:
+def _fast_path(layer: BoxedLayer, lo: np.ndarray, hi: np.ndarray, tol: float) -> np.ndarray | None:
     """Least squares on the full-column-rank rows whose interval is bounded (to its midpoint),
     accepted only if every constraint verifies within ``tol``."""
     W, b, (lower, upper) = layer.W, layer.b, layer.box
@@ -134,7 +138,7 @@ def _fast_path(layer: Layer, lo: np.ndarray, hi: np.ndarray, tol: float) -> np.n
     return np.clip(h, lower, upper) if ok else None
 
 
-def preimage_dimension(layer: Layer, lo: np.ndarray, hi: np.ndarray, how: LayerSolve = LayerSolve()) -> int:
+def preimage_dimension(layer: BoxedLayer, lo: np.ndarray, hi: np.ndarray, how: LayerSolve = LayerSolve()) -> int:
     """Dimension of the exact single-layer pre-image {lo <= W h + b <= hi} (assumed non-empty; the
     rows bounded on both sides are its equalities, as with the exact observation).
 
@@ -156,19 +160,19 @@ def preimage_dimension(layer: Layer, lo: np.ndarray, hi: np.ndarray, how: LayerS
     return n - rank
 
 
-def _can_be_strict(layer: Layer, y, active, rows: tuple[np.ndarray, np.ndarray], i: int, how: LayerSolve) -> bool:
+def _can_be_strict(layer: BoxedLayer, y, active, rows: tuple[np.ndarray, np.ndarray], i: int, how: LayerSolve) -> bool:
     """Is there a pre-image point with G_i h < g_i - tol (``rows``: G, g)? (maximise the slack of
     row i). An LP without a value counts as yes: the dimension reported is then an upper bound,
     never too small."""
     G, g = rows
-    model = slack_lp(layer.W, layer.b, y, active, G, g, i, *layer.box)
+    model = slack_lp(layer.affine(), y, active, (G, g), i, layer.box)
     out = get_solver(how.solver).solve(model, SolverOptions())
     if out.status == Status.OPTIMAL and out.objective is None:
         return True
     return out.status == Status.OPTIMAL and out.objective < g[i] - how.tol
 
 
-def solve_layer_exact(layer: Layer, y, how: LayerSolve = LayerSolve()) -> LayerSolution:
+def solve_layer_exact(layer: BoxedLayer, y, how: LayerSolve = LayerSolve()) -> LayerSolution:
     """Find h in the layer's box with act(W h + b) within ``how.band`` of y: fast path, else the
     LP, whose "infeasible" stands only with a Farkas certificate checked in exact arithmetic
     (otherwise the status is ``failed``).
@@ -180,7 +184,7 @@ def solve_layer_exact(layer: Layer, y, how: LayerSolve = LayerSolve()) -> LayerS
     h = _fast_path(layer, lo, hi, how.tol)
     if h is not None:
         return LayerSolution(Status.OPTIMAL, h, unique=True, dimension=0, how="lstsq")
-    model = exact_layer_lp(W, layer.b, lo, hi, *layer.box)
+    model = exact_layer_lp(layer.affine(), lo, hi, layer.box)
     out = get_solver(how.solver).solve(model, how.lp_options(presolve=False))
     if out.status == Status.INFEASIBLE and not SafeLP.of(model).infeasible(out.ray):
         info = {**out.details(), "uncertified": "the LP solver said infeasible without a valid Farkas certificate"}
@@ -200,7 +204,7 @@ def solve_layer_exact(layer: Layer, y, how: LayerSolve = LayerSolve()) -> LayerS
     return sol
 
 
-def solve_output_layer(layer: Layer, y, accept: Acceptance, how: LayerSolve = LayerSolve()) -> LayerSolution:
+def solve_output_layer(layer: BoxedLayer, y, accept: Acceptance, how: LayerSolve = LayerSolve()) -> LayerSolution:
     """The observed layer: the exact pre-image first (the point the layers below can best reach) of
     y with the entries within the tolerance beyond the activation's range (a relu output of -3e-7)
     moved onto it, and only where it is empty the tolerance band, whose emptiness is the proof of
@@ -214,7 +218,7 @@ def solve_output_layer(layer: Layer, y, accept: Acceptance, how: LayerSolve = La
     return sol
 
 
-def solve_layer_noisy(layer: Layer, y, norm: Norm, how: LayerSolve = LayerSolve()) -> LayerSolution:
+def solve_layer_noisy(layer: BoxedLayer, y, norm: Norm, how: LayerSolve = LayerSolve()) -> LayerSolution:
     """The thresholded l1/linf LP of the module docstring; returns the best h found and, in
     ``value``, the best certified lower bound on the layer's optimal residual (a relu layer's is
     at least the trivial 0; a linear layer's is None without a safe bound) and in
@@ -252,13 +256,13 @@ def solve_layer_noisy(layer: Layer, y, norm: Norm, how: LayerSolve = LayerSolve(
     return best
 
 
-def _noisy_lp(layer: Layer, y, norm: Norm, active, reach, how: LayerSolve) -> LayerSolution:
+def _noisy_lp(layer: BoxedLayer, y, norm: Norm, active, reach, how: LayerSolve) -> LayerSolution:
     """One noisy LP (``active``: the rows read as active; ``reach``: the pre-activations' interval
     bounds): its h, its safe value (None without one; the model has no constant offset) and its
     float objective in ``info["lp_value"]``."""
     W = layer.W
-    box = layer.box
-    model = noisy_layer_lp(W, layer.b, y, norm, active, box.lower, box.upper, layer.act.is_relu, reach)
+    relu = Layer(W, layer.b, RELU if layer.act.is_relu else LINEAR)
+    model = noisy_layer_lp(relu, OutputSpec(y, norm), active, layer.box, reach)
     out = get_solver(how.solver).solve(model, how.lp_options())
     if out.status != Status.OPTIMAL or out.x is None or out.objective is None:
         return LayerSolution(out.status, info=out.details())
@@ -273,7 +277,7 @@ def invert_single_layer(problem: Problem, options: LpOptions) -> InversionResult
         raise InputError(
             f"method lp inverts a single layer; this network has {network.depth}: use method layerwise or milp"
         )
-    layer = Layer.of(network, 0, problem.box)
+    layer = BoxedLayer.of(network, 0, problem.box)
     how = LayerSolve(deadline=problem.deadline, solver=options.lp_solver)
     if norm.exact:
         sol = solve_output_layer(layer, target, problem.accept, replace(how, need_dimension=True))

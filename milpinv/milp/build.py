@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..bounds.interval import Bounds, interval_bounds
-from ..bounds.obbt import tighten_bounds
+from ..bounds.obbt import Obbt, tighten_bounds
 from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
 from ..formulations.bigm import Formulation, build_formulation
-from ..formulations.blocks import observation_interval
+from ..formulations.blocks import OutputSpec, observation_interval
 from ..network import ReluNetwork
 from ..options import check_bounds
 from ..problem import Box, Problem
@@ -51,11 +51,12 @@ def sound_bounds(
     b = interval_bounds(network, lower, upper)
     info: dict = {"bounds": spec.bounds, "infeasible": False}
     if spec.observed is not None:
-        p = propagate_bounds(network, b, lower, upper, *spec.observed)
+        p = propagate_bounds(network, b, Box(lower, upper), spec.observed)
         b, lower, upper, info["infeasible"] = p.bounds, p.z_lower, p.z_upper, p.empty
     if spec.bounds == "lp" and not info["infeasible"]:
         budget = (deadline or Deadline(None)).share(OBBT_SHARE)
-        b, report = tighten_bounds(network, lower, upper, b, spec.observed, spec.obbt_passes, budget, spec.lp_solver)
+        settings = Obbt(spec.obbt_passes, spec.lp_solver)
+        b, report = tighten_bounds(network, Box(lower, upper), b, spec.observed, settings, budget)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
     return b, lower, upper, info
 
@@ -78,6 +79,8 @@ def build_model(problem: Problem, spec: ModelSpec = ModelSpec()) -> tuple[Formul
         lower, upper = np.ceil(lower), np.floor(upper)
     info["bound_time_s"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    form = build_formulation(network, x, norm, lower, upper, b, envelope=not spec.lattice, observed=spec.observed)
+    form = build_formulation(
+        network, OutputSpec(x, norm, observed=spec.observed), Box(lower, upper), b, envelope=not spec.lattice
+    )
     info["build_time_s"] = time.perf_counter() - t1
     return form, info

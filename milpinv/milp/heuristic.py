@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..acceptance import check_result
+from ..formulations.blocks import OutputSpec
 from ..formulations.pieces import pattern_of, piece_model
 from ..methods.gd import Descent, descend, invert_gd
 from ..options import GdOptions
@@ -109,7 +110,7 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            out = engine.solve(piece_model(network, flipped, x, norm, *problem.box), SolverOptions())
+            out = engine.solve(piece_model(network, flipped, OutputSpec(x, norm), problem.box), SolverOptions())
             if out.status != Status.OPTIMAL or out.x is None:
                 continue
             cand = problem.box.clip(out.x[: network.input_dim])

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..methods.lp import Layer, LayerSolve, solve_layer_exact
+from ..methods.lp import BoxedLayer, LayerSolve, solve_layer_exact
 from ..network import ReluNetwork
 from ..problem import Box, Problem
 from ..status import Status
@@ -35,7 +35,7 @@ def peel(problem: Problem) -> Peeled:
         k = network.depth - 1
         W, b = network.weights[k], network.biases[k]
         band = PEEL_TOL * max(1.0, float(np.max(np.abs(y), initial=0.0)))
-        layer = Layer(W, b, network.activation(k), Box(np.zeros(W.shape[1]), np.full(W.shape[1], np.inf)))
+        layer = BoxedLayer(W, b, network.activation(k), Box(np.zeros(W.shape[1]), np.full(W.shape[1], np.inf)))
         sol = solve_layer_exact(layer, y, LayerSolve(tol=band, band=band if peeled else 0.0))
         if sol.status != Status.OPTIMAL or sol.how != "lstsq" or sol.h is None:
             break

@@ -191,17 +191,19 @@ class CpSatSolver(Solver):
         solver.parameters.log_search_progress = bool(options.verbose)
         t0 = time.perf_counter()
         code = _solve_keeping_sigint(solver, m)
-        return _cpsat_outcome(solver, m, xs, c, model, code, time.perf_counter() - t0)
+        if code == cp_model.MODEL_INVALID:
+            raise SolverError(f"CP-SAT rejected the model: {m.Validate()}")
+        return _cpsat_outcome(solver, xs, c, model, code, time.perf_counter() - t0)
 
 
-def _cpsat_outcome(solver, m, xs, c, model: MatrixModel, code, elapsed: float) -> Outcome:
+def _cpsat_outcome(solver, xs, c, model: MatrixModel, code, elapsed: float) -> Outcome:
+    """The outcome of a CP-SAT ``solver`` run ended with ``code``: values of the variables ``xs``,
+    the objective (integer costs ``c``) shifted by the model's offset."""
     from ortools.sat.python import cp_model
 
     raw = solver.StatusName(code)
     if code == cp_model.INFEASIBLE:
         return Outcome(Status.INFEASIBLE, solver="cpsat", raw_status="lattice-infeasible (CP-SAT)", time_s=elapsed)
-    if code == cp_model.MODEL_INVALID:
-        raise SolverError(f"CP-SAT rejected the model: {m.Validate()}")
     x = objective = bound = gap = None
     if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         x = np.array([solver.Value(v) for v in xs], dtype=np.float64)

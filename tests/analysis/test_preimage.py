@@ -11,8 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from milpinv import Instance, ReluNetwork, plant_instance
-from milpinv.analysis.preimage import analyse_preimage, midpoint_test
+from milpinv.analysis.preimage import Piece, PreimageOptions, analyse_preimage, midpoint_test, nonconvexity_witness
 from milpinv.cli.main import main
+from milpinv.deadline import Deadline
+from milpinv.formulations.blocks import OutputSpec
 from milpinv.formulations.pieces import piece_model
 from milpinv.milp.build import ModelSpec, build_model
 from milpinv.norm import Norm
@@ -32,12 +34,12 @@ def diamond(offset: float) -> ReluNetwork:
 
 
 def box(n, r=2.0):
-    return -r * np.ones(n), r * np.ones(n)
+    return Box.around(n, r)
 
 
 def test_paper_example_two_points():
     """relu(relu(z) + relu(-z)) = |z| = 1: pre-image {-1, 1}, not convex, two components."""
-    rep = analyse_preimage(ABS, np.array([1.0]), *box(1))
+    rep = analyse_preimage(ABS, np.array([1.0]), box(1))
     assert rep.status == "nonempty" and not rep.single_point
     assert rep.lower[0] == pytest.approx(-1.0, abs=1e-7) and rep.upper[0] == pytest.approx(1.0, abs=1e-7)
     assert sorted(rep.patterns) == ["01", "10"]
@@ -49,7 +51,7 @@ def test_paper_example_two_points():
 
 
 def test_diamond_boundary_is_a_cycle_of_four_segments():
-    rep = analyse_preimage(diamond(0.0), np.array([1.0]), *box(2))
+    rep = analyse_preimage(diamond(0.0), np.array([1.0]), box(2))
     assert len(rep.pieces) == 4 and rep.components == 1
     assert nx.is_isomorphic(rep.graph, nx.cycle_graph(4))
     assert rep.convex == "no"
@@ -58,13 +60,13 @@ def test_diamond_boundary_is_a_cycle_of_four_segments():
 
 def test_midpoint_milp_decides_both_ways():
     net = diamond(0.0)
-    form, _ = build_model(Problem.of(net, np.array([1.0]), Norm.EXACT, Box(*box(2))), ModelSpec(bounds="lp"))
-    verdict, w = midpoint_test(net, np.array([1.0]), form, *box(2))
+    form, _ = build_model(Problem.of(net, np.array([1.0]), Norm.EXACT, box(2)), ModelSpec(bounds="lp"))
+    verdict, w = midpoint_test(net, np.array([1.0]), form, box(2))
     assert verdict == "no"
     mid = 0.5 * (np.array(w["z1"]) + np.array(w["z2"]))
     assert max(w["residuals"]) <= 1e-6 and abs(net.forward(mid)[0] - 1.0) > 1e-3
     # relu(|z1| + |z2| - 1) = 0: the filled diamond, convex
-    filled = analyse_preimage(diamond(-1.0), np.array([0.0]), *box(2), pieces=False)
+    filled = analyse_preimage(diamond(-1.0), np.array([0.0]), box(2), PreimageOptions(pieces=False))
     assert filled.convex == "yes"
     assert filled.lower == pytest.approx([-1, -1], abs=1e-7) and filled.upper == pytest.approx([1, 1], abs=1e-7)
 
@@ -74,7 +76,7 @@ def test_expanding_planted_instance_is_a_single_point(dims):
     """Expansion >= 4 with random weights: unique with high probability (the paper); at 3-9-27
     seed 3 the pre-image is a segment of width 0.07, which the analysis reports."""
     inst = plant_instance(ReluNetwork.random(dims, seed=3), seed=4)
-    rep = analyse_preimage(inst.network, inst.target, inst.lower, inst.upper)
+    rep = analyse_preimage(inst.network, inst.target, Box(inst.lower, inst.upper))
     assert rep.single_point and rep.convex == "yes" and rep.components == 1
     z = inst.planted_z
     assert np.all(rep.lower <= z + 1e-7) and np.all(z <= rep.upper + 1e-7)
@@ -107,7 +109,7 @@ class LyingMilps(Solver):
 def test_a_lying_milp_engine_never_makes_a_wrong_claim(lie):
     """Audit reproducer (10-30-30-60: HiGHS's MILP said "empty" with a planted pre-image): the
     emptiness verdict and every range side come from the certified MILP, whatever the engine says."""
-    rep = analyse_preimage(ABS, np.array([1.0]), *box(1), solver=LyingMilps(lie), convexity=False)
+    rep = analyse_preimage(ABS, np.array([1.0]), box(1), PreimageOptions(solver=LyingMilps(lie), convexity=False))
     assert rep.status == "nonempty"
     assert rep.lower[0] <= -1.0 and rep.upper[0] >= 1.0  # the pre-image {-1, 1} lies inside
     assert rep.lower[0] >= -1.0 - 1e-5 and rep.upper[0] <= 1.0 + 1e-5  # ... and the edges were proven
@@ -117,7 +119,7 @@ def test_midpoint_milp_measures_zero_target_relu_outputs():
     """Audit reproducer: relu(1 - relu(z1) - relu(z2)) = 0 is an L-shaped set (relu(z1) + relu(z2)
     >= 1); the midpoint MILP left the output unmeasured (x = 0: no h in the l1 model) and said convex."""
     net = ReluNetwork([np.eye(2), np.array([[-1.0, -1.0]])], [np.zeros(2), np.array([1.0])])
-    rep = analyse_preimage(net, np.array([0.0]), *box(2), pieces=False)
+    rep = analyse_preimage(net, np.array([0.0]), box(2), PreimageOptions(pieces=False))
     assert rep.convex == "no", rep.convex_reason
     u, v = np.array(rep.witness["z1"]), np.array(rep.witness["z2"])
     assert max(net.forward(u)[0], net.forward(v)[0]) <= 1e-6 and net.forward(0.5 * (u + v))[0] > 1e-3
@@ -128,13 +130,13 @@ def test_empty_only_for_exact_equality_is_said_so():
     tightening proves it), yet z = 0.5000004 meets x within the tolerance, so `invert` says
     optimal: the report must not say `empty`."""
     net = ReluNetwork([np.array([[1.0], [1.0]])], [np.zeros(2)], activations=("linear",))
-    rep = analyse_preimage(net, np.array([0.5, 0.5 + 8e-7]), *box(1))
+    rep = analyse_preimage(net, np.array([0.5, 0.5 + 8e-7]), box(1))
     assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
 
 
 def test_empty_preimage():
     # |z| = 3 has no solution in [-2, 2]
-    rep = analyse_preimage(ABS, np.array([3.0]), *box(1))
+    rep = analyse_preimage(ABS, np.array([3.0]), box(1))
     assert rep.status == "empty" and not rep.pieces
 
 
@@ -148,7 +150,7 @@ def brute_patterns(net: ReluNetwork, x, lower, upper) -> set[str]:
             pattern.append(np.array(bits[i : i + w]))
             i += w
         pattern.append(x > 0)
-        if solve(piece_model(net, pattern, x, "exact", lower, upper), "highs").status == "optimal":
+        if solve(piece_model(net, pattern, OutputSpec(x, "exact"), Box(lower, upper)), "highs").status == "optimal":
             found.add("/".join("".join("1" if b else "0" for b in m) for m in pattern[:-1]))
     return found
 
@@ -161,7 +163,7 @@ def test_pieces_match_brute_force_and_verdicts_hold(seed, dims):
     lower, upper = box(dims[0], 1.5)
     z0 = rng.uniform(-1.5, 1.5, dims[0])
     x = net.forward(z0)
-    rep = analyse_preimage(net, x, lower, upper)
+    rep = analyse_preimage(net, x, Box(lower, upper))
     assert set(rep.patterns) == brute_patterns(net, x, lower, upper)
     assert np.all(rep.lower <= z0 + 1e-7) and np.all(z0 <= rep.upper + 1e-7)
     tol = tolerance(x)
@@ -181,7 +183,9 @@ def test_pieces_match_brute_force_and_verdicts_hold(seed, dims):
 
 def test_unstable_limit_is_reported():
     inst = plant_instance(ReluNetwork.random([6, 8, 8, 8], seed=0), seed=1)
-    rep = analyse_preimage(inst.network, inst.target, inst.lower, inst.upper, max_unstable=2, convexity=False)
+    rep = analyse_preimage(
+        inst.network, inst.target, Box(inst.lower, inst.upper), PreimageOptions(max_unstable=2, convexity=False)
+    )
     assert not rep.pieces and "unstable" in rep.message
 
 
@@ -227,7 +231,7 @@ def test_one_layer_linear_output_off_the_image():
     )
     x = net.forward(np.array([0.632, -0.995])) + np.array([4e-7, -3e-7, 2e-7])
     for pieces in (False, True):
-        rep = analyse_preimage(net, x, *box(2), pieces=pieces)
+        rep = analyse_preimage(net, x, box(2), PreimageOptions(pieces=pieces))
         assert rep.status == "nonempty" and rep.convex in ("yes", "unknown")
 
 
@@ -237,7 +241,7 @@ def test_exact_empty_but_within_the_tolerance_found_by_the_search():
     report printed before any forward pass had measured it."""
     net = ReluNetwork.random([2, 5, 5, 3], seed=52, bias_scale=0.5, output_activation="linear")
     x = np.array([0.3773210550152722, 0.16400403195400987, -0.23161019019835205])
-    rep = analyse_preimage(net, x, *box(2))
+    rep = analyse_preimage(net, x, box(2))
     assert rep.status == "nonempty" and "within the tolerance" in rep.message, rep.message
     z = np.array([float(v) for v in rep.message.split("z = [")[1].split("]")[0].split(",")])
     assert np.abs(net.forward(z) - x).max() <= tolerance(x)
@@ -268,7 +272,9 @@ def test_unproven_sides_are_marked_and_decide_nothing(monkeypatch, tmp_path, cap
     bound) and stalled proofs: every side is the box's, marked, and single point is unknown."""
     stalled_proofs(monkeypatch)
     slow = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT))
-    rep = analyse_preimage(RELU_1D, np.array([1.0]), *box(1), pieces=False, convexity=False, solver=slow)
+    rep = analyse_preimage(
+        RELU_1D, np.array([1.0]), box(1), PreimageOptions(pieces=False, convexity=False, solver=slow)
+    )
     assert list(rep.lower) == [-2.0] and list(rep.upper) == [2.0]
     assert rep.single_point is None and "not proven" in rep.single_point_reason
     assert not rep.finished
@@ -289,10 +295,10 @@ def test_proven_but_loose_sides_decide_no_single_point():
     )
     x = np.array([1.0, 0.5])
     loose = LyingMilps(lambda model: Outcome(Status.TIME_LIMIT, bound=-1.5))
-    rep = analyse_preimage(net, x, *box(2), pieces=False, convexity=False, solver=loose)
+    rep = analyse_preimage(net, x, box(2), PreimageOptions(pieces=False, convexity=False, solver=loose))
     assert np.all(rep.lower <= [0.75, 0.25]) and np.all(rep.upper >= [0.75, 0.25]) and rep.upper[0] - rep.lower[0] > 1
     assert rep.single_point is None and "not solved to optimality" in rep.single_point_reason
-    finished = analyse_preimage(net, x, *box(2), pieces=False, convexity=False)
+    finished = analyse_preimage(net, x, box(2), PreimageOptions(pieces=False, convexity=False))
     assert finished.single_point is True and finished.finished
 
 
@@ -335,6 +341,44 @@ def test_no_single_point_speaks_of_the_residual_the_ranges_are_proven_at():
     of the exact equality set; the verdict now says which set it speaks of."""
     net = ReluNetwork([np.eye(2), np.diag([1.0, 1e-3])], [np.zeros(2), np.zeros(2)], output_activation="linear")
     x = net.forward(np.array([0.5, 0.5]))
-    rep = analyse_preimage(net, x, *box(2, 3.0), pieces=False, convexity=False)
+    rep = analyse_preimage(net, x, box(2, 3.0), PreimageOptions(pieces=False, convexity=False))
     assert rep.single_point is False, rep.single_point_reason
     assert "within a residual of 1e-09 (relative)" in rep.single_point_reason, rep.single_point_reason
+
+
+class CountingNet:
+    """A network that counts its forward passes."""
+
+    def __init__(self, net):
+        self.net, self.passes = net, 0
+
+    def forward(self, z):
+        self.passes += 1
+        return self.net.forward(z)
+
+
+def test_the_witness_search_stops_with_the_clock():
+    """Regression (soundness campaign, preimage regime): after the pieces stage ran out of time the
+    witness search went through every pair of points of every piece found (quadratic: 64 pieces of
+    a 3-4-4-1 net took 90 s past a 20 s limit). It stops when the analysis's clock does, and still
+    finds a witness while there is time."""
+    net = diamond(0.0)
+    points = [np.array(p, float) for p in ([1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0])]
+    pieces = [Piece([np.array([True])], [p]) for p in points]
+    counting = CountingNet(net)
+    assert nonconvexity_witness(counting, np.array([1.0]), pieces, Deadline(0.0)) is None
+    assert counting.passes == 0
+    assert nonconvexity_witness(net, np.array([1.0]), pieces, Deadline(None)) is not None
+
+
+def test_midpoint_milp_measures_a_stable_relu_output_both_ways():
+    """Regression (soundness campaign, preimage regime, preimage:10000098 at seed 10): a relu output
+    stable (active) on the box with x > 0 has no h in the l1 model and was measured upward only,
+    so a midpoint below x went unseen and the MILP said convex. G(z) = relu(|z| + 1) = 2 on
+    [-2, 2]: S = {-1, 1}, G(0) = 1."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [1.0]])
+    x = np.array([2.0])
+    form, _ = build_model(net, x, lower=box(1).lower, upper=box(1).upper, bounds="interval")
+    verdict, w = midpoint_test(net, x, form, box(1))
+    assert verdict == "no", w
+    assert abs(net.forward(0.5 * (np.array(w["z1"]) + np.array(w["z2"])))[0] - 2.0) > 0.5

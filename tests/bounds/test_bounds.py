@@ -7,9 +7,10 @@ from hypothesis import strategies as st
 from milpinv import ReluNetwork
 from milpinv.activation import RELU
 from milpinv.bounds.interval import interval_bounds
-from milpinv.bounds.obbt import tighten_bounds
+from milpinv.bounds.obbt import Obbt, tighten_bounds
 from milpinv.deadline import Deadline
 from milpinv.formulations.blocks import observation_interval
+from milpinv.problem import Box
 from milpinv.solvers import Solver
 from milpinv.solvers.outcome import Outcome
 from milpinv.status import Status
@@ -25,7 +26,7 @@ def test_bounds_are_sound(seed, dims):
     z0 = rng.uniform(-1, 1, dims[0])
     x = net.forward(z0)
     ib = interval_bounds(net, lower, upper)
-    tb, report = tighten_bounds(net, lower, upper, ib, observation_interval(RELU, x), passes=2)
+    tb, report = tighten_bounds(net, Box(lower, upper), ib, observation_interval(RELU, x), Obbt(passes=2))
     assert not report.infeasible
     zs = np.vstack([z0, rng.uniform(-1, 1, (200, dims[0]))])
     for i, z in enumerate(zs):
@@ -53,6 +54,6 @@ def test_obbt_lp_stopped_by_the_clock_stops_the_pass():
     net = ReluNetwork.random([3, 6, 6, 2], seed=0)
     lower, upper = -np.ones(3), np.ones(3)
     ib = interval_bounds(net, lower, upper)
-    tb, report = tighten_bounds(net, lower, upper, ib, deadline=Deadline(60.0), solver=StoppedLPs())
+    tb, report = tighten_bounds(net, Box(lower, upper), ib, settings=Obbt(solver=StoppedLPs()), deadline=Deadline(60.0))
     assert report.stopped_early and not report.infeasible and report.lps == 1
     assert all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(tb, ib))

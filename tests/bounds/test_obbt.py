@@ -9,8 +9,9 @@ from test_interval import sample_box
 
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
-from milpinv.bounds.obbt import add_down, tighten_bounds
+from milpinv.bounds.obbt import Obbt, add_down, tighten_bounds
 from milpinv.formulations.blocks import observation_interval
+from milpinv.problem import Box
 
 ABS_MINUS_ONE = ReluNetwork(  # a1 = relu(z) + relu(-z) - 1 = |z| - 1, then a linear output
     [[[1.0], [-1.0]], [[1.0, 1.0]], [[1.0]]], [[0.0, 0.0], [-1.0], [0.0]], output_activation="linear"
@@ -23,7 +24,7 @@ def test_lp_tightening_knows_that_abs_z_minus_one_is_at_most_zero():
     lower, upper = -np.ones(1), np.ones(1)
     ib = interval_bounds(ABS_MINUS_ONE, lower, upper)
     assert ib[1][1][0] >= 1.0
-    tb, report = tighten_bounds(ABS_MINUS_ONE, lower, upper, ib)
+    tb, report = tighten_bounds(ABS_MINUS_ONE, Box(lower, upper), ib)
     assert not report.infeasible and report.lps >= 2
     assert 0.0 <= tb[1][1][0] <= 1e-9  # the upper bound 0, rounded up
     assert tb[1][0][0] <= -1.0  # the lower bound -1 (|0| - 1) stays
@@ -39,7 +40,7 @@ def test_an_observation_beyond_the_triangle_is_proven_infeasible():
     x = np.array([1.5])
     ib = interval_bounds(net, lower, upper)
     assert ib[1][0][0] <= 1.5 <= ib[1][1][0]
-    _, report = tighten_bounds(net, lower, upper, ib, observation_interval(net.activation(1), x))
+    _, report = tighten_bounds(net, Box(lower, upper), ib, observation_interval(net.activation(1), x))
     assert report.infeasible
     assert brute_force(net, x, "exact", lower, upper) is None
 
@@ -51,7 +52,7 @@ def test_an_observation_shrinks_the_hidden_bounds_to_the_pre_image():
     lower, upper = -np.ones(1), np.ones(1)
     observed = observation_interval(net.activation(1), np.array([0.5]))
     ib = interval_bounds(net, lower, upper)
-    tb, report = tighten_bounds(net, lower, upper, ib, observed, passes=2)
+    tb, report = tighten_bounds(net, Box(lower, upper), ib, observed, Obbt(passes=2))
     assert not report.infeasible
     for z in (-0.5, 0.5):
         a = layer_values(net, np.array([z]))[0][0]
@@ -88,7 +89,7 @@ def test_lp_bounds_contain_every_sampled_point_and_are_no_looser(case, passes):
     tightened bound lies within the interval bound."""
     net, lower, upper, rng = case
     ib = interval_bounds(net, lower, upper)
-    tb, report = tighten_bounds(net, lower, upper, ib, passes=passes)
+    tb, report = tighten_bounds(net, Box(lower, upper), ib, settings=Obbt(passes=passes))
     assert not report.infeasible
     for (lo, hi), (tlo, thi) in zip(ib, tb):
         assert np.all(lo <= tlo) and np.all(thi <= hi) and np.all(tlo <= thi)
@@ -106,7 +107,7 @@ def test_lp_bounds_under_an_observation_contain_the_pre_image(case):
     x = net.forward(z0)
     ib = interval_bounds(net, lower, upper)
     observed = observation_interval(net.activation(net.depth - 1), x, 1e-6 * max(1.0, np.abs(x).max()))
-    tb, report = tighten_bounds(net, lower, upper, ib, observed, passes=2)
+    tb, report = tighten_bounds(net, Box(lower, upper), ib, observed, Obbt(passes=2))
     assert not report.infeasible
     for k, ((a, _), (lo, hi)) in enumerate(zip(layer_values(net, z0)[:-1], tb)):
         assert np.all(ib[k][0] <= lo) and np.all(hi <= ib[k][1])

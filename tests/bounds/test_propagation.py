@@ -11,6 +11,7 @@ from test_interval import networks, sample_box
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
 from milpinv.bounds.propagation import input_bounds, propagate_bounds
+from milpinv.problem import Box
 
 ABS = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])  # |z| = relu(z) + relu(-z)
 
@@ -18,7 +19,7 @@ ABS = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])  # |z| =
 def observe_abs(value: float, box: float = 3.0):
     bounds = interval_bounds(ABS, -box * np.ones(1), box * np.ones(1))
     v = np.array([value])
-    return propagate_bounds(ABS, bounds, -box * np.ones(1), box * np.ones(1), v, v)
+    return propagate_bounds(ABS, bounds, Box.around(1, box), (v, v))
 
 
 def test_observing_abs_z_shrinks_the_box_to_the_observed_value():
@@ -48,7 +49,9 @@ def test_an_inactive_observation_makes_the_hidden_neurons_inactive():
     """relu(z1) + relu(z2) = 0 (observed as a pre-activation <= 0) forces z1, z2 <= 0."""
     net = ReluNetwork([np.eye(2), [[1.0, 1.0]]], [np.zeros(2), [0.0]])
     lower, upper = -np.ones(2), np.ones(2)
-    out = propagate_bounds(net, interval_bounds(net, lower, upper), lower, upper, np.array([-np.inf]), np.zeros(1))
+    out = propagate_bounds(
+        net, interval_bounds(net, lower, upper), Box(lower, upper), (np.array([-np.inf]), np.zeros(1))
+    )
     assert not out.empty
     assert np.all(out.z_upper <= 1e-14) and np.all(out.z_upper >= 0.0)
     assert np.all(out.bounds[0][1] <= 1e-14)
@@ -60,7 +63,7 @@ def test_input_bounds_of_one_row_by_hand():
     W = np.array([[1.0, 2.0, 0.0]])
     rows, cols = np.nonzero(W)
     nl, nu = input_bounds(
-        (rows, cols, W[rows, cols]), W.shape, np.zeros(1), np.array([3.0]), np.array([3.0]), np.zeros(3), np.ones(3)
+        (rows, cols, W[rows, cols]), W.shape, np.zeros(1), (np.array([3.0]), np.array([3.0])), (np.zeros(3), np.ones(3))
     )
     np.testing.assert_allclose(nl[:2], [1.0, 1.0], atol=1e-14)
     np.testing.assert_allclose(nu[:2], [3.0, 1.5], atol=1e-14)
@@ -74,10 +77,8 @@ def test_input_bounds_of_a_negative_weight_and_a_bias_by_hand():
         (np.array([0]), np.array([0]), np.array([-2.0])),
         (1, 1),
         np.array([1.0]),
-        np.array([-3.0]),
-        np.array([5.0]),
-        np.array([-10.0]),
-        np.array([10.0]),
+        (np.array([-3.0]), np.array([5.0])),
+        (np.array([-10.0]), np.array([10.0])),
     )
     assert nl[0] == pytest.approx(-2.0, abs=1e-14) and nu[0] == pytest.approx(2.0, abs=1e-14)
     assert nl[0] <= -2.0 and nu[0] >= 2.0
@@ -96,7 +97,7 @@ def test_every_point_meeting_the_observation_lies_in_the_propagated_bounds(case,
     band = 1e-9 * (1 + np.abs(a_out)) + width * np.abs(a_out)
     out_lo, out_hi = a_out - band, a_out + band
     bounds = interval_bounds(net, lower, upper)
-    out = propagate_bounds(net, bounds, lower, upper, out_lo, out_hi, passes=passes)
+    out = propagate_bounds(net, bounds, Box(lower, upper), (out_lo, out_hi), passes=passes)
     assert not out.empty
     assert np.all(lower <= out.z_lower) and np.all(out.z_upper <= upper)
     for (lo, hi), (plo, phi) in zip(bounds, out.bounds):
@@ -119,7 +120,7 @@ def test_random_observations_empty_only_without_points_and_sound_otherwise(case)
     values = [layer_values(net, z) for z in zs]
     outs = np.array([v[-1][0] for v in values])
     ends = np.sort(rng.uniform(outs.min(axis=0), outs.max(axis=0), (2, outs.shape[1])), axis=0)
-    out = propagate_bounds(net, interval_bounds(net, lower, upper), lower, upper, ends[0], ends[1])
+    out = propagate_bounds(net, interval_bounds(net, lower, upper), Box(lower, upper), (ends[0], ends[1]))
     meets = np.all((ends[0] <= outs) & (outs <= ends[1]), axis=1)
     if out.empty:
         assert not meets.any()

@@ -216,7 +216,8 @@ def test_an_unverified_incumbent_is_not_written_as_a_pre_image():
 def test_ctrl_c_stops_the_preimage_analysis():
     """Audit: a Ctrl-C stopped only the running solve; the analysis went on and reported ranges
     loosened by the stop as if complete. Now it ends with KeyboardInterrupt (the CLI's exit 130)."""
-    from milpinv.analysis.preimage import analyse_preimage
+    from milpinv.analysis.preimage import PreimageOptions, analyse_preimage
+    from milpinv.problem import Box
 
     inst = plant_instance(ReluNetwork.random([10, 30, 30, 60], seed=0), seed=1)  # minutes of certified proofs
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -225,7 +226,7 @@ def test_ctrl_c_stops_the_preimage_analysis():
     t0 = time.perf_counter()
     try:
         with pytest.raises(KeyboardInterrupt):
-            analyse_preimage(inst.network, inst.target, inst.lower, inst.upper, convexity=False)
+            analyse_preimage(inst.network, inst.target, Box(inst.lower, inst.upper), PreimageOptions(convexity=False))
     finally:
         timer.cancel()
         signal.signal(signal.SIGINT, previous)

@@ -10,8 +10,9 @@ from milpinv.bounds.interval import interval_bounds
 from milpinv.deadline import Deadline
 from milpinv.engine.bab import Search, Setup, search
 from milpinv.formulations.bigm import Formulation, build_formulation
-from milpinv.formulations.blocks import observation_interval
+from milpinv.formulations.blocks import OutputSpec, observation_interval
 from milpinv.norm import Norm
+from milpinv.problem import Box
 from milpinv.solvers import get_solver
 from milpinv.tolerance import residual_norm, tolerance
 
@@ -56,7 +57,7 @@ class Case:
         act = self.net.activation(self.net.depth - 1)
         observed = observation_interval(act, x, tolerance(x) / 2) if self.norm == "exact" else None
         bounds = interval_bounds(self.net, lower, upper)
-        return build_formulation(self.net, x, self.norm, lower, upper, bounds, observed=observed)
+        return build_formulation(self.net, OutputSpec(x, self.norm, observed=observed), Box(lower, upper), bounds)
 
     def judge(self, z: np.ndarray) -> tuple[bool, float, np.ndarray]:
         """The search's candidate rule: a float64 forward pass, nothing else."""

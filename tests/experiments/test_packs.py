@@ -15,7 +15,7 @@ import vnnlib_reference
 from ortools.linear_solver.python import model_builder as mb
 
 from milpinv import InputError, Instance, ReluNetwork
-from milpinv.experiments.packs import build_pack, make_pack
+from milpinv.experiments.packs import PackSettings, build_pack, make_pack
 from milpinv.experiments.tiers import KNOBS, next_size
 from milpinv.interop.vnnlib import read_vnnlib
 from milpinv.queries import decide
@@ -38,7 +38,10 @@ def packs(tmp_path_factory):
     out = {}
     for name, params in SMALL.items():
         engines = ("highs", "scip", "milpinv") if name == "sat" else ()
-        out[name] = (root / name, make_pack(name, root / name, cap=20.0, engines=engines, **params))
+        out[name] = (
+            root / name,
+            make_pack(name, root / name, settings=PackSettings(cap=20.0, engines=engines), **params),
+        )
     return out
 
 
@@ -167,7 +170,7 @@ def test_a_wrong_manifest_answer_is_refused_on_write(packs, tmp_path):
     manifest["instances"][1]["known_answer"] = "feasible"  # CaDiCaL proves it infeasible
     (pack / "milpinv" / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(InputError, match="sat_n5_r7_s1: known answer 'feasible' but python-sat"):
-        build_pack(pack, engines=())
+        build_pack(pack, PackSettings(engines=()))
 
 
 def test_make_suite_pack_cli(cli, tmp_path):

@@ -23,6 +23,8 @@ from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
 from milpinv.bounds.propagation import propagate_bounds
 from milpinv.formulations.bigm import build_formulation, kink_constants
+from milpinv.formulations.blocks import OutputSpec
+from milpinv.problem import Box
 
 LOWER, UPPER = -np.ones(2), np.ones(2)
 
@@ -138,10 +140,10 @@ def formulation(net, x, norm, propagated=False):
     obs = observed_interval(act.kind, act.low_slope, x, np.full(x.shape, band)) if norm == "exact" else None
     lower, upper = LOWER, UPPER
     if propagated:  # bounds that hold on the pre-image only (build_model's way with the exact norm)
-        p = propagate_bounds(net, bounds, LOWER, UPPER, *obs)
+        p = propagate_bounds(net, bounds, Box(LOWER, UPPER), obs)
         assert not p.empty
         bounds, lower, upper = p.bounds, p.z_lower, p.z_upper
-    return build_formulation(net, x, norm, lower, upper, bounds, band=band), obs
+    return build_formulation(net, OutputSpec(x, norm, band), Box(lower, upper), bounds), obs
 
 
 def patterns_of(form, net: ReluNetwork, bits) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -281,7 +283,7 @@ def one_neuron(kind: str = "relu"):
     net = ReluNetwork([[[1.0]], [[1.0]]], [[0.0], [0.0]], activations=[kind, "linear"])
     lower, upper = np.array([-1.0]), np.array([2.0])
     bounds = [(np.array([-1.0]), np.array([2.0])), (np.array([-1.0]), np.array([2.0]))]
-    return net, build_formulation(net, np.array([0.0]), "l1", lower, upper, bounds)
+    return net, build_formulation(net, OutputSpec(np.array([0.0]), "l1"), Box(lower, upper), bounds)
 
 
 @pytest.mark.parametrize("kind, slope", [("relu", 0.0), ("leaky_relu:0.5", 0.5)])
@@ -331,7 +333,7 @@ def test_stable_neurons_get_no_binary():
         net = ReluNetwork([W0, np.ones((1, 4))], [b0, np.zeros(1)], activations=[hidden, "linear"])
         bounds = interval_bounds(net, LOWER, UPPER)
         for norm in ("exact", "l1"):
-            form = build_formulation(net, np.array([5.5]), norm, LOWER, UPPER, bounds)
+            form = build_formulation(net, OutputSpec(np.array([5.5]), norm), Box(LOWER, UPPER), bounds)
             lv = form.layers[0]
             assert form.model.num_integer == 2 and list(lv.unstable) == [2, 3]
             assert list(lv.kept) == ([0, 2, 3] if hidden == "relu" else [0, 1, 2, 3])

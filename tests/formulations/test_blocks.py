@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from milpinv.activation import Activation
 from milpinv.formulations.blocks import (
+    Layer,
+    Linear,
+    OutputSpec,
     error_epigraph,
     interval_rows,
     loosen,
@@ -105,7 +108,7 @@ def test_interval_rows_leave_out_infinite_sides_and_empty_rows():
     mb = ModelBuilder()
     v = mb.add_vars("v", 2, -1.0, 1.0)
     W, b = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), np.array([1.0, -1.0, 0.0])
-    interval_rows(mb, "r", v, W, b, np.array([0.0, -np.inf, -np.inf]), np.array([2.0, 5.0, np.inf]))
+    interval_rows(mb, "r", Linear([(v, W)], b), np.array([0.0, -np.inf, -np.inf]), np.array([2.0, 5.0, np.inf]))
     m = mb.build()
     assert m.num_rows == 2
     np.testing.assert_array_equal(m.A.toarray(), W[:2])
@@ -118,9 +121,8 @@ def test_observation_rows_pin_a_linear_layer():
     """h1 + h2 = 1, h1 - h2 = 0.5 (observation rows) over [0, 1]^2: the one point (0.75, 0.25)."""
     mb = ModelBuilder()
     h = mb.add_vars("h", 2, 0.0, 1.0)
-    observation_rows(
-        mb, h, np.array([[1.0, 1.0], [1.0, -1.0]]), np.zeros(2), np.array([1.0, 0.5]), np.array([1.0, 0.5])
-    )
+    layer = Layer(np.array([[1.0, 1.0], [1.0, -1.0]]), np.zeros(2))
+    observation_rows(mb, layer.on(h), np.array([1.0, 0.5]), np.array([1.0, 0.5]))
     m = mb.build()
     for c in ([1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]):
         res = linprog_model(m, np.array(c))
@@ -133,7 +135,9 @@ def epigraph_model(norm, y_fixed, x, lower=0.0, two_sided=None):
     mb = ModelBuilder()
     y = mb.add_vars("y", len(y_fixed), y_fixed, y_fixed)
     const = np.array([0.5] * len(y_fixed))
-    e = error_epigraph(mb, [(y, np.eye(len(y_fixed)))], const, np.array(x), norm, lower=lower, two_sided=two_sided)
+    e = error_epigraph(
+        mb, Linear([(y, np.eye(len(y_fixed)))], const), OutputSpec(x, norm), lower=lower, two_sided=two_sided
+    )
     return mb.build(), e
 
 

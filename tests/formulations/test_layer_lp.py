@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 from helpers import linprog_model, satisfies
 
-from milpinv.activation import RELU
-from milpinv.formulations.blocks import observation_interval
+from milpinv.activation import LINEAR, RELU
+from milpinv.formulations.blocks import Layer, OutputSpec, observation_interval
 from milpinv.formulations.layer_lp import exact_layer_lp, noisy_layer_lp, slack_lp
+from milpinv.problem import Box
 
 W = np.array([[1.0, 1.0], [1.0, -1.0]])
 B = np.zeros(2)
-BOX = (np.zeros(2), np.ones(2))
+BOX = Box(np.zeros(2), np.ones(2))
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ BOX = (np.zeros(2), np.ones(2))
 def test_exact_layer_lp_is_the_pre_image_of_relu_by_hand(y, feasible):
     """relu(W h) = y on [0, 1]^2: feasible exactly when a pre-image exists; the one found is one."""
     y = np.array(y)
-    model = exact_layer_lp(W, B, *observation_interval(RELU, y), *BOX)
+    model = exact_layer_lp(Layer(W, B), *observation_interval(RELU, y), BOX)
     res = linprog_model(model)
     assert (res.status == 0) == feasible
     if feasible:
@@ -37,7 +38,7 @@ def test_exact_layer_lp_is_the_pre_image_of_relu_by_hand(y, feasible):
 def test_exact_layer_lp_accepts_the_pre_image_point_exactly():
     h = np.array([0.75, 0.25])
     y = np.maximum(W @ h, 0.0)
-    assert satisfies(exact_layer_lp(W, B, *observation_interval(RELU, y), *BOX), h)
+    assert satisfies(exact_layer_lp(Layer(W, B), *observation_interval(RELU, y), BOX), h)
 
 
 def test_slack_lp_by_hand():
@@ -47,7 +48,7 @@ def test_slack_lp_by_hand():
     active = np.array([True, False])
     G, g = np.array([[1.0, -1.0], [1.0, 0.0]]), np.array([0.0, 0.8])
     for i, want in ((0, -1.0), (1, 0.0)):
-        res = linprog_model(slack_lp(W, B, y, active, G, g, i, *BOX))
+        res = linprog_model(slack_lp(Layer(W, B), y, active, (G, g), i, BOX))
         assert res.status == 0 and res.fun == pytest.approx(want, abs=1e-9)
 
 
@@ -66,8 +67,10 @@ def test_slack_lp_by_hand():
 def test_noisy_layer_lp_by_hand(norm, active, relu, y, want):
     """y ~ (h, 2 h) for h in [-10, 10], with the rows ``active`` two-sided, the others one-sided."""
     Wn = np.array([[1.0], [2.0]])
-    box = (np.array([-10.0]), np.array([10.0]))
+    box = Box(np.array([-10.0]), np.array([10.0]))
     reach = (np.array([-10.0, -20.0]), np.array([10.0, 20.0]))
-    model = noisy_layer_lp(Wn, np.zeros(2), np.array(y), norm, np.array(active), *box, relu, reach)
+    model = noisy_layer_lp(
+        Layer(Wn, np.zeros(2), RELU if relu else LINEAR), OutputSpec(y, norm), np.array(active), box, reach
+    )
     res = linprog_model(model)
     assert res.status == 0 and res.fun == pytest.approx(want, abs=1e-9)

@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 from test_bigm_graph import LOWER, UPPER, tiny
 
 from milpinv import ReluNetwork
+from milpinv.formulations.blocks import OutputSpec
 from milpinv.formulations.pieces import affine_maps, pattern_of, piece_model
+from milpinv.problem import Box
 
 
 def test_pattern_and_affine_maps_by_hand():
@@ -47,7 +49,8 @@ def test_a_point_of_the_piece_meets_its_model(norm, data):
     exact = norm in ("exact", "gap")
     net, z0, x, _ = data.draw(tiny("exact" if exact else norm))
     pattern = pattern_of(net, z0)
-    model = piece_model(net, pattern, x, norm, LOWER, UPPER, band=1e-6 if exact else 0.0)
+    spec = OutputSpec(x, "exact" if exact else norm, band=1e-6 if exact else 0.0)
+    model = piece_model(net, pattern, spec, Box(LOWER, UPPER), nearest=norm == "gap")
     v = np.zeros(model.num_vars)
     v[model.blocks["z"]] = z0
     err = np.abs(net.forward(z0) - x)
@@ -87,8 +90,8 @@ def test_piece_model_values_by_hand(norm, x, want):
     """a0 = z1 + 2 >= 1 on the box (always active); G(z) = (z1, -z1)."""
     net = one_dim()
     pattern = pattern_of(net, np.zeros(2))
-    model = piece_model(net, pattern, np.array(x), norm, LOWER, UPPER)
-    res = linprog_model(model)
+    spec = OutputSpec(x, "exact" if norm == "gap" else norm)
+    res = linprog_model(piece_model(net, pattern, spec, Box(LOWER, UPPER), nearest=norm == "gap"))
     assert res.status == 0 and res.fun == pytest.approx(want, abs=1e-9)
 
 
@@ -99,7 +102,7 @@ def test_exact_piece_model_is_infeasible_off_its_piece():
     net = ReluNetwork([[[1.0, 0.0]], [[1.0]]], [[0.0], [0.0]])
     x = np.array([0.5])
     for hidden, output, status in ((True, True, 0), (False, True, 2), (True, False, 0)):
-        model = piece_model(net, [np.array([hidden]), np.array([output])], x, "exact", LOWER, UPPER)
+        model = piece_model(net, [np.array([hidden]), np.array([output])], OutputSpec(x, "exact"), Box(LOWER, UPPER))
         assert linprog_model(model).status == status
 
 
@@ -109,5 +112,5 @@ def test_slack_widens_the_pattern_rows():
     net = ReluNetwork([[[1.0, 0.0]], [[1.0]]], [[-2.0], [0.0]], output_activation="linear")
     on = [np.array([True]), np.array([True])]
     x = np.array([0.0])
-    assert linprog_model(piece_model(net, on, x, "l1", LOWER, UPPER)).status == 2
-    assert linprog_model(piece_model(net, on, x, "l1", LOWER, UPPER, slack=1.5)).status == 0
+    assert linprog_model(piece_model(net, on, OutputSpec(x, "l1"), Box(LOWER, UPPER))).status == 2
+    assert linprog_model(piece_model(net, on, OutputSpec(x, "l1"), Box(LOWER, UPPER), slack=1.5)).status == 0

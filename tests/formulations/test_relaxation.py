@@ -12,8 +12,9 @@ from test_bigm_graph import LOWER, UPPER, tiny
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
 from milpinv.formulations.bigm import build_formulation
-from milpinv.formulations.blocks import observation_interval
+from milpinv.formulations.blocks import OutputSpec, observation_interval
 from milpinv.formulations.relaxation import relaxation
+from milpinv.problem import Box
 
 
 def relaxation_point(model, blocks, net: ReluNetwork, z: np.ndarray) -> np.ndarray:
@@ -32,7 +33,7 @@ def test_one_neuron_triangle_by_hand(kind, slope):
     net = ReluNetwork([[[1.0]], [[1.0]]], [[0.0], [0.0]], activations=[kind, "linear"])
     lower, upper = np.array([-1.0]), np.array([2.0])
     bounds = interval_bounds(net, lower, upper)
-    model, blocks = relaxation(net, lower, upper, bounds)
+    model, blocks = relaxation(net, Box(lower, upper), bounds)
     z, h = blocks[0].start, blocks[1].start
     for zv in np.linspace(-1.0, 2.0, 13):
         chord = -slope + (2.0 + slope) * (zv + 1.0) / 3.0
@@ -48,7 +49,7 @@ def test_stable_neurons_are_exact_in_the_relaxation():
     W = np.array([[1.0, 1.0], [1.0, -1.0]])
     for hidden, slope in (("relu", 0.0), ("leaky_relu:0.5", 0.5)):
         net = ReluNetwork([W, np.ones((1, 2))], [np.array([5.0, -5.0]), np.zeros(1)], activations=[hidden, "linear"])
-        model, blocks = relaxation(net, LOWER, UPPER, interval_bounds(net, LOWER, UPPER))
+        model, blocks = relaxation(net, Box(LOWER, UPPER), interval_bounds(net, LOWER, UPPER))
         for zv in ([0.3, -0.2], [-1.0, 1.0]):
             for sense in (1.0, -1.0):
                 c = np.zeros(model.num_vars)
@@ -69,7 +70,7 @@ def test_the_relaxation_contains_every_sampled_point_of_the_graph(norm, data):
     observed = None
     if norm == "exact":
         observed = observation_interval(net.activation(net.depth - 1), x, 1e-6 * max(1.0, np.abs(x).max()))
-    model, blocks = relaxation(net, LOWER, UPPER, bounds, observed)
+    model, blocks = relaxation(net, Box(LOWER, UPPER), bounds, observed)
     zs = [z0] if norm == "exact" else [z0, *rng.uniform(LOWER, UPPER, (100, 2))]
     for z in zs:
         assert satisfies(model, relaxation_point(model, blocks, net, z))
@@ -82,8 +83,8 @@ def test_the_relaxation_is_the_lp_relaxation_of_the_big_m_model(case):
     triangle), for random c on z and the kept neurons."""
     net, _, x, rng = case
     bounds = interval_bounds(net, LOWER, UPPER)
-    model, blocks = relaxation(net, LOWER, UPPER, bounds)
-    form = build_formulation(net, x, "l1", LOWER, UPPER, bounds)
+    model, blocks = relaxation(net, Box(LOWER, UPPER), bounds)
+    form = build_formulation(net, OutputSpec(x, "l1"), Box(LOWER, UPPER), bounds)
     for _ in range(4):
         c_relax, c_bigm = np.zeros(model.num_vars), np.zeros(form.model.num_vars)
         cz = rng.normal(0, 1, 2)
