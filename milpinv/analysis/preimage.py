@@ -382,7 +382,7 @@ def proven_edge(problem: Problem, i: int, side: int, start: float, margin: float
         if not beyond[0][i] < beyond[1][i]:
             return box[side][i], "", runs  # past the box: its own bound holds
         runs += 1
-        found = certified_milp(problem.derive(box=Box(beyond[0], beyond[1]), accept=accept))
+        found = certified_milp(problem.restate(box=Box(beyond[0], beyond[1]), accept=accept))
         if found.status == Status.INFEASIBLE:
             return edge, "", runs
         if found.status != Status.OPTIMAL or found.z is None:

@@ -378,7 +378,7 @@ def test_midpoint_milp_measures_a_stable_relu_output_both_ways():
     [-2, 2]: S = {-1, 1}, G(0) = 1."""
     net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [1.0]])
     x = np.array([2.0])
-    form, _ = build_model(net, x, lower=box(1).lower, upper=box(1).upper, bounds="interval")
+    form, _ = build_model(Problem.of(net, x, Norm.EXACT, box(1)))
     verdict, w = midpoint_test(net, x, form, box(1))
     assert verdict == "no", w
     assert abs(net.forward(0.5 * (np.array(w["z1"]) + np.array(w["z2"])))[0] - 2.0) > 0.5

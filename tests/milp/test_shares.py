@@ -35,7 +35,7 @@ def test_the_heuristic_gets_at_most_its_share_of_the_limit(monkeypatch):
 def test_obbt_gets_at_most_its_share_of_the_limit(monkeypatch):
     seen = []
     real = build.tighten_bounds
-    monkeypatch.setattr(build, "tighten_bounds", lambda *a: seen.append(a[6]) or real(*a))
+    monkeypatch.setattr(build, "tighten_bounds", lambda *a: seen.append(a[5]) or real(*a))
     problem = question()
     pipeline.invert_milp(problem, MilpOptions(bounds="lp", heuristic=False))
     assert seen and all(0 < d.time_limit <= OBBT_SHARE * LIMIT and d.at <= problem.deadline.at for d in seen)
