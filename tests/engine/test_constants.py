@@ -2,8 +2,10 @@
 the node's own interval lies within them (the LP stays a relaxation of the node), and the
 verdicts that relies on agree with brute force over the activation regions."""
 
+import highspy
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -25,9 +27,8 @@ def test_a_fixed_binary_keeps_looser_constants_and_a_free_one_gets_the_nodes():
 
 
 class Watched(BranchAndBound):
-    """The search, checking after every load that each binary's LP constants contain the node's."""
-
-    loads = 0
+    """The search, checking after every load that each binary's LP constants contain the node's,
+    and that the data the certificates read is the LP HiGHS holds (matrix and bounds)."""
 
     def _load(self, node):
         super()._load(node)
@@ -37,7 +38,15 @@ class Watched(BranchAndBound):
         data = self.lp_data  # what the certificates read is what HiGHS holds
         assert np.array_equal(-data.A.data[self.lo_pos], self.coef[0])
         assert np.array_equal(-data.A.data[self.hi_pos], self.coef[1])
-        Watched.loads += 1
+        held = self.lp.h.getLp()
+        m = held.a_matrix_
+        assert str(m.format_).endswith("kColwise")
+        A = sp.csc_matrix((m.value_, m.index_, m.start_), shape=(held.num_row_, held.num_col_))
+        assert abs(A - data.A).max() == 0
+        for mine, theirs in ((data.col_lower, held.col_lower_), (data.col_upper, held.col_upper_)):
+            assert np.array_equal(np.clip(mine, -highspy.kHighsInf, highspy.kHighsInf), theirs)
+        for mine, theirs in ((data.row_lower, held.row_lower_), (data.row_upper, held.row_upper_)):
+            assert np.array_equal(np.clip(mine, -highspy.kHighsInf, highspy.kHighsInf), theirs)
 
 
 @settings(max_examples=30, deadline=None)
