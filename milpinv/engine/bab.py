@@ -8,8 +8,9 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
    (:mod:`milpinv.bounds.propagation`, rigorous); a neuron whose interval no longer straddles 0
    is fixed by implication, an empty interval prunes the node;
 2. **LP**: the big-M model of :mod:`milpinv.formulations.bigm` with the fixed binaries at 0 / 1,
-   the free ones in [0, 1], the node's latent box and the big-M constants of the node's bounds
-   (one incremental LP for the whole search, :mod:`milpinv.solvers.incremental`, HiGHS unless the
+   the free ones in [0, 1], the node's latent box and big-M constants of the node's bounds (a
+   fixed binary keeps an earlier node's while they contain its own: :func:`constants_to_load`; one
+   incremental LP for the whole search, :mod:`milpinv.solvers.incremental`, HiGHS unless the
    caller hands another: warm-started by the dual simplex from the previous node);
 3. **certify**: an infeasible LP prunes the node only with a Farkas certificate that passes
    :meth:`milpinv.bounds.safe.SafeLP.infeasible`, and an l1 / linf node is pruned against the
@@ -132,6 +133,7 @@ class BranchAndBound:
         self.ge = model.A.tocsr()[self.neurons.ge_row]  # the h >= a rows never change
         self.lp = setup.lp(model, SolverOptions(feasibility_tol=LP_TOL, threads=setup.threads))
         self.coef = (-self.lp_data.A.data[self.lo_pos], -self.lp_data.A.data[self.hi_pos])
+        self.load_cols = np.concatenate([self.neurons.d, self.neurons.h, self.z_cols])  # what _load bounds
         self.reach = _reach(self.net, self.neurons)  # what the "out" score weighs the excess by
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
@@ -326,7 +328,7 @@ class BranchAndBound:
             return self._leaf(lower, found)
         nb = self.neurons
         h = x[nb.h[free]]
-        a = h - self.ge[free] @ x + nb.bias[free]  # ge row: h - W prev >= b, so a = h - activity + b
+        a = h - (self.ge @ x)[free] + nb.bias[free]  # ge row: h - W prev >= b; every row (a slice costs more)
         violation = h - np.maximum(a, nb.slope[free] * a)
         if violation.max() <= VIOLATION_TOL:  # the LP point is a point of the network on this node
             if self._attained(lower, found):
@@ -405,21 +407,20 @@ class BranchAndBound:
         return observation_interval(self.net.output_activation, x, incumbent)
 
     def _load(self, node: Node) -> None:
-        """Put the node into the LP (and into the data the certificates read)."""
+        """Put the node into the LP (and into the data the certificates read): the column bounds
+        that differ from the loaded ones, and the big-M constants :func:`constants_to_load` names."""
         nb, data = self.neurons, self.lp_data
         lo, hi = nb.interval(node.bounds)
         fixed = node.fixed
-        d_lo = np.where(fixed < 0, 0.0, fixed).astype(float)
-        d_hi = np.where(fixed < 0, 1.0, fixed).astype(float)
-        h_hi = np.maximum(hi, 0.0)
-        data.col_lower[nb.d], data.col_upper[nb.d] = d_lo, d_hi
-        data.col_upper[nb.h] = h_hi
-        data.col_lower[self.z_cols], data.col_upper[self.z_cols] = node.z_lower, node.z_upper
-        self.lp.set_col_bounds(nb.d, d_lo, d_hi)
-        self.lp.set_col_bounds(nb.h, data.col_lower[nb.h], h_hi)
-        self.lp.set_col_bounds(self.z_cols, node.z_lower, node.z_upper)
+        cols = self.load_cols
+        lower = np.concatenate([np.where(fixed < 0, 0.0, fixed), data.col_lower[nb.h], node.z_lower])
+        upper = np.concatenate([np.where(fixed < 0, 1.0, fixed), np.maximum(hi, 0.0), node.z_upper])
+        moved = np.flatnonzero((data.col_lower[cols] != lower) | (data.col_upper[cols] != upper))
+        if moved.size:
+            data.col_lower[cols[moved]], data.col_upper[cols[moved]] = lower[moved], upper[moved]
+            self.lp.set_col_bounds(cols[moved], lower[moved], upper[moved])
         c_lo, c_hi = kink_constants(lo, hi, nb.slope)
-        changed = np.flatnonzero((self.coef[0] != c_lo) | (self.coef[1] != c_hi))
+        changed = constants_to_load(*self.coef, c_lo, c_hi, fixed >= 0)
         if changed.size:
             low, high, bias = c_lo[changed], c_hi[changed], nb.bias[changed]
             data.set_entries(self.lo_pos[changed], -low)
@@ -447,6 +448,20 @@ def search(
     ``incumbent``: a known (z, residual) for l1 / linf (nodes that cannot beat it are pruned);
     ``node_limit``: stop (status ``time_limit``, with the certified bound) after that many nodes."""
     return BranchAndBound(form, candidate, setup).run(deadline, incumbent, node_limit)
+
+
+def constants_to_load(
+    old_lo: np.ndarray, old_hi: np.ndarray, c_lo: np.ndarray, c_hi: np.ndarray, fixed: np.ndarray
+) -> np.ndarray:
+    """The binaries whose loaded big-M constants (``old_lo``, ``old_hi``) the node's own (``c_lo``,
+    ``c_hi``) replace: every free binary whose constants differ (they shape the relaxation), and a
+    ``fixed`` one only when the node's interval does not lie within its loaded constants (those of
+    another subtree: keeping them could cut off the node's points). A fixed binary's constants
+    only bound its pre-activation in the LP, so looser ones it already holds are kept: the LP stays
+    a relaxation of the node (every certificate is checked on the LP as loaded), and each
+    coefficient left alone spares HiGHS a new factorisation (PERFORMANCE.md 21)."""
+    stale = (old_lo > c_lo) | (old_hi < c_hi)
+    return np.flatnonzero(stale | (~fixed & ((old_lo != c_lo) | (old_hi != c_hi))))
 
 
 def _reach(net, nb: NeuronIndex) -> np.ndarray:
