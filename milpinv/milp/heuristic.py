@@ -2,7 +2,8 @@
 each round).
 
 * Exact norm: the best z of a round walks its linear pieces (:func:`polish` in linf, one LP a
-  step), which turns a near miss into an exact pre-image; the first accepted one ends the
+  step), which turns a near miss into an exact pre-image; a miss the walk cannot mend may be
+  handed to a search of its neighbourhood (``explore``); the first accepted point ends the
   search. Otherwise the z of smallest residual is returned (a warm start).
 * l1 / linf: the best descents of a round (:data:`NOISY_EFFORT`) are polished in the norm (the optimum
   of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
@@ -16,11 +17,13 @@ time limit given by the user caps it, at :data:`SHARE` of that limit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..acceptance import check_result
 from ..deadline import Deadline
-from ..formulations.pieces import pattern_of, piece_model
+from ..formulations.pieces import kink_order, pattern_of, piece_model
 from ..methods.gd import descend, invert_gd
 from ..norm import Norm
 from ..polish import polish
@@ -36,10 +39,20 @@ QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the s
 
 
 def heuristic(
-    network, target, norm: Norm, lower, upper, accept: Acceptance, budget: float | None = None, quick: bool = False
+    network,
+    target,
+    norm: Norm,
+    lower,
+    upper,
+    accept: Acceptance,
+    budget: float | None = None,
+    quick: bool = False,
+    explore: Callable[[np.ndarray], np.ndarray | None] | None = None,
 ) -> InversionResult:
     """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring);
-    ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
+    ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`; ``explore``
+    (exact norm): searches around a round's near miss for a pre-image
+    (:mod:`milpinv.milp.neighbourhood`), whose point is checked as the round's own."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
     if not norm.exact:
@@ -70,6 +83,11 @@ def heuristic(
                 upper,
                 accept,
             )
+            near = None if found.status == Status.OPTIMAL or explore is None else explore(z)
+            if near is not None:
+                claim = InversionResult(Status.OPTIMAL, near, "gd", norm, objective=0.0, solver=found.solver)
+                found = check_result(claim, network, x, lower, upper, accept)
+                found.solver["neighbourhood"] = True
         if found.status == Status.OPTIMAL:
             found.solver["rounds"] = rnd + 1
             return found
@@ -117,7 +135,7 @@ def flip_search(
     while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
-        for k, i in _closest_to_kinks(network, best):
+        for k, i in kink_order(network, best):
             if tried >= flips or deadline.expired():
                 break
             flipped = [p.copy() for p in pattern]
@@ -132,14 +150,3 @@ def flip_search(
                 best, value, improved = cand, r, True
                 break
     return best, tried
-
-
-def _closest_to_kinks(network, z: np.ndarray) -> list[tuple[int, int]]:
-    """(layer, neuron) of every kinked neuron, the smallest |pre-activation| (relative to its row) first."""
-    scored = []
-    for k, a in enumerate(network.pre_activations(z)):
-        if not network.activation(k).kinked:
-            continue
-        scale = np.asarray(abs(network.weights[k]).sum(axis=1)).ravel() + 1e-300
-        scored += [(float(abs(a[i]) / scale[i]), k, i) for i in range(a.shape[0])]
-    return [(k, i) for _, k, i in sorted(scored)]

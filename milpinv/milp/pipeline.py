@@ -6,7 +6,10 @@ A pipeline of named stages, one clock for all of them:
    integral (exact integer arithmetic, whatever the size of the numbers) and otherwise milpinv's
    own branch and bound (:mod:`milpinv.engine.bab`); any named backend may be asked for;
 2. **heuristic** (:mod:`.heuristic`): gradient descent and piece walks; with the exact norm an
-   accepted pre-image ends the search, otherwise it warm-starts;
+   accepted pre-image ends the search, otherwise it warm-starts. With the exact norm and
+   milpinv's branch and bound it waits for the root of the search (which often proves
+   infeasibility at once) and searches the neighbourhood of each near miss
+   (:mod:`.neighbourhood`) before the whole search;
 3. **peel** (:mod:`.peel`): drop output layers whose pre-image is a single point;
 4. **rescale** (:mod:`.rescale`): every row to a power-of-two scale, exactly;
 5. **bounds** and **build** (:mod:`.build`): sound bounds, then the big-M model;
@@ -43,14 +46,16 @@ from ..tolerance import Acceptance, tolerance
 from .build import build_model
 from .certify import certify
 from .heuristic import SHARE, heuristic
+from .neighbourhood import Explore, explore_around
 from .peel import Peeled, peel
 from .rescale import rescale
-from .solve import Engine, Problem, better_point, solve_model
+from .solve import Engine, Problem, better_point, candidate_judge, solve_model
 
 OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
 ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
-ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
+ROOT = 1  # nodes searched before the (l1 / linf: full) heuristic runs
+HEURISTIC = "heuristic (projected gradient descent)"
 
 
 @interrupt.deferred()
@@ -117,7 +122,8 @@ def invert_milp(
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
     refine = False
-    if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
+    root_first = heuristic and norm.exact and engine.solver is None  # the root may prove it at once
+    if heuristic and not root_first:  # a warm start is one more candidate incumbent, not a replacement
         quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
         if found.status == Status.OPTIMAL and norm.exact:
@@ -125,7 +131,7 @@ def invert_milp(
         warm_start, refine = better_point(problem, warm_start, found.z), quick
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
-    result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit)
+    result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit, root_first)
     return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
 
 
@@ -168,17 +174,21 @@ def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
     return engine
 
 
-def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> InversionResult:
-    """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished."""
+def heuristic_stage(
+    problem: Problem, engine: Engine, quick: bool = False, explore: Explore | None = None
+) -> InversionResult:
+    """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished.
+    ``explore``: the exact norm's neighbourhood search around its near misses."""
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
-    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
+    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick, explore)
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
         found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
-        found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
+        how = "neighbourhood search around a heuristic point" if found.solver.get("neighbourhood") else HEURISTIC
+        found.solver = {"engine": engine.name, "solved_by": how, **found.solver}
     return found
 
 
@@ -211,11 +221,14 @@ def solve_stages(
     warm_start,
     refine: bool = False,
     node_limit: int | None = None,
+    root_first: bool = False,
 ) -> InversionResult:
     """Rescale, bounds, build, solve and certify the (possibly peeled) model. ``refine`` (l1 / linf
     after a quick heuristic): if the root of the search does not prove the incumbent optimal, the
-    heuristic's full effort for a better incumbent, and the search again. ``node_limit``: each
-    search's budget of nodes."""
+    heuristic's full effort for a better incumbent, and the search again. ``root_first`` (the
+    exact norm, the heuristic not run yet): if the root decides nothing, the heuristic with a
+    neighbourhood search around each near miss (:mod:`.neighbourhood`), then the whole search.
+    ``node_limit``: each search's budget of nodes."""
     origin = problem if reduced.layers else None
     sub = Problem(reduced.network, reduced.target, problem.norm, problem.lower, problem.upper, problem.accept, origin)
     observed = observed_interval(sub)
@@ -253,10 +266,15 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine else node_limit)
+        result = solve_model(form, sub, engine, warm_start, node_limit=ROOT if refine or root_first else node_limit)
         if refine and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
             incumbent = better_point(sub, result.z, heuristic_stage(problem, engine).z)
             result = solve_model(form, sub, engine, incumbent, node_limit=node_limit)
+        elif root_first and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
+            explore = explore_around(form, candidate_judge(sub, engine.lp_solver), engine)
+            result = heuristic_stage(problem, engine, explore=explore)
+            if result.status != Status.OPTIMAL:
+                result = solve_model(form, sub, engine, None, node_limit=node_limit)
 
     def solve_full() -> InversionResult:
         full = Peeled(problem.network, problem.target, 0)

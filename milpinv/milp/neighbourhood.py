@@ -1,0 +1,83 @@
+"""The exact norm's neighbourhood search: a near miss of the heuristic as the centre of a small
+branch and bound (local branching around a point).
+
+Gradient descent often ends a few activations away from a pre-image (a planted 20-60-60-120 net:
+2 of 120 hidden neurons on the wrong side of their kink, ``|z - z*|`` about 0.2), where the piece
+walk cannot cross and the whole search, depth first from a weak relaxation, takes a wrong turn
+near its root. Here every hidden neuron keeps the side it has at the centre z except the
+:data:`FREE` nearest their kinks (``|a| / |W_i|_1``); the fixings and the observation are
+propagated (:mod:`milpinv.bounds.propagation`), and milpinv's branch and bound
+(:mod:`milpinv.engine.bab`) searches the remaining model for at most :data:`NODES` nodes.
+
+The budget is a count of neurons and of nodes, never a clock. The neighbourhood is a restriction
+of the problem: only its points count (judged by the caller's float64 forward pass and acceptance
+rule); its ``infeasible`` proves nothing about the whole problem and is never reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..bounds.interval import Bounds
+from ..bounds.propagation import propagate_bounds
+from ..engine.bab import Candidate, Setup, search
+from ..errors import SolverError
+from ..formulations.bigm import Formulation, build_formulation
+from ..formulations.pieces import kink_order
+from ..status import Status
+from .solve import Engine
+
+FREE = 16  # hidden neurons left free around the centre: those nearest their kinks
+NODES = 100  # the node budget of one neighbourhood's search
+
+Explore = Callable[[np.ndarray], np.ndarray | None]  # centre z -> a point the judge accepts, or None
+
+
+def fixed_around(form: Formulation, z: np.ndarray, free: int = FREE) -> Bounds:
+    """``form``'s bounds with every unstable hidden neuron but the ``free`` nearest their kinks at
+    z fixed to z's side (active: a >= 0, inactive: a <= 0)."""
+    net = form.network
+    bounds = [(lo.copy(), hi.copy()) for lo, hi in form.bounds]
+    pre = net.pre_activations(z)
+    hidden = [(k, i) for k, i in kink_order(net, z) if k < net.depth - 1]
+    unstable = [(k, i) for k, i in hidden if bounds[k][0][i] < 0 < bounds[k][1][i]]
+    for k, i in unstable[free:]:
+        lo, hi = bounds[k]
+        if pre[k][i] > 0:
+            lo[i] = max(lo[i], 0.0)
+        else:
+            hi[i] = min(hi[i], 0.0)
+    return bounds
+
+
+def explore_around(
+    form: Formulation, judge: Candidate, engine: Engine, free: int = FREE, nodes: int = NODES
+) -> Explore:
+    """The neighbourhood search of the module docstring over the exact-norm model ``form``: a
+    function of the centre z that returns a point ``judge`` accepts, or None."""
+    observed = form.observed
+    assert observed is not None, "the neighbourhood search is the exact norm's"
+    setup = Setup(engine.lp_solver.incremental, engine.branching, None, engine.options.threads or 1)
+    zs = form.latent
+
+    def explore(z: np.ndarray) -> np.ndarray | None:
+        if engine.deadline.expired():
+            return None
+        bounds = fixed_around(form, np.asarray(z, float), free)
+        lower, upper = form.model.col_lower[zs], form.model.col_upper[zs]
+        p = propagate_bounds(form.network, bounds, lower, upper, *observed)
+        if p.empty:
+            return None
+        assert form.target is not None and form.norm is not None  # an exact-norm model
+        local = build_formulation(
+            form.network, form.target, form.norm, p.z_lower, p.z_upper, p.bounds, observed=observed
+        )
+        try:
+            s = search(local, judge, engine.deadline, setup, node_limit=nodes)
+        except SolverError:
+            return None
+        return s.z if s.status == Status.OPTIMAL else None
+
+    return explore
