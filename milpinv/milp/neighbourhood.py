@@ -16,8 +16,6 @@ rule); its ``infeasible`` proves nothing about the whole problem and is never re
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from ..bounds.interval import Bounds
@@ -31,8 +29,6 @@ from .solve import Engine
 
 FREE = 16  # hidden neurons left free around the centre: those nearest their kinks
 NODES = 100  # the node budget of one neighbourhood's search
-
-Explore = Callable[[np.ndarray], np.ndarray | None]  # centre z -> a point the judge accepts, or None
 
 
 def fixed_around(form: Formulation, z: np.ndarray, free: int = FREE) -> Bounds:
@@ -52,32 +48,33 @@ def fixed_around(form: Formulation, z: np.ndarray, free: int = FREE) -> Bounds:
     return bounds
 
 
-def explore_around(
-    form: Formulation, judge: Candidate, engine: Engine, free: int = FREE, nodes: int = NODES
-) -> Explore:
-    """The neighbourhood search of the module docstring over the exact-norm model ``form``: a
-    function of the centre z that returns a point ``judge`` accepts, or None."""
-    observed = form.observed
-    assert observed is not None, "the neighbourhood search is the exact norm's"
-    setup = Setup(engine.lp_solver.incremental, engine.branching, None, engine.options.threads or 1)
-    zs = form.latent
+class Neighbourhoods:
+    """The neighbourhood search of the module docstring over the exact-norm model ``form``, called
+    with a centre z: a point ``judge`` accepts, or None. Counts its ``searches`` and ``nodes``."""
 
-    def explore(z: np.ndarray) -> np.ndarray | None:
-        if engine.deadline.expired():
+    def __init__(self, form: Formulation, judge: Candidate, engine: Engine, free: int = FREE, nodes: int = NODES):
+        assert form.observed is not None and form.target is not None, "the neighbourhood search is the exact norm's"
+        self.form, self.judge, self.engine, self.free, self.budget = form, judge, engine, free, nodes
+        self.setup = Setup(engine.lp_solver.incremental, engine.branching, None, engine.options.threads or 1)
+        self.searches = self.nodes = 0
+
+    def __call__(self, z: np.ndarray) -> np.ndarray | None:
+        form, observed = self.form, self.form.observed
+        assert observed is not None and form.norm is not None and form.target is not None
+        if self.engine.deadline.expired():
             return None
-        bounds = fixed_around(form, np.asarray(z, float), free)
-        lower, upper = form.model.col_lower[zs], form.model.col_upper[zs]
-        p = propagate_bounds(form.network, bounds, lower, upper, *observed)
+        zs = form.latent
+        bounds = fixed_around(form, np.asarray(z, float), self.free)
+        p = propagate_bounds(form.network, bounds, form.model.col_lower[zs], form.model.col_upper[zs], *observed)
+        self.searches += 1
         if p.empty:
             return None
-        assert form.target is not None and form.norm is not None  # an exact-norm model
         local = build_formulation(
             form.network, form.target, form.norm, p.z_lower, p.z_upper, p.bounds, observed=observed
         )
         try:
-            s = search(local, judge, engine.deadline, setup, node_limit=nodes)
+            s = search(local, self.judge, self.engine.deadline, self.setup, node_limit=self.budget)
         except SolverError:
             return None
+        self.nodes += s.nodes
         return s.z if s.status == Status.OPTIMAL else None
-
-    return explore

@@ -46,7 +46,7 @@ from ..tolerance import Acceptance, tolerance
 from .build import build_model
 from .certify import certify
 from .heuristic import SHARE, heuristic
-from .neighbourhood import Explore, explore_around
+from .neighbourhood import Neighbourhoods
 from .peel import Peeled, peel
 from .rescale import rescale
 from .solve import Engine, Problem, better_point, candidate_judge, solve_model
@@ -175,7 +175,7 @@ def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
 
 
 def heuristic_stage(
-    problem: Problem, engine: Engine, quick: bool = False, explore: Explore | None = None
+    problem: Problem, engine: Engine, quick: bool = False, explore: Neighbourhoods | None = None
 ) -> InversionResult:
     """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished.
     ``explore``: the exact norm's neighbourhood search around its near misses."""
@@ -271,10 +271,11 @@ def solve_stages(
             incumbent = better_point(sub, result.z, heuristic_stage(problem, engine).z)
             result = solve_model(form, sub, engine, incumbent, node_limit=node_limit)
         elif root_first and result.status == Status.TIME_LIMIT and not engine.deadline.expired():
-            explore = explore_around(form, candidate_judge(sub, engine.lp_solver), engine)
+            explore = Neighbourhoods(form, candidate_judge(sub, engine.lp_solver), engine)
             result = heuristic_stage(problem, engine, explore=explore)
             if result.status != Status.OPTIMAL:
                 result = solve_model(form, sub, engine, None, node_limit=node_limit)
+            result.solver.update(neighbourhood_searches=explore.searches, neighbourhood_nodes=explore.nodes)
 
     def solve_full() -> InversionResult:
         full = Peeled(problem.network, problem.target, 0)

@@ -12,7 +12,7 @@ from milpinv import Instance, ReluNetwork, invert, plant_instance
 from milpinv.deadline import Deadline
 from milpinv.milp.build import build_model
 from milpinv.milp.heuristic import heuristic
-from milpinv.milp.neighbourhood import explore_around, fixed_around
+from milpinv.milp.neighbourhood import Neighbourhoods, fixed_around
 from milpinv.milp.solve import Engine, Problem, candidate_judge
 from milpinv.norm import Norm
 from milpinv.solvers import SolverOptions, get_solver
@@ -30,6 +30,7 @@ def test_a_near_miss_of_the_heuristic_is_mended_by_its_neighbourhood():
     r = invert(inst, method="milp", node_limit=20)
     assert r.status == "optimal", r.summary()
     assert r.solver["solved_by"] == "neighbourhood search around a heuristic point"
+    assert r.solver["neighbourhood_searches"] >= 1
     assert r.residual_linf <= tolerance(x)
 
 
@@ -59,7 +60,7 @@ def _explorer(net, x, lower, upper, free):
     form, info = build_model(net, x, norm=Norm.EXACT, lower=lower, upper=upper, band=accept.tol)
     if info["infeasible"]:
         return form, None
-    return form, explore_around(form, candidate_judge(problem, engine.lp_solver), engine, free=free, nodes=50)
+    return form, Neighbourhoods(form, candidate_judge(problem, engine.lp_solver), engine, free=free, nodes=50)
 
 
 @settings(max_examples=60, deadline=None)
