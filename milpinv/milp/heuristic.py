@@ -34,6 +34,7 @@ from ..tolerance import Acceptance, residual_norm
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
+EXPLORED_ROUNDS = 3  # exact norm with a neighbourhood search: later rounds rarely found more (PERFORMANCE.md 21)
 NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, flip LPs per point
 QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
 
@@ -52,13 +53,14 @@ def heuristic(
     """Up to :data:`ROUNDS` rounds, within ``budget`` seconds if given (see the module docstring);
     ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`; ``explore``
     (exact norm): searches around a round's near miss for a pre-image
-    (:mod:`milpinv.milp.neighbourhood`), whose point is checked as the round's own."""
+    (:mod:`milpinv.milp.neighbourhood`), whose point is checked as the round's own, in each of
+    :data:`EXPLORED_ROUNDS` rounds."""
     deadline = Deadline(budget)
     x = np.asarray(target, float)
     if not norm.exact:
         return noisy_heuristic(network, x, norm, lower, upper, deadline, QUICK_EFFORT if quick else NOISY_EFFORT)
     best = None
-    for rnd in range(ROUNDS):
+    for rnd in range(ROUNDS if explore is None else EXPLORED_ROUNDS):
         if deadline.expired():
             break
         found = invert_gd(

@@ -28,7 +28,7 @@ from ..status import Status
 from .solve import Engine
 
 FREE = 16  # hidden neurons left free around the centre: those nearest their kinks
-NODES = 100  # the node budget of one neighbourhood's search
+NODES = 25  # the node budget of one neighbourhood's search (PERFORMANCE.md 21)
 
 
 def fixed_around(form: Formulation, z: np.ndarray, free: int = FREE) -> Bounds:
