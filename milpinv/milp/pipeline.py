@@ -6,9 +6,9 @@ A pipeline of named stages, one clock for all of them:
    integral (exact integer arithmetic, whatever the size of the numbers) and otherwise milpinv's
    own branch and bound (:mod:`milpinv.engine.bab`); any named backend may be asked for;
 2. **heuristic** (:mod:`.heuristic`): gradient descent and piece walks; with the exact norm an
-   accepted pre-image ends the search, otherwise it warm-starts. With the exact norm and
-   milpinv's branch and bound it waits for the root of the search (which often proves
-   infeasibility at once) and searches the neighbourhood of each near miss
+   accepted pre-image ends the search, otherwise it warm-starts. With the exact norm, milpinv's
+   branch and bound and interval bounds it waits for the root of the search (which often
+   proves infeasibility at once) and searches the neighbourhood of each near miss
    (:mod:`.neighbourhood`) before the whole search;
 3. **peel** (:mod:`.peel`): drop output layers whose pre-image is a single point;
 4. **rescale** (:mod:`.rescale`): every row to a power-of-two scale, exactly;
@@ -122,7 +122,8 @@ def invert_milp(
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
     refine = False
-    root_first = heuristic and norm.exact and engine.solver is None  # the root may prove it at once
+    # the root may prove it at once; OBBT (bounds lp) costs more than the heuristic: it waits for it
+    root_first = heuristic and norm.exact and engine.solver is None and bounds == "interval"
     if heuristic and not root_first:  # a warm start is one more candidate incumbent, not a replacement
         quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)

@@ -3,6 +3,7 @@ the heuristic's near misses (milpinv.milp.neighbourhood). Its points are judged 
 forward pass and it never decides a verdict: brute force over activation patterns says so."""
 
 import numpy as np
+import pytest
 from helpers import brute_force, tiny_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -89,3 +90,14 @@ def test_the_exact_verdict_with_the_primal_side_matches_brute_force(problem):
     assert r.status == ("optimal" if truth is not None else "infeasible"), (truth, r.summary())
     if truth is not None:
         assert r.residual_linf <= tolerance(x)
+
+
+def test_with_lp_bounds_the_heuristic_runs_before_bound_tightening(monkeypatch):
+    """OBBT costs more than the heuristic: with bounds="lp" a planted target the heuristic inverts
+    is answered before any bound is tightened (the root does not go first)."""
+    import milpinv.milp.build as build
+
+    inst = plant_instance(ReluNetwork.random([6, 12, 12, 6], seed=0), seed=0)
+    monkeypatch.setattr(build, "tighten_bounds", lambda *a, **k: pytest.fail("OBBT ran"))
+    r = invert(inst, method="milp", bounds="lp")
+    assert r.status == "optimal" and r.solver["solved_by"] == pipeline.HEURISTIC
