@@ -1,9 +1,10 @@
-"""Shared oracles of the tests: brute force over activation patterns."""
+"""Shared oracles of the tests: brute force over activation patterns; tiny random problems."""
 
 import itertools
 
 import numpy as np
 import scipy.sparse as sp
+from hypothesis import strategies as st
 
 from milpinv import ReluNetwork
 from milpinv.formulations.blocks import OutputSpec
@@ -111,3 +112,16 @@ def linprog_model(model, c: np.ndarray | None = None, fixed: dict[int, float] | 
         bounds=bounds,
         method="highs-ds",
     )
+
+
+@st.composite
+def tiny_problems(draw):
+    """(net, x): a tiny random network (1-3 units a layer, 2-3 layers) and a planted or random target."""
+    dims = [draw(st.integers(1, 3))] + [draw(st.integers(1, 3)) for _ in range(draw(st.integers(2, 3)))]
+    seed = draw(st.integers(0, 10**6))
+    net = ReluNetwork.random(dims, seed=seed, bias_scale=draw(st.sampled_from([0.0, 0.5, 1.0])))
+    rng = np.random.default_rng(seed)
+    kind = draw(st.sampled_from(["planted", "random"]))
+    x = net.forward(rng.uniform(-2, 2, dims[0])) if kind == "planted" else np.abs(rng.normal(size=dims[-1]))
+    x[rng.random(dims[-1]) < 0.2] = 0.0
+    return net, x

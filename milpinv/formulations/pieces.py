@@ -32,6 +32,18 @@ def pattern_of(network: ReluNetwork, z: np.ndarray) -> list[np.ndarray]:
     return [a > 0 if network.activation(k).kinked else np.ones(a.shape[0], bool) for k, a in enumerate(pre)]
 
 
+def kink_order(network: ReluNetwork, z: np.ndarray) -> list[tuple[int, int]]:
+    """(layer, neuron) of every kinked neuron at z, the smallest |pre-activation| relative to its
+    row (|W_i|_1) first: the neurons a small move of z flips first."""
+    scored = []
+    for k, a in enumerate(network.pre_activations(z)):
+        if not network.activation(k).kinked:
+            continue
+        scale = np.asarray(abs(network.weights[k]).sum(axis=1)).ravel() + 1e-300
+        scored += [(float(abs(a[i]) / scale[i]), k, i) for i in range(a.shape[0])]
+    return [(k, i) for _, k, i in sorted(scored)]
+
+
 def affine_maps(network: ReluNetwork, pattern: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:
     """(P_k, q_k) with a_k = P_k z + q_k on the piece of ``pattern``, for every layer."""
     P, q = np.eye(network.input_dim), np.zeros(network.input_dim)

@@ -2,7 +2,8 @@
 each round).
 
 * Exact norm: the best z of a round walks its linear pieces (:func:`polish` in linf, one LP a
-  step), which turns a near miss into an exact pre-image; the first accepted one ends the
+  step), which turns a near miss into an exact pre-image; a miss the walk cannot mend may be
+  handed to a search of its neighbourhood (``explore``); the first accepted point ends the
   search. Otherwise the z of smallest residual is returned (a warm start).
 * l1 / linf: the best descents of a round (:data:`NOISY_EFFORT`) are polished in the norm (the optimum
   of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
@@ -17,11 +18,13 @@ time limit given by the user caps it: the pipeline hands it a share of the clock
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ..acceptance import check_result
 from ..formulations.blocks import OutputSpec
-from ..formulations.pieces import pattern_of, piece_model
+from ..formulations.pieces import kink_order, pattern_of, piece_model
 from ..methods.gd import Descent, descend, invert_gd
 from ..options import GdOptions
 from ..polish import polish
@@ -33,17 +36,24 @@ from ..tolerance import residual_norm
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
+EXPLORED_ROUNDS = 3  # exact norm with a neighbourhood search: later rounds rarely found more (PERFORMANCE.md 22)
 NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, flip LPs per point
 QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
 
 
-def heuristic(problem: Problem, quick: bool = False) -> InversionResult:
+Explore = Callable[[np.ndarray], "np.ndarray | None"]  # a near miss -> a pre-image near it, or None
+
+
+def heuristic(problem: Problem, quick: bool = False, explore: Explore | None = None) -> InversionResult:
     """Up to :data:`ROUNDS` rounds on the problem's clock (a stage's share: see the module
-    docstring); ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`."""
+    docstring); ``quick``: l1 / linf with :data:`QUICK_EFFORT` instead of :data:`NOISY_EFFORT`;
+    ``explore`` (exact norm): searches around a round's near miss for a pre-image
+    (:mod:`milpinv.milp.neighbourhood`), whose point is checked as the round's own, in each of
+    :data:`EXPLORED_ROUNDS` rounds."""
     if not problem.norm.exact:
         return noisy_heuristic(problem, QUICK_EFFORT if quick else NOISY_EFFORT)
     best = None
-    for rnd in range(ROUNDS):
+    for rnd in range(ROUNDS if explore is None else EXPLORED_ROUNDS):
         if problem.deadline.expired():
             break
         found = invert_gd(problem, GdOptions(seed=rnd, steps=STEPS, restarts=RESTARTS))
@@ -57,6 +67,13 @@ def heuristic(problem: Problem, quick: bool = False) -> InversionResult:
                 problem.upper,
                 problem.accept,
             )
+            near = None if found.status == Status.OPTIMAL or explore is None else explore(z)
+            if near is not None:
+                claim = InversionResult(Status.OPTIMAL, near, "gd", problem.norm, objective=0.0, solver=found.solver)
+                found = check_result(
+                    claim, problem.network, problem.target, problem.lower, problem.upper, problem.accept
+                )
+                found.solver["neighbourhood"] = True
         if found.status == Status.OPTIMAL:
             found.solver["rounds"] = rnd + 1
             return found
@@ -104,7 +121,7 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray
     while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
-        for k, i in _closest_to_kinks(network, best):
+        for k, i in kink_order(network, best):
             if tried >= flips or deadline.expired():
                 break
             flipped = [p.copy() for p in pattern]
@@ -119,14 +136,3 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray
                 best, value, improved = cand, r, True
                 break
     return best, tried
-
-
-def _closest_to_kinks(network, z: np.ndarray) -> list[tuple[int, int]]:
-    """(layer, neuron) of every kinked neuron, the smallest |pre-activation| (relative to its row) first."""
-    scored = []
-    for k, a in enumerate(network.pre_activations(z)):
-        if not network.activation(k).kinked:
-            continue
-        scale = np.asarray(abs(network.weights[k]).sum(axis=1)).ravel() + 1e-300
-        scored += [(float(abs(a[i]) / scale[i]), k, i) for i in range(a.shape[0])]
-    return [(k, i) for _, k, i in sorted(scored)]

@@ -6,7 +6,10 @@ A pipeline of named stages, one clock for all of them:
    integral (exact integer arithmetic, whatever the size of the numbers) and otherwise milpinv's
    own branch and bound (:mod:`milpinv.engine.bab`); any named backend may be asked for;
 2. **heuristic** (:mod:`.heuristic`): gradient descent and piece walks; with the exact norm an
-   accepted pre-image ends the search, otherwise it warm-starts;
+   accepted pre-image ends the search, otherwise it warm-starts. With the exact norm, milpinv's
+   branch and bound and interval bounds it waits for the root of the search (which often
+   proves infeasibility at once) and searches the neighbourhood of each near miss
+   (:mod:`.neighbourhood`) before the whole search;
 3. **peel** (:mod:`.peel`): drop output layers whose pre-image is a single point;
 4. **rescale** (:mod:`.rescale`): every row to a power-of-two scale, exactly;
 5. **bounds** and **build** (:mod:`.build`): sound bounds, then the big-M model;
@@ -33,6 +36,7 @@ from ..acceptance import check_result, integer_data
 from ..activation import LINEAR
 from ..engine.branching import rule
 from ..errors import InputError
+from ..formulations.bigm import Formulation
 from ..formulations.blocks import observation_interval
 from ..network import ReluNetwork
 from ..options import OWN_ENGINES, MilpOptions
@@ -44,14 +48,16 @@ from ..status import Status
 from ..tolerance import Acceptance, tolerance
 from .build import ModelSpec, build_model
 from .certify import certify
-from .heuristic import SHARE, heuristic
+from .heuristic import SHARE, Explore, heuristic
+from .neighbourhood import Neighbourhoods
 from .peel import Peeled, peel
 from .rescale import rescale
-from .solve import Engine, better_point, solve_model
+from .solve import Engine, better_point, candidate_judge, solve_model
 
 ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
-ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
+ROOT = 1  # nodes searched before the (l1 / linf: full) heuristic runs
+HEURISTIC = "heuristic (projected gradient descent)"
 
 
 @interrupt.deferred()
@@ -76,7 +82,7 @@ def invert_milp(problem: Problem, options: MilpOptions) -> InversionResult:
         rule(options.branching),
     )
     refine = False
-    if options.heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
+    if options.heuristic and not root_first(problem, engine, options):  # a warm start is one more candidate
         quick = not problem.norm.exact and engine.solver is None  # the root of the search says if it is enough
         found = heuristic_stage(problem, engine, quick)
         if found.status == Status.OPTIMAL and problem.norm.exact:
@@ -129,16 +135,27 @@ def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
     return engine
 
 
-def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> InversionResult:
-    """The heuristic (on at most :data:`SHARE` of the clock); an accepted pre-image comes back polished."""
+def root_first(problem: Problem, engine: Engine, options: MilpOptions) -> bool:
+    """The exact norm on milpinv's branch and bound with interval bounds: the root of the search
+    (which often proves infeasibility at once) before the heuristic (OBBT, ``bounds="lp"``,
+    costs more than the heuristic: there the heuristic goes first)."""
+    return options.heuristic and problem.norm.exact and engine.solver is None and options.bounds == "interval"
+
+
+def heuristic_stage(
+    problem: Problem, engine: Engine, quick: bool = False, explore: Explore | None = None
+) -> InversionResult:
+    """The heuristic (on at most :data:`SHARE` of the clock); an accepted pre-image comes back
+    polished. ``explore``: the exact norm's neighbourhood search around its near misses."""
     p = problem
-    found = heuristic(p.with_deadline(p.deadline.share(SHARE)), quick)
+    found = heuristic(p.with_deadline(p.deadline.share(SHARE)), quick, explore)
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p, found.z, solver=engine.lp_solver)
         found = check_result(found, p.network, p.target, p.lower, p.upper, p.accept)
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
-        found.solver = {"engine": engine.name, "solved_by": "heuristic (projected gradient descent)", **found.solver}
+        how = "neighbourhood search around a heuristic point" if found.solver.get("neighbourhood") else HEURISTIC
+        found.solver = {"engine": engine.name, "solved_by": how, **found.solver}
     return found
 
 
@@ -162,13 +179,29 @@ def out_of_nodes(result: InversionResult, node_limit: int | None) -> InversionRe
     return result
 
 
+def explore_then_search(
+    problem: Problem, sub: Problem, form: Formulation, engine: Engine, node_limit: int | None
+) -> InversionResult:
+    """The exact norm after an undecided root: the heuristic with a neighbourhood search around
+    each near miss on ``form`` (``sub``'s model), then, without a pre-image, the whole search."""
+    explore = Neighbourhoods(form, candidate_judge(sub, engine.lp_solver), engine, sub.deadline)
+    result = heuristic_stage(problem, engine, explore=explore)
+    if result.status != Status.OPTIMAL:
+        result = solve_model(form, sub, engine, None, node_limit=node_limit)
+    result.solver.update(neighbourhood_searches=explore.searches, neighbourhood_nodes=explore.nodes)
+    return result
+
+
 def solve_stages(
     problem: Problem, reduced: Peeled, engine: Engine, options: MilpOptions, refine: bool = False
 ) -> InversionResult:
     """Rescale, bounds, build, solve and certify the (possibly peeled) model, from
     ``options.warm_start``. ``refine`` (l1 / linf after a quick heuristic): if the root of the
     search does not prove the incumbent optimal, the heuristic's full effort for a better
-    incumbent, and the search again. ``options.node_limit``: each search's budget of nodes."""
+    incumbent, and the search again. :func:`root_first` (the exact norm, the heuristic not run
+    yet): if the root decides nothing, the heuristic with a neighbourhood search around each near
+    miss (:mod:`.neighbourhood`), then the whole search. ``options.node_limit``: each search's
+    budget of nodes."""
     sub = problem.derive(network=reduced.network, target=reduced.target) if reduced.layers else problem
     observed = observed_interval(sub)
     scaled = rescale(sub.network, sub.target, observed) if not engine.lattice else None
@@ -200,11 +233,14 @@ def solve_stages(
         )
         result.solver["certified_by"] = "bound tightening"
     else:
-        node_limit = options.node_limit
-        result = solve_model(form, sub, engine, options.warm_start, node_limit=ROOT if refine else node_limit)
-        if refine and result.status == Status.TIME_LIMIT and not problem.deadline.expired():
+        node_limit, first = options.node_limit, root_first(problem, engine, options)
+        result = solve_model(form, sub, engine, options.warm_start, node_limit=ROOT if refine or first else node_limit)
+        undecided = result.status == Status.TIME_LIMIT and not problem.deadline.expired()
+        if refine and undecided:
             incumbent = better_point(sub, result.z, heuristic_stage(problem, engine).z)
             result = solve_model(form, sub, engine, incumbent, node_limit=node_limit)
+        elif first and undecided:
+            result = explore_then_search(problem, sub, form, engine, node_limit)
 
     def solve_full() -> InversionResult:
         full = Peeled(problem.network, problem.target, 0)

@@ -3,7 +3,7 @@ time limits."""
 
 import numpy as np
 import pytest
-from helpers import brute_force
+from helpers import brute_force, tiny_problems
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,18 +12,6 @@ from milpinv.solvers import Solver
 from milpinv.solvers.outcome import Outcome
 from milpinv.status import Status
 from milpinv.tolerance import tolerance
-
-
-@st.composite
-def tiny_problems(draw):
-    dims = [draw(st.integers(1, 3))] + [draw(st.integers(1, 3)) for _ in range(draw(st.integers(2, 3)))]
-    seed = draw(st.integers(0, 10**6))
-    net = ReluNetwork.random(dims, seed=seed, bias_scale=draw(st.sampled_from([0.0, 0.5, 1.0])))
-    rng = np.random.default_rng(seed)
-    kind = draw(st.sampled_from(["planted", "random"]))
-    x = net.forward(rng.uniform(-2, 2, dims[0])) if kind == "planted" else np.abs(rng.normal(size=dims[-1]))
-    x[rng.random(dims[-1]) < 0.2] = 0.0
-    return net, x
 
 
 @settings(max_examples=40)

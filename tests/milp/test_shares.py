@@ -25,7 +25,9 @@ def question(norm=Norm.EXACT, seed=0, activation="relu"):
 def test_the_heuristic_gets_at_most_its_share_of_the_limit(monkeypatch):
     seen = []
     real = pipeline.heuristic
-    monkeypatch.setattr(pipeline, "heuristic", lambda p, quick=False: seen.append(p.deadline) or real(p, quick))
+    monkeypatch.setattr(
+        pipeline, "heuristic", lambda p, quick=False, explore=None: seen.append(p.deadline) or real(p, quick, explore)
+    )
     problem = question()
     pipeline.invert_milp(problem, MilpOptions())
     assert seen and all(0 < d.time_limit <= SHARE * LIMIT for d in seen)
