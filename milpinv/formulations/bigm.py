@@ -23,7 +23,9 @@ Output layer a_L = W_L h_{L-1} + b_L, target x:
                                 observation fixes the output pattern, whatever the activation
     norm l1 / linf:             e_i >= |y_i - x_i|;  minimise sum_i e_i (l1)  or  t >= e_i (linf),
                                 with y = a_L for a linear output, y = act(a_L) by the rows above for
-                                leaky_relu, and for a relu output:
+                                leaky_relu, for tanh / sigmoid linear under-estimators of
+                                |act(a_i) - x_i| on [lo, hi] (:mod:`.pixel_error`: a relaxation,
+                                exact only where the error is convex), and for a relu output:
         x_i <= 0:               e_i >= a_i - x_i,  e_i >= -x_i   (|relu(a) - x| = max(a, 0) - x is
                                 convex: exact without a binary)
         x_i > 0, lo >= 0:       y_i = a_i;            x_i > 0, hi <= 0:  y_i = 0
@@ -49,6 +51,7 @@ from ..norm import Norm
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, error_epigraph, loosen, observation_interval, observation_rows, selector, stability
+from .pixel_error import pixel_rows
 
 
 @dataclass
@@ -264,11 +267,6 @@ def build_formulation(
     activation, or the pre-activation interval ``observed`` when given. ``envelope=False`` leaves
     out the envelope rows (their coefficients are fractions: a lattice engine needs integer ones)."""
     norm = Norm.parse(norm)
-    if not norm.exact and network.output_activation.smooth:
-        raise InputError(
-            f"the big-M model measures l1 / linf on a piecewise-linear output, not "
-            f"{network.output_activation}: model the pre-activations (see milpinv.milp)"
-        )
     mb = ModelBuilder(f"milpinv-{norm}")
     prev, W, b, layers, counts = _hidden_layers(mb, network, lower, upper, bounds)
     x = np.asarray(target, float)
@@ -338,8 +336,11 @@ def _output_error(
         return
     y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
     emax = _error_cap(np.maximum(y_hi - x, x - y_lo))
+    if act.smooth:  # tanh / sigmoid: linear under-estimators of each pixel's error
+        pixel_rows(mb, prev, W, b, x, norm, bounds[-1], act, emax)
+        return
     _, _, unstable = stability(bounds, network.depth - 1)
-    if act.one_to_one:  # leaky_relu (a smooth output has no l1 / linf model)
+    if act.one_to_one:  # leaky_relu
         counts["output_unstable"] = int(unstable.sum())
         lv = _kinked_block(mb, "out", prev, W, b, lo, hi, act, unstable)
         layers.append(lv)

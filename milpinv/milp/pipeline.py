@@ -40,6 +40,7 @@ from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import Acceptance, tolerance
+from .boxes import split_boxes
 from .build import build_model
 from .certify import certify
 from .heuristic import SHARE, heuristic
@@ -91,28 +92,6 @@ def invert_milp(
         name = getattr(solver, "name", solver)
         raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
     x = np.asarray(target, float)
-    if not norm.exact and network.output_activation.smooth:
-        inner, y = pre_activation_problem(network, x)
-        found = invert_milp(
-            inner,
-            y,
-            norm=norm,
-            lower=lower,
-            upper=upper,
-            time_limit=time_limit,
-            solver=solver,
-            bounds=bounds,
-            obbt_passes=obbt_passes,
-            threads=threads,
-            mip_gap=mip_gap,
-            warm_start=warm_start,
-            heuristic=heuristic,
-            peeling=peeling,
-            verbose=verbose,
-            branching=branching,
-            node_limit=node_limit,
-        )
-        return measured_on_outputs(found, network)
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
     engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
@@ -123,6 +102,9 @@ def invert_milp(
         if found.status == Status.OPTIMAL and norm.exact:
             return found
         warm_start, refine = better_point(problem, warm_start, found.z), quick
+    if not norm.exact and network.output_activation.smooth and engine.solver is None:  # pixel space
+        result = split_boxes(problem, engine, warm_start, bounds, node_limit)
+        return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
     result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit)
@@ -131,26 +113,11 @@ def invert_milp(
 
 def pre_activation_problem(network: ReluNetwork, x: np.ndarray) -> tuple[ReluNetwork, np.ndarray]:
     """A tanh / sigmoid output under l1 / linf: the network up to its output pre-activations, and
-    the target's pre-activation act^-1(x) (x clipped into the open range)."""
+    the target's pre-activation act^-1(x) (x clipped into the open range): where the heuristic's
+    piece LPs start (the search itself measures pixels)."""
     act = network.output_activation
     inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
     return inner, act.inverse(x)
-
-
-def measured_on_outputs(found: InversionResult, network: ReluNetwork) -> InversionResult:
-    """The pre-activation problem's answer as an answer to the output's: its optimum is not the
-    output's (act is not piecewise linear), so a proof becomes ``feasible``; the residual is then
-    measured on the outputs, by :func:`milpinv.invert`'s forward pass."""
-    act = network.output_activation
-    found.solver.update(pre_activation_objective=found.objective, pre_activation_bound=found.bound)
-    if found.status == Status.OPTIMAL:
-        found.status = Status.FEASIBLE
-    found.objective = found.bound = found.gap = None
-    found.note(
-        f"{found.norm} measured on the output pre-activations against {act}^-1(x): the {act} output has "
-        "no exact piecewise-linear model; its residual is the forward pass's"
-    )
-    return found
 
 
 def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
@@ -172,7 +139,10 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
     """The heuristic (at most its share of a time limit); an accepted pre-image comes back polished."""
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
-    found = heuristic(p.network, p.target, p.norm, p.lower, p.upper, p.accept, budget, quick)
+    net, x = p.network, p.target
+    if not p.norm.exact and net.output_activation.smooth:  # piece LPs model a piecewise-linear output
+        net, x = pre_activation_problem(net, x)
+    found = heuristic(net, x, p.norm, p.lower, p.upper, p.accept, budget, quick)
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
