@@ -26,10 +26,11 @@ of the difference and of c a), so the line stays below e in exact arithmetic.
 
 The slopes (:func:`slopes`): 0 (d(0) is the pixel's exact minimal error on the interval), the
 chords from a* to each endpoint, and the tangent slopes e'(p) at :data:`TANGENTS` points p spread
-over [l, u]. A tighter interval (a node's bounds) raises every d(c) with the slopes kept.
+over [l, u]; a slope below :data:`FLAT` is taken as 0 (its line is all but the flat one). A
+tighter interval (a smaller latent box) raises every d(c).
 
 In the model (:func:`pixel_rows`), with a = W h + b the output pre-activation over the last hidden
-layer's variables h, each cut is the row  e_j - c W_j h >= c b_j + d  (l1: e_j the pixel's error
+layer's variables h, each line is the row  e_j - c W_j h >= c b_j + d  (l1: e_j the pixel's error
 column; linf: one column t for every pixel), its right-hand side loosened by the rounding of c W_j
 h (as :func:`~milpinv.formulations.blocks.loosen` does).
 
@@ -110,7 +111,8 @@ def slopes(act: Activation, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, tange
         down = np.where(lo < star, -error(act, lo, x) / (star - lo), 0.0)
     p = lo + (hi - lo) * (np.arange(tangents) + 0.5) / tangents
     tangent = np.sign(act(p) - x) * act.derivative(p)
-    return np.concatenate([np.zeros_like(lo), up, down, tangent], axis=1)
+    c = np.concatenate([np.zeros_like(lo), up, down, tangent], axis=1)
+    return np.where(np.abs(c) < FLAT, 0.0, c)  # near-flat lines: the flat one (rows a solver can read)
 
 
 def pixel_rows(
@@ -125,7 +127,7 @@ def pixel_rows(
     cap: np.ndarray,
 ) -> slice:
     """The error columns (``e`` per pixel for l1, one ``t`` for linf; cost 1, at most ``cap``) and
-    the cuts of the module docstring on the output pre-activations' ``bounds``. Returns the
+    the lines of the module docstring on the output pre-activations' ``bounds``. Returns the
     error columns."""
     lo, hi = bounds
     m = x.shape[0]
@@ -138,8 +140,10 @@ def pixel_rows(
         return e
     c = slopes(act, x[rows], lo[rows], hi[rows])
     d = floors(act, x[rows], lo[rows], hi[rows], c)
-    pix = np.repeat(rows, c.shape[1])
-    c, d = c.ravel(), d.ravel()
+    keep = (c != 0.0).ravel()
+    keep[:: c.shape[1]] = True  # each pixel's flat line once (other zero slopes repeat it)
+    pix = np.repeat(rows, c.shape[1])[keep]
+    c, d = c.ravel()[keep], d.ravel()[keep]
     reach = abs(W[pix]) @ np.maximum(np.abs(mb.lower_of(prev)), np.abs(mb.upper_of(prev))) + np.abs(b[pix])
     rhs = c * b[pix] + d
     low = loosen(rhs, rhs, 2.0 * (np.abs(c) * reach + np.abs(d)))[0]

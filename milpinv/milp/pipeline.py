@@ -16,6 +16,11 @@ A pipeline of named stages, one clock for all of them:
    integrality is proven; a peeled model's z stands only as accepted on the full network's
    outputs, and any other verdict about a peeled model is re-decided on the full one.
 
+A tanh / sigmoid output under l1 / linf is measured in pixels: after the heuristic (on the output
+pre-activations against act^-1(x)), milpinv's branch and bound searches boxes of the latent box
+(:mod:`.boxes`, each model's pixel errors bounded by the lines of
+:mod:`milpinv.formulations.pixel_error`); a backend solves that model once, on the whole box.
+
 Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent, the
 certified bound and the gap. A Ctrl-C stops every stage as the time limit does
 (:mod:`milpinv.interrupt`): ``time_limit``, with the message "interrupted (Ctrl-C)". Every z is
@@ -33,17 +38,18 @@ from ..deadline import Deadline
 from ..engine.branching import DEFAULT, BranchingRule, rule
 from ..errors import InputError
 from ..formulations.blocks import observation_interval
+from ..methods.gd import descend
 from ..network import ReluNetwork
 from ..norm import Norm
 from ..polish import polish
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, tolerance
+from ..tolerance import Acceptance, residual_norm, tolerance
 from .boxes import split_boxes
 from .build import build_model
 from .certify import certify
-from .heuristic import SHARE, heuristic
+from .heuristic import RESTARTS, SHARE, heuristic
 from .peel import Peeled, peel
 from .rescale import rescale
 from .solve import Engine, Problem, better_point, solve_model
@@ -52,6 +58,7 @@ OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.so
 ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 ROOT = 1  # l1 / linf after the quick heuristic: nodes searched before a better incumbent is sought
+PIXEL_STEPS = 1000  # a tanh / sigmoid output under l1 / linf: steps of the heuristic's descents on the pixels
 
 
 @interrupt.deferred()
@@ -102,12 +109,18 @@ def invert_milp(
         if found.status == Status.OPTIMAL and norm.exact:
             return found
         warm_start, refine = better_point(problem, warm_start, found.z), quick
-    if not norm.exact and network.output_activation.smooth and engine.solver is None:  # pixel space
+    pixels = not norm.exact and network.output_activation.smooth  # l1 / linf through tanh / sigmoid
+    if pixels and engine.solver is None:
         result = split_boxes(problem, engine, warm_start, bounds, node_limit)
         return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
     keep = Peeled(network, x, 0)
     reduced = peel(network, x, norm) if peeling and not engine.lattice else keep
     result = solve_stages(problem, reduced, engine, bounds, obbt_passes, warm_start, refine, node_limit)
+    if pixels:
+        result.note(
+            f"{engine.name} solves the {network.output_activation} output's model once, on the whole box (a "
+            "relaxation of the pixel error): solver auto or bab halves the box until the bound meets z"
+        )
     return out_of_nodes(result, node_limit) if not engine.deadline.expired() else result
 
 
@@ -140,9 +153,17 @@ def heuristic_stage(problem: Problem, engine: Engine, quick: bool = False) -> In
     p = problem
     budget = None if engine.deadline.time_limit is None else SHARE * engine.deadline.time_limit
     net, x = p.network, p.target
-    if not p.norm.exact and net.output_activation.smooth:  # piece LPs model a piecewise-linear output
+    pixels = not p.norm.exact and net.output_activation.smooth
+    if pixels:  # piece LPs model a piecewise-linear output
         net, x = pre_activation_problem(net, x)
     found = heuristic(net, x, p.norm, p.lower, p.upper, p.accept, budget, quick)
+    if pixels:  # and descents on the pixels themselves
+        Z, _, _, _ = descend(
+            p.network, p.target, p.lower, p.upper, RESTARTS, PIXEL_STEPS, 0, 0.0, 0.05, Deadline(budget)
+        )
+        found.z = min(
+            [found.z, *Z], key=lambda z: np.inf if z is None else residual_norm(p.network, p.target, z, p.norm)
+        )
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p.network, p.target, found.z, p.norm, p.lower, p.upper, solver=engine.lp_solver)
