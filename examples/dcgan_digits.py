@@ -24,8 +24,8 @@
      Bora et al. 2017) runs; ``cs-pre`` then observes A a(z*) of G's pre-Tanh variant (the same
      network with a linear output), which the MILP inverts exactly.
    * ``C=...``: smaller generators (``--sweep``, C = 2, 4, 8) on the first digit: layer-wise
-     applies where 16 C <= 64, and the MILP's l1 projection closes its certified gap at 32 hidden
-     units but not from 64 on within ``--time-limit``: where the exact method stops scaling.
+     applies where 16 C <= 64, and the MILP's certified pixel gap of the l1 projection after
+     ``--time-limit`` shows where the exact method stops scaling.
    Every returned z is re-checked here: the residual a result reports is recomputed from a
    float64 forward pass (column ``recheck``: the largest difference).
 4. Save a PNG grid (original | target G(z*) | exact inversion | l1 projection | inpainting input |
