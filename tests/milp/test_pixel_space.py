@@ -72,3 +72,17 @@ def test_a_stopped_pixel_search_answers_with_a_certified_interval():
     r = invert(net, x, method="milp", norm="l1", box=(lower, upper), node_limit=3)
     assert r.status == "feasible" and r.bound is not None and r.gap is not None, r.summary()
     assert r.bound <= true_distance(net, x, "l1", lower, upper) + 1e-12 <= r.objective + 1e-9
+
+
+@pytest.mark.parametrize("kind", ["tanh", "sigmoid"])
+def test_the_pixel_bound_stays_below_the_best_of_100000_sampled_codes(kind):
+    """A generator too big for brute force (latent 4, 40 hidden units, 16 outputs), stopped early:
+    its certified bound never exceeds the distance of any code tried."""
+    net = ReluNetwork.random([4, 40, 16], seed=11, output_activation=kind)
+    rng = np.random.default_rng(4)
+    x = rng.uniform(-0.9, 0.9, 16) if kind == "tanh" else rng.uniform(0.1, 0.9, 16)
+    lower, upper = -np.ones(4), np.ones(4)
+    r = invert(net, x, method="milp", norm="l1", box=(lower, upper), node_limit=60)
+    assert r.bound is not None, r.summary()
+    sampled = np.abs(net.forward(rng.uniform(lower, upper, size=(100_000, 4))) - x).sum(axis=1).min()
+    assert r.bound <= min(sampled, r.objective)
