@@ -144,6 +144,8 @@ def pre_tanh(net: ReluNetwork) -> ReluNetwork:
 def solve(net, target, method: str, norm: str, args, measurement=None, **options) -> tuple:
     """One invert call; (result, refusal): an input the method refuses comes back as its one line."""
     limit = args.time_limit if method != "gd" else min(args.time_limit, args.gd_time)
+    if method == "milp" and norm != "exact" and args.node_limit:  # a count: the same on any machine
+        options["node_limit"] = args.node_limit
     try:
         result = milpinv.invert(
             net, target, method=method, norm=norm, box=1.0, time_limit=limit, measurement=measurement, **options
@@ -470,6 +472,7 @@ def main(argv: list[str] | None = None) -> dict:
         "MILP stops scaling ('' to skip)",
     )
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--node-limit", type=int, default=0, help="l1 MILPs: stop after N nodes too (0: the clock only)")
     ap.add_argument("--study", type=int, default=0, help="N: only the pixel-distance study of N held-out digits")
     ap.add_argument("--out", default=str(Path(__file__).with_name("dcgan_digits.png")))
     args = ap.parse_args(argv)
