@@ -165,6 +165,7 @@ THIN = 1e-12              # cells with no point deeper than this (share of row s
 ACCEPT_DEPTH = 1e-9       # a witness this deep inside a new row needs no LP
 SLACK_REL = 1e-6          # objective / bound comparisons: relative slack (see slack())
 TIME_LIMIT = 20.0
+SMOOTH_SAMPLES = 100_000  # uniform codes behind a smooth output's truth (tiny-smooth)
 VERDICTS = ("ok", "WRONG", "nonanswer", "ambiguous", "crash")
 ANSWERS = ("optimal", "feasible", "infeasible")
 
@@ -195,10 +196,12 @@ class Layers:
 
 @dataclass
 class Net(Layers):
-    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu."""
+    """A network as plain float64 arrays; ``relu_out``: the output layer applies relu; ``smooth``:
+    it applies tanh or sigmoid instead (``tiny-smooth``: no enumeration)."""
 
     relu_out: bool
     sparse: bool = False  # milpinv gets the weights as CSR (the reductions write them so)
+    smooth: str = ""
 
     def relu_layer(self, k: int) -> bool:
         return k < self.depth - 1 or self.relu_out
@@ -212,7 +215,7 @@ class Net(Layers):
 
     def to_milpinv(self) -> ReluNetwork:
         weights = [sp.csr_matrix(w) for w in self.weights] if self.sparse else self.weights
-        return ReluNetwork(weights, self.biases, "relu" if self.relu_out else "linear")
+        return ReluNetwork(weights, self.biases, self.smooth or ("relu" if self.relu_out else "linear"))
 
     @classmethod
     def of(cls, net: ReluNetwork) -> Net:
@@ -227,7 +230,14 @@ def forward(net: Net, z: np.ndarray) -> np.ndarray:
     for k, (w, b) in enumerate(zip(net.weights, net.biases)):
         a = np.einsum("ij,j->i", w, h) + b
         h = np.maximum(a, 0.0) if net.relu_layer(k) else a
-    return h
+    return smooth_output(net.smooth, h)
+
+
+def smooth_output(kind: str, a: np.ndarray) -> np.ndarray:
+    """tanh, or sigmoid as (1 + tanh(a / 2)) / 2 (no overflow), or a itself ("")."""
+    if kind == "tanh":
+        return np.tanh(a)
+    return 0.5 * (1.0 + np.tanh(0.5 * a)) if kind == "sigmoid" else a
 
 
 def rounding(net: Net, z: np.ndarray) -> float:
@@ -906,6 +916,43 @@ def gen_reduction_3sat(regime: str, seed: int) -> Case:
     return _reduction_case(regime, seed, cnf, red, answer, "3sat->subset-sum->relu" if chain else "3sat->relu")
 
 
+def gen_tiny_smooth(regime: str, seed: int) -> Case:
+    """Latent 1 or 2, one or two relu layers of 2-5 units, 2-5 tanh / sigmoid outputs; the target
+    G(z*) plus noise of 2%-30% of the range, clipped into it. Not enumerated: the truth's upper
+    side is the best of SMOOTH_SAMPLES codes (and every run's z), its lower side 0."""
+    rng = _rng(regime, seed)
+    dims = [int(rng.integers(1, 3))] + [int(rng.integers(2, 6)) for _ in range(int(rng.integers(1, 3)))]
+    dims.append(int(rng.integers(2, 6)))
+    net = _gaussian_net(rng, dims, False)
+    net.smooth = str(rng.choice(["tanh", "sigmoid"]))
+    lower, upper = _box(rng, dims[0])
+    z = rng.uniform(lower, upper)
+    low, high = (-1.0, 1.0) if net.smooth == "tanh" else (0.0, 1.0)
+    sigma = float(rng.choice([0.02, 0.1, 0.3])) * (high - low)
+    x = np.clip(forward(net, z) + rng.normal(0.0, sigma, dims[-1]), low + 1e-3, high - 1e-3)
+    return Case(regime, seed, net, x, lower, upper, ("l1", "linf"), planted_z=z, enumerate=False,
+                note=f"{net.smooth} noise {sigma:g}")
+
+
+def sampled_truth(case: Case, samples: int) -> Truth:
+    """A smooth output's truth from above: the best of ``samples`` uniform codes (own forward pass),
+    refined by Nelder-Mead from the five best; the lower side stays 0 (so ``optimal`` is judged
+    WRONG above the upper side, else ``ambiguous``; a bound above the upper side is WRONG)."""
+    from scipy.optimize import minimize
+
+    truth = Truth(kind="sampled")
+    rng = np.random.default_rng(case.seed)
+    Z = np.vstack([rng.uniform(case.lower, case.upper, size=(samples, case.lower.size)), [case.planted_z]])
+    err = np.abs(np.array([forward(case.net, z) for z in Z]) - case.x)
+    for n, values in (("l1", err.sum(axis=1)), ("linf", err.max(axis=1))):
+        for z0 in Z[np.argsort(values)[:5]]:
+            f = lambda z: residuals(case.net, case.x, np.clip(z, case.lower, case.upper))[n]  # noqa: E731
+            r = minimize(f, z0, method="Nelder-Mead", options={"xatol": 1e-12, "fatol": 1e-15})
+            truth.witness(residuals(case.net, case.x, np.clip(r.x, case.lower, case.upper)))
+        truth.hi[n] = min(truth.hi[n], float(values.min()))
+    return truth
+
+
 def gen_planted_large(regime: str, seed: int) -> Case:
     """Planted nets too big to enumerate (depth 2-3, widths 6-12), sometimes with scaled rows,
     near-zero pre-activations or a near-duplicate row; judged by "planted => never infeasible"."""
@@ -1163,6 +1210,7 @@ REGIMES: dict[str, Regime] = {
     "reduction-3sat": Regime(gen_reduction_3sat, 400, 8, "3sat -> relu and 3sat -> subset-sum -> relu"),
     "planted-large": Regime(gen_planted_large, 250, 4, "planted nets beyond enumeration"),
     "preimage": Regime(gen_preimage, 300, 4, "milpinv preimage (analyse_preimage): every claim against the oracle"),
+    "tiny-smooth": Regime(gen_tiny_smooth, 200, 4, "tanh / sigmoid outputs, l1 / linf in pixels, sampled truth"),
 }
 HOSTILE = {"scaled-global", "scaled-rows", "scaled-entries", "near-duplicate", "near-zero", "planted-large"}
 
@@ -1254,6 +1302,9 @@ def choose_paths(case: Case) -> list[InvertPath]:
         paths.append(_milp_path(rng, case, norm, "highs", "auto") if other == "auto" else InvertPath(other, norm))
         if case.net.depth == 1 and other != "lp":
             paths.append(InvertPath("lp", norm))
+        if case.net.smooth:  # the pixel-space search is milpinv's own engine's
+            paths.append(InvertPath("milp", norm, "bab", heuristic=bool(rng.random() < 0.5)))
+            paths.append(InvertPath("milp", norm, "auto"))
         if case.regime == "tiny-within-tol" and norm == "exact":
             paths.append(InvertPath("layerwise", norm))
             paths.append(InvertPath("milp", norm, "highs", str(rng.choice(["interval", "lp"])), False, True))
@@ -1417,6 +1468,8 @@ def base_truth(case: Case) -> tuple[Truth, dict[str, Any]]:
         info["enumerated"] = truth is not None
         info["budget_exceeded"] = truth is None
     info["oracle_s"] = time.perf_counter() - t0
+    if truth is None and case.net.smooth:
+        truth = sampled_truth(case, SMOOTH_SAMPLES)
     if truth is None:
         truth = Truth(kind="planted" if case.planted_z is not None else "none")
     else:

@@ -13,8 +13,8 @@ name            map                              where
 ``relu`` and ``leaky_relu`` are piecewise linear with one kink at 0: the formulations model them
 exactly (a binary per unstable neuron). ``tanh`` and ``sigmoid`` are strictly increasing: the
 exact norm inverts them elementwise (an observation interval on the pre-activation), and l1 /
-linf are measured on the pre-activations (against the inverse of the target, see
-:mod:`milpinv.milp`).
+linf bound each output's error by lines below it on its pre-activation's interval
+(:mod:`milpinv.formulations.pixel_error`, searched by :mod:`milpinv.milp.boxes`).
 
 >>> Activation.parse("leaky_relu:0.25")(np.array([-2.0, 3.0])).tolist()
 [-0.5, 3.0]

@@ -183,9 +183,10 @@ def clock(time_limit: float | None) -> Deadline:
 
 def auto_budget(options: MilpOptions, keywords: dict[str, Any], problem: Problem) -> int | None:
     """auto's node budget for a search that has no end otherwise: proving an l1 / linf optimum can
-    take hours (and for a tanh / sigmoid output the proof is about the pre-activations, never
-    reported as an optimum), so with no time limit the branch and bound stops after
-    :data:`AUTO_NODES` nodes, the same on any machine, and answers ``feasible`` with its verified z,
-    bound and gap. The exact norm, a time limit, a backend or a ``node_limit`` given (None: no
-    budget) keep the search as asked: None (no budget)."""
+    take hours (and a tanh / sigmoid output's search in pixels halves the latent box until its
+    bound meets the incumbent), so with no time limit the branch and bound (a smooth output: its
+    boxes' searches together) stops after :data:`AUTO_NODES` nodes, the same on any machine, and
+    answers ``feasible`` with its verified z, bound and gap. The exact norm, a time limit, a
+    backend or a ``node_limit`` given (None: no budget) keep the search as asked: None (no
+    budget)."""
     return None if "node_limit" in keywords or not options.unbounded(problem) else AUTO_NODES

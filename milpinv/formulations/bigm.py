@@ -23,7 +23,9 @@ Output layer a_L = W_L h_{L-1} + b_L, target x:
                                 observation fixes the output pattern, whatever the activation
     norm l1 / linf:             e_i >= |y_i - x_i|;  minimise sum_i e_i (l1)  or  t >= e_i (linf),
                                 with y = a_L for a linear output, y = act(a_L) by the rows above for
-                                leaky_relu, and for a relu output:
+                                leaky_relu, for tanh / sigmoid linear under-estimators of
+                                |act(a_i) - x_i| on [lo, hi] (:mod:`.pixel_error`: a relaxation,
+                                exact only where the error is convex), and for a relu output:
         x_i <= 0:               e_i >= a_i - x_i,  e_i >= -x_i   (|relu(a) - x| = max(a, 0) - x is
                                 convex: exact without a binary)
         x_i > 0, lo >= 0:       y_i = a_i;            x_i > 0, hi <= 0:  y_i = 0
@@ -49,6 +51,7 @@ from ..problem import Box
 from ..rounding import UNIT
 from ..solvers.matrix import MatrixModel, ModelBuilder
 from .blocks import Bounds, Layer, Linear, OutputSpec, error_epigraph, loosen, observation_rows, selector, stability
+from .pixel_error import pixel_rows
 
 
 @dataclass
@@ -254,11 +257,6 @@ def build_formulation(
     activation, or its pre-activation interval). ``envelope=False`` leaves out the envelope rows
     (their coefficients are fractions: a lattice engine needs integer ones)."""
     norm, out = spec.norm, network.output_activation
-    if not norm.exact and out.smooth:
-        raise InputError(
-            f"the big-M model measures l1 / linf on a piecewise-linear output, not "
-            f"{out}: model the pre-activations (see milpinv.milp)"
-        )
     mb = ModelBuilder(f"milpinv-{norm}")
     prev, last, layers, counts = _hidden_layers(mb, network, box, bounds)
     observed = None
@@ -329,7 +327,10 @@ def _output_error(
         return None
     y_lo, y_hi = act(lo) - 2 * UNIT * np.abs(act(lo)), act(hi) + 2 * UNIT * np.abs(act(hi))
     emax = _error_cap(np.maximum(y_hi - x, x - y_lo))
-    if act.one_to_one:  # leaky_relu (a smooth output has no l1 / linf model)
+    if act.smooth:  # tanh / sigmoid: linear under-estimators of each pixel's error
+        pixel_rows(mb, prev, out, spec, interval, emax)
+        return None
+    if act.one_to_one:  # leaky_relu
         lv = _kinked_block(mb, "out", prev, out, interval)
         error_epigraph(mb, Linear([(lv.h, selector(lv.kept, m).T.tocsr())], np.zeros(m)), spec, upper=emax)
         return lv

@@ -19,6 +19,11 @@ A pipeline of named stages, one clock for all of them:
    integrality is proven; a peeled model's z stands only as accepted on the full network's
    outputs, and any other verdict about a peeled model is re-decided on the full one.
 
+A tanh / sigmoid output under l1 / linf is measured in pixels: after the heuristic (on the output
+pre-activations against act^-1(x)), milpinv's branch and bound searches boxes of the latent box
+(:mod:`.boxes`, each model's pixel errors bounded by the lines of
+:mod:`milpinv.formulations.pixel_error`); a backend solves that model once, on the whole box.
+
 Verdicts: ``optimal`` and ``infeasible`` only as proven; ``time_limit`` keeps the incumbent, the
 certified bound and the gap. A Ctrl-C stops every stage as the time limit does
 (:mod:`milpinv.interrupt`): ``time_limit``, with the message "interrupted (Ctrl-C)". Every z is
@@ -38,6 +43,7 @@ from ..engine.branching import rule
 from ..errors import InputError
 from ..formulations.bigm import Formulation
 from ..formulations.blocks import observation_interval
+from ..methods.gd import Descent, descend
 from ..network import ReluNetwork
 from ..options import OWN_ENGINES, MilpOptions
 from ..polish import polish
@@ -45,10 +51,11 @@ from ..problem import Problem
 from ..result import InversionResult
 from ..solvers import BACKEND_NAMES, Solver, SolverOptions, get_solver
 from ..status import Status
-from ..tolerance import Acceptance, tolerance
+from ..tolerance import Acceptance, residual_norm, tolerance
+from .boxes import split_boxes
 from .build import ModelSpec, build_model
 from .certify import certify
-from .heuristic import SHARE, Explore, heuristic
+from .heuristic import RESTARTS, SHARE, Explore, heuristic
 from .neighbourhood import Neighbourhoods
 from .peel import Peeled, peel
 from .rescale import rescale
@@ -58,6 +65,7 @@ ENGINE_NAMES = OWN_ENGINES + BACKEND_NAMES
 DEFAULT_THREADS = 1  # reproducible runs: a MILP solver's search depends on its thread count
 ROOT = 1  # nodes searched before the (l1 / linf: full) heuristic runs
 HEURISTIC = "heuristic (projected gradient descent)"
+PIXEL_STEPS = 1000  # a tanh / sigmoid output under l1 / linf: steps of the heuristic's descents on the pixels
 
 
 @interrupt.deferred()
@@ -73,8 +81,6 @@ def invert_milp(problem: Problem, options: MilpOptions) -> InversionResult:
     backend's own log; ``node_limit``: a budget of nodes per search of milpinv's branch and bound
     (CP-SAT, which ``auto`` takes on a proven lattice, has none), the same on any machine: a search
     it stops answers ``feasible`` with its best verified z, bound and gap (no z: ``failed``)."""
-    if not problem.norm.exact and problem.network.output_activation.smooth:
-        return measured_on_outputs(invert_milp(pre_activation_problem(problem), options), problem.network)
     engine = Engine(
         choose_engine(options.solver, problem),
         SolverOptions(mip_gap=options.mip_gap, threads=options.threads or DEFAULT_THREADS, verbose=options.verbose),
@@ -88,36 +94,33 @@ def invert_milp(problem: Problem, options: MilpOptions) -> InversionResult:
         if found.status == Status.OPTIMAL and problem.norm.exact:
             return found
         options, refine = replace(options, warm_start=better_point(problem, options.warm_start, found.z)), quick
-    keep = Peeled(problem.network, problem.target, 0)
-    reduced = peel(problem) if options.peeling and not engine.lattice else keep
-    result = solve_stages(problem, reduced, engine, options, refine)
+    if pixel_space(problem) and engine.solver is None:
+        result = split_boxes(problem, engine, options)
+    else:
+        keep = Peeled(problem.network, problem.target, 0)
+        reduced = peel(problem) if options.peeling and not engine.lattice else keep
+        result = solve_stages(problem, reduced, engine, options, refine)
+        if pixel_space(problem):
+            result.note(
+                f"{engine.name} solves the {problem.network.output_activation} output's model once, on the whole "
+                "box (a relaxation of the pixel error): solver auto or bab halves the box until the bound meets z"
+            )
     return out_of_nodes(result, options.node_limit) if not problem.deadline.expired() else result
+
+
+def pixel_space(problem: Problem) -> bool:
+    """l1 / linf through a tanh / sigmoid output: measured in pixels (the module docstring)."""
+    return not problem.norm.exact and problem.network.output_activation.smooth
 
 
 def pre_activation_problem(problem: Problem) -> Problem:
     """A tanh / sigmoid output under l1 / linf: the question about the network up to its output
     pre-activations and the target's pre-activation act^-1(x) (x clipped into the open range), on
-    the same clock."""
+    the same clock: where the heuristic's piece LPs start (the search itself measures pixels)."""
     network = problem.network
     inner = ReluNetwork(network.weights, network.biases, activations=network.activations[:-1] + (LINEAR,))
     y = network.output_activation.inverse(problem.target)
     return problem.restate(network=inner, target=y, accept=Acceptance(tolerance(y)))
-
-
-def measured_on_outputs(found: InversionResult, network: ReluNetwork) -> InversionResult:
-    """The pre-activation problem's answer as an answer to the output's: its optimum is not the
-    output's (act is not piecewise linear), so a proof becomes ``feasible``; the residual is then
-    measured on the outputs, by :func:`milpinv.invert`'s forward pass."""
-    act = network.output_activation
-    found.solver.update(pre_activation_objective=found.objective, pre_activation_bound=found.bound)
-    if found.status == Status.OPTIMAL:
-        found.status = Status.FEASIBLE
-    found.objective = found.bound = found.gap = None
-    found.note(
-        f"{found.norm} measured on the output pre-activations against {act}^-1(x): the {act} output has "
-        "no exact piecewise-linear model; its residual is the forward pass's"
-    )
-    return found
 
 
 def choose_engine(solver: str | Solver, problem: Problem) -> Solver | None:
@@ -148,7 +151,10 @@ def heuristic_stage(
     """The heuristic (on at most :data:`SHARE` of the clock); an accepted pre-image comes back
     polished. ``explore``: the exact norm's neighbourhood search around its near misses."""
     p = problem
-    found = heuristic(p.with_deadline(p.deadline.share(SHARE)), quick, explore)
+    if pixel_space(p):
+        found = pixel_heuristic(p, quick)
+    else:
+        found = heuristic(p.with_deadline(p.deadline.share(SHARE)), quick, explore)
     if found.status == Status.OPTIMAL and p.norm.exact and found.z is not None:
         if not p.accept.lattice:
             found.z = polish(p, found.z, solver=engine.lp_solver)
@@ -156,6 +162,18 @@ def heuristic_stage(
         found.method, found.bound, found.gap = "milp", 0.0, 0.0
         how = "neighbourhood search around a heuristic point" if found.solver.get("neighbourhood") else HEURISTIC
         found.solver = {"engine": engine.name, "solved_by": how, **found.solver}
+    return found
+
+
+def pixel_heuristic(problem: Problem, quick: bool = False) -> InversionResult:
+    """A tanh / sigmoid output under l1 / linf: the heuristic on the output pre-activations against
+    act^-1(x) (piece LPs model a piecewise-linear output), then descents on the pixels themselves,
+    each on at most :data:`SHARE` of the clock; the best point in pixels is the result's z."""
+    inner = pre_activation_problem(problem)
+    found = heuristic(inner.with_deadline(inner.deadline.share(SHARE)), quick)
+    Z, _, _, _ = descend(problem.with_deadline(problem.deadline.share(SHARE)), Descent(RESTARTS, PIXEL_STEPS, 0))
+    p = problem
+    found.z = min([found.z, *Z], key=lambda z: np.inf if z is None else residual_norm(p.network, p.target, z, p.norm))
     return found
 
 

@@ -70,10 +70,12 @@ def test_smooth_output_exact_recovery_and_honest_l1(output):
     r = invert(inst, method="milp")
     assert r.status == "optimal" and r.residual_linf <= tolerance(inst.target), r.summary()
     noisy = np.clip(inst.target + 0.05, *Activation.parse(output).hull)
-    r = invert(net, noisy, method="milp", norm="l1", box=(inst.lower, inst.upper))
-    assert r.status == "feasible" and r.bound is None, r.summary()  # optimal only on the pre-activations
-    assert "pre-activations" in r.message and r.solver["pre_activation_bound"] is not None
+    r = invert(net, noisy, method="milp", norm="l1", box=(inst.lower, inst.upper), node_limit=300)
+    assert r.status in ("optimal", "feasible") and r.bound is not None, r.summary()  # a bound in pixels
     assert r.objective == pytest.approx(np.abs(net.forward(r.z) - noisy).sum())
+    Z = np.random.default_rng(0).uniform(inst.lower, inst.upper, size=(20000, 3))
+    sampled = np.abs(np.array([net.forward(z) for z in Z]) - noisy).sum(axis=1).min()
+    assert r.bound <= min(sampled, r.objective)
 
 
 @pytest.mark.parametrize("output,bad", [("tanh", 1.5), ("sigmoid", -0.1), ("relu", -1.0)])

@@ -5,7 +5,7 @@ import numpy as np
 
 from milpinv import ReluNetwork, plant_instance
 from milpinv.deadline import Deadline
-from milpinv.milp import build, pipeline
+from milpinv.milp import boxes, build, pipeline
 from milpinv.milp.build import OBBT_SHARE
 from milpinv.milp.heuristic import SHARE
 from milpinv.norm import Norm
@@ -43,14 +43,24 @@ def test_obbt_gets_at_most_its_share_of_the_limit(monkeypatch):
     assert seen and all(0 < d.time_limit <= OBBT_SHARE * LIMIT and d.at <= problem.deadline.at for d in seen)
 
 
-def test_the_pre_activation_question_keeps_the_one_clock(monkeypatch):
-    seen = []
-    real = pipeline.solve_stages
-    monkeypatch.setattr(pipeline, "solve_stages", lambda p, *a: seen.append(p) or real(p, *a))
+def test_the_pixel_search_keeps_the_one_clock(monkeypatch):
+    """A tanh output under l1: the heuristic's pre-activation question and its pixel descents run on
+    shares of the clock; every box of the pixel search is a question derived from the whole, on the
+    whole's clock, inside its box."""
+    asked, searched = [], []
+    real_heuristic, real_descend, real_search = pipeline.heuristic, pipeline.descend, boxes.search_model
+    monkeypatch.setattr(pipeline, "heuristic", lambda p, *a: asked.append(p) or real_heuristic(p, *a))
+    monkeypatch.setattr(pipeline, "descend", lambda p, *a: asked.append(p) or real_descend(p, *a))
+    monkeypatch.setattr(boxes, "search_model", lambda f, p, *a, **k: searched.append(p) or real_search(f, p, *a, **k))
     problem = question(Norm.L1, activation="tanh")
-    pipeline.invert_milp(problem, MilpOptions(heuristic=False, node_limit=5))
-    assert seen and all(p.deadline is problem.deadline for p in seen)
-    assert seen[0].network.output_activation.identity and np.all(np.isfinite(seen[0].target))
+    pipeline.invert_milp(problem, MilpOptions(node_limit=5))
+    assert len(asked) == 2 and all(0 < p.deadline.time_limit <= SHARE * LIMIT for p in asked)
+    assert all(p.deadline.at <= problem.deadline.at for p in asked)
+    inner, pixels = asked
+    assert inner.network.output_activation.identity and np.all(np.isfinite(inner.target))
+    assert pixels.network is problem.network
+    assert searched and all(p.deadline is problem.deadline and p.origin is problem for p in searched)
+    assert all(np.all(p.lower >= problem.lower) and np.all(p.upper <= problem.upper) for p in searched)
 
 
 def test_a_share_never_runs_past_a_clock_that_is_nearly_out():
