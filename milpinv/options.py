@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from .engine.branching import rule
+from .errors import InputError
 from .milp.build import check_bounds
 from .milp.pipeline import OWN_ENGINES
 from .solvers import Solver, get_solver
@@ -30,6 +31,13 @@ def optional_count(value, name: str, maximum: int = MAX_THREADS) -> int | None:
     return None if value is None else check_int(value, name, maximum=maximum)
 
 
+def check_address(value, name: str) -> str | None:
+    """None, or a Dask scheduler's address (text; whether it answers is known on connecting)."""
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise InputError(f"{name}: a Dask scheduler address such as tcp://host:8786, got {value!r}")
+
+
 RULES: dict[str, Callable[[Any, str], Any]] = {
     "solver": check_engine,
     "lp_solver": lambda solver, name: get_solver(solver),
@@ -46,6 +54,7 @@ RULES: dict[str, Callable[[Any, str], Any]] = {
     "steps": partial(check_int, maximum=MAX_STEPS),
     "restarts": partial(check_int, maximum=MAX_RESTARTS),
     "lr": partial(check_number, positive=True),
+    "scheduler": check_address,
 }
 
 

@@ -74,6 +74,7 @@ def invert_milp(
     verbose: bool = False,
     branching: str | BranchingRule = DEFAULT.name,
     node_limit: int | None = None,
+    scheduler: str | None = None,
 ) -> InversionResult:
     """Decide the instance by the stages of the module docstring.
 
@@ -85,11 +86,15 @@ def invert_milp(
     stderr, a backend's own log; ``node_limit``: a budget of nodes per search of
     milpinv's branch and bound (CP-SAT, which ``auto`` takes on a proven lattice, has none), the
     same on any machine: a search it stops answers ``feasible`` with its best verified z, bound
-    and gap (no z: ``failed``)."""
+    and gap (no z: ``failed``); ``threads``: a backend's threads, or the worker processes milpinv's
+    branch and bound spreads its tree over (1, the default: the serial search in this process);
+    ``scheduler``: the address of a Dask scheduler whose workers search the tree
+    (:mod:`milpinv.engine.parallel`)."""
     norm = Norm.parse(norm)
-    if node_limit is not None and solver not in OWN_ENGINES:
-        name = getattr(solver, "name", solver)
-        raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
+    for key, value in (("node_limit", node_limit), ("scheduler", scheduler)):
+        if value is not None and solver not in OWN_ENGINES:
+            name = getattr(solver, "name", solver)
+            raise InputError(f"{key}: applies to milpinv's branch and bound (solver auto or bab), not {name}")
     x = np.asarray(target, float)
     if not norm.exact and network.output_activation.smooth:
         inner, y = pre_activation_problem(network, x)
@@ -111,11 +116,19 @@ def invert_milp(
             verbose=verbose,
             branching=branching,
             node_limit=node_limit,
+            scheduler=scheduler,
         )
         return measured_on_outputs(found, network)
     problem = Problem(network, x, norm, lower, upper, accept or Acceptance(tolerance(x)))
     options = SolverOptions(mip_gap=mip_gap, threads=threads or DEFAULT_THREADS, verbose=verbose)
-    engine = Engine(choose_engine(solver, problem), options, Deadline(time_limit), get_solver("highs"), rule(branching))
+    engine = Engine(
+        choose_engine(solver, problem),
+        options,
+        Deadline(time_limit),
+        get_solver("highs"),
+        rule(branching),
+        scheduler=scheduler,
+    )
     refine = False
     if heuristic:  # a warm start is one more candidate incumbent, not a replacement for the heuristic
         quick = not norm.exact and engine.solver is None  # the root of the search says if it is enough

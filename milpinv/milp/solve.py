@@ -7,12 +7,14 @@ is decided afterwards, by :mod:`milpinv.milp.certify`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from ..deadline import Deadline
 from ..engine.bab import Setup, search
 from ..engine.branching import DEFAULT, BranchingRule
+from ..engine.parallel import dask, processes, search_parallel
 from ..engine.progress import ProgressLog
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
@@ -44,8 +46,9 @@ class Problem:
 @dataclass
 class Engine:
     """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the run's
-    deadline, the LP solver that polishes and runs the branch and bound's node LPs, and the
-    branch and bound's branching rule."""
+    deadline, the LP solver that polishes and runs the branch and bound's node LPs, the branch and
+    bound's branching rule, and where it runs: ``options.threads`` worker processes (1: the serial
+    search, in this process) or the Dask cluster at ``scheduler``."""
 
     solver: Solver | None
     options: SolverOptions
@@ -53,6 +56,7 @@ class Engine:
     lp_solver: Solver
     branching: BranchingRule = DEFAULT
     details: dict = field(default_factory=dict)
+    scheduler: str | None = None  # the branch and bound's subtrees on this Dask cluster
 
     @property
     def name(self) -> str:
@@ -69,25 +73,25 @@ class Engine:
 def candidate_judge(problem: Problem, lp_solver: Solver):
     """z -> (accepted, residual, z judged) by a float64 forward pass of the original network (a
     peeled problem's origin: the peeled target is a float solve, and a measurement A can stretch
-    its tolerance band); an exact-norm near miss is polished on its piece first."""
-    p = problem.origin or problem
+    its tolerance band); an exact-norm near miss is polished on its piece first. It pickles (the
+    workers of a parallel search judge their points)."""
+    return partial(_judge, problem.origin or problem, lp_solver)
 
-    def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
-        z = np.clip(z, p.lower, p.upper)
-        if not p.norm.exact:
-            return True, residual_norm(p.network, p.target, z, p.norm), z
-        z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
-        if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
-            z, miss, ok = p.accept.check(
-                p.network,
-                p.target,
-                polish(p.network, p.target, z, Norm.EXACT, p.lower, p.upper, solver=lp_solver),
-                p.lower,
-                p.upper,
-            )
-        return ok, miss, z
 
-    return judge
+def _judge(p: Problem, lp_solver: Solver, z: np.ndarray) -> tuple[bool, float, np.ndarray]:
+    z = np.clip(z, p.lower, p.upper)
+    if not p.norm.exact:
+        return True, residual_norm(p.network, p.target, z, p.norm), z
+    z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
+    if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
+        z, miss, ok = p.accept.check(
+            p.network,
+            p.target,
+            polish(p.network, p.target, z, Norm.EXACT, p.lower, p.upper, solver=lp_solver),
+            p.lower,
+            p.upper,
+        )
+    return ok, miss, z
 
 
 def solve_model(
@@ -163,8 +167,15 @@ def search_model(
         incumbent = (z, value)
     try:
         progress = ProgressLog() if engine.options.verbose else None
-        setup = Setup(engine.lp_solver.incremental, engine.branching, progress, engine.options.threads or 1)
-        s = search(form, judge, engine.deadline, setup, incumbent, node_limit)
+        setup = Setup(engine.lp_solver.incremental, engine.branching, progress)
+        threads = engine.options.threads or 1
+        parallel = {}
+        if threads == 1 and engine.scheduler is None:
+            s = search(form, judge, engine.deadline, setup, incumbent, node_limit)
+        else:
+            workers = processes(threads) if engine.scheduler is None else dask(engine.scheduler)
+            out = search_parallel(form, judge, engine.deadline, setup, workers, incumbent, node_limit)
+            s, parallel = out.search, out.details()
     except SolverError as exc:
         z, value = incumbent if incumbent is not None else (None, None)
         status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven
@@ -176,6 +187,7 @@ def search_model(
         "lps": s.lps,
         "uncertified": s.uncertified,
         "engine_status": s.status,
+        **parallel,
     }
     if problem.norm.exact:  # a pre-image meets the bound 0, an infeasibility proof has no objective
         objective = bound = gap = 0.0 if s.z is not None else None
