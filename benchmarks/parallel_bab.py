@@ -1,7 +1,8 @@
 """One proof on many processes (issue 23): milpinv's branch and bound serially (threads=1), on
 2 worker processes (threads=2) and on a Dask LocalCluster of 2 workers, on proofs the serial
 search takes 10-60 s: the unrealizable targets of unrealizable_nodes.py (12-24-24-24, seeds 1, 3,
-4) and UNSAT random 3-SAT at the threshold (n = 70-90) reduced to two-layer inversion. Per run:
+4) and UNSAT random 3-SAT at the threshold (n = 70-90) reduced to two-layer inversion (solver bab:
+auto would take CP-SAT on their integer lattice). Per run:
 wall-clock, total nodes, and per worker the seconds it searched and idled.
 
 Then a simulation of 2-64 workers: the serial run's tree (each node's time and children, recorded
@@ -138,7 +139,7 @@ def total_time(root):
 # ------------------------------------------------------------------------------------- runs
 def run(inst, **options):
     t = time.perf_counter()
-    r = milpinv.invert(inst, method="milp", time_limit=TIME_LIMIT, **options)
+    r = milpinv.invert(inst, method="milp", solver="bab", time_limit=TIME_LIMIT, **options)
     wall = time.perf_counter() - t
     s = r.solver
     busy = s.get("worker_busy_s") or []
@@ -171,13 +172,16 @@ def sim_trees(path, quick, rules):
             pickle.dump(trees, fh)
     with open(path, "rb") as fh:
         trees = pickle.load(fh)
-    sims = {w: [] for w in WORKERS}
+    sims = {(w, lat): [] for w in WORKERS for lat in LATENCIES}
     for name, seconds, root, nodes in trees:
-        xs = [seconds / simulate(root, seconds, w, LATENCIES[0], rules) for w in WORKERS]
-        for w, x in zip(WORKERS, xs):
-            sims[w].append(x)
-        print(f"{name:32s} {seconds:6.1f} s {nodes:6d} nodes  " + "  ".join(f"{w}w x{x:.1f}" for w, x in zip(WORKERS, xs)))
-    print("geometric mean: " + "  ".join(f"{w}w x{geomean(sims[w]):.1f}" for w in WORKERS))
+        line = []
+        for lat in LATENCIES:
+            for w in WORKERS:
+                sims[w, lat].append(seconds / simulate(root, seconds, w, lat, rules))
+                line.append(f"{w}w/{1000 * lat:g}ms x{sims[w, lat][-1]:.1f}")
+        print(f"{name:32s} {seconds:6.1f} s {nodes:6d} nodes  " + "  ".join(line))
+    for lat in LATENCIES:
+        print(f"geometric mean, {1000 * lat:g} ms per subtree: " + "  ".join(f"{w}w x{geomean(sims[w, lat]):.1f}" for w in WORKERS))
 
 
 def main():
@@ -188,9 +192,8 @@ def main():
     ap.add_argument("--ramp", type=int, default=None, help="simulate with this ramp-up (open nodes per worker)")
     ap.add_argument("--budget", type=int, default=None, help="simulate with this node budget per subtree")
     args = ap.parse_args()
-    base = Rules(1)
-    rules = Rules(1, args.ramp or base.ramp, args.budget or base.budget)
-    print(f"rules: ramp {rules.ramp} open nodes per worker, budget {rules.budget} nodes per subtree")
+    rules = Rules(1, args.ramp or Rules(1).ramp, args.budget)
+    print(f"rules: ramp {rules.ramp} open nodes per worker, budget {rules.budget or 'the default'} nodes per subtree")
     if args.sim_only and args.trees:
         sim_trees(args.trees, args.quick, rules)
         return

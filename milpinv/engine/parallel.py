@@ -5,11 +5,12 @@ The rules (:class:`Rules` and :class:`OpenNodes`; ``benchmarks/parallel_bab.py``
 workers with the same ones):
 
 1. **ramp-up**: the parent searches the tree itself, one node at a time, best first (the lowest
-   certified bound, then the shallowest, then the oldest), until the pool holds ``ramp`` open
+   certified bound, then the shallowest, then the oldest), until the pool holds ``ramp`` (1) open
    nodes per worker (or the tree is done);
 2. **hand-out**: an idle worker gets the pool's best open node with the incumbent, a budget of
-   ``budget`` nodes and the time left; it runs the serial depth-first search of :mod:`.bab` on
-   that subtree (its node LPs, its certificates and their exact checks: all in the worker);
+   nodes (256 / workers, at least 8: more workers, finer splits) and the time left; it runs the
+   serial depth-first search of :mod:`.bab` on that subtree (its node LPs, its certificates and
+   their exact checks: all in the worker);
 3. **hand-back**: a worker whose budget is spent returns the open nodes of its subtree to the pool
    (a long subtree is so split among the workers), with its best point and the least certified
    bound of the leaves it pruned;
@@ -48,8 +49,9 @@ from ..formulations.bigm import Formulation
 from .bab import NODE_LIMIT, BranchAndBound, Candidate, Frontier, Node, Search, Setup
 from .progress import Progress
 
-RAMP = 4  # open nodes per worker before the ramp-up ends
-BUDGET = 200  # nodes a worker searches of one subtree before it hands the rest back
+RAMP = 1  # open nodes per worker before the ramp-up ends
+SPREAD = 256  # nodes a subtree's budget is, divided by the workers (more workers: finer splits)
+MIN_BUDGET = 8  # the least budget: a subtree handed out is worth its round trip
 POLL = 0.1  # seconds between the parent's looks at its clock (Ctrl-C, time limit, progress)
 MAX_LOST = 8  # workers that may die in one search before it gives up (a node that kills every worker)
 DASK_CONNECT_TIMEOUT = 10  # seconds to reach a scheduler
@@ -61,7 +63,12 @@ class Rules:
 
     workers: int
     ramp: int = RAMP
-    budget: int = BUDGET
+    budget: int | None = None  # None: SPREAD / workers, at least MIN_BUDGET (benchmarks/parallel_bab.py)
+
+    @property
+    def nodes(self) -> int:
+        """The node budget of one subtree."""
+        return self.budget or max(MIN_BUDGET, SPREAD // self.workers)
 
     def ramped(self, pool: OpenNodes) -> bool:
         """The ramp-up is over: enough open nodes for every worker (or none left)."""
@@ -72,7 +79,7 @@ class Rules:
         worker, within ``nodes_left`` (None: no node limit) less what the busy ones may search."""
         out: list[tuple[Any, int]] = []
         while pool and busy + len(out) < self.workers:
-            budget = self.budget if nodes_left is None else min(self.budget, nodes_left)
+            budget = self.nodes if nodes_left is None else min(self.nodes, nodes_left)
             if budget <= 0:
                 break
             out.append((pool.take(), budget))
