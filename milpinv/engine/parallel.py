@@ -316,6 +316,8 @@ class DaskWorkers:
     address): one task per subtree; a task whose worker died is rerun by Dask, and one Dask gives up
     on comes back as None (its subtree goes back to the pool)."""
 
+    task = staticmethod(search_subtree)  # what a worker runs (tests hand a worker that dies)
+
     def __init__(self, client, tree: Tree) -> None:
         from distributed import Client, Event
 
@@ -328,7 +330,7 @@ class DaskWorkers:
         self.futures: list = []
 
     def submit(self, task: Task):
-        future = self.client.submit(search_subtree, replace(task, stop_event=self.name), self.tree, pure=False)
+        future = self.client.submit(self.task, replace(task, stop_event=self.name), self.tree, pure=False)
         self.futures.append(future)
         return future
 
@@ -364,7 +366,7 @@ class DaskWorkers:
 
 # ------------------------------------------------------------------------------------- parent
 @dataclass
-class Outcome:
+class ParallelSearch:
     """A parallel search's answer and what it cost: per worker, the seconds it worked."""
 
     search: Search
@@ -395,7 +397,7 @@ def search_parallel(
     incumbent: tuple[np.ndarray, float] | None = None,
     node_limit: int | None = None,
     rules: Rules | None = None,
-) -> Outcome:
+) -> ParallelSearch:
     """The search of :func:`.bab.search` with its subtrees on ``workers(tree)`` (:func:`processes`,
     :func:`dask`), under ``rules`` (their count of workers: the workers'; default :class:`Rules`)."""
     start = time.perf_counter()
@@ -411,7 +413,7 @@ def search_parallel(
         finally:
             team.close()
     search = bb.conclude(parent.frontier(parent.why() if parent.pool else ""))
-    return Outcome(search, parent.tasks, parent.lost, parent.busy, time.perf_counter() - start)
+    return ParallelSearch(search, parent.tasks, parent.lost, parent.busy, time.perf_counter() - start)
 
 
 def processes(count: int) -> Callable[[Tree], Workers]:

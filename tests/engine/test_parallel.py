@@ -125,12 +125,12 @@ def hard_instance():
     return plant_instance(ReluNetwork.random([4, 12, 12, 6], seed=2, output_activation="linear"), seed=2, noise=0.05)
 
 
-def die_once(marker: str, task):
+def die_once(marker: str, task, tree=None):
     """A worker that kills its own process on the first subtree it gets (in all the workers)."""
     try:
         os.close(os.open(marker, os.O_CREAT | os.O_EXCL))
     except FileExistsError:
-        return search_subtree(task)
+        return search_subtree(task, tree)
     os._exit(1)
 
 
@@ -177,14 +177,38 @@ def test_worker_processes_agree_and_a_time_limit_stops_them_all(norm):
     assert left_running() == [] and multiprocessing.active_children() == []
 
 
-def test_a_dask_cluster_searches_the_same_tree():
+def test_a_dask_cluster_searches_the_same_tree_and_a_dead_worker_loses_no_node(tmp_path):
+    """A Dask worker process dies on its first subtree: Dask hands the subtree out again (or gives
+    it back, and the pool does); the verdict and bound are the serial search's."""
     distributed = pytest.importorskip("distributed")
+    from milpinv.engine.parallel import DaskWorkers
+
     case = random_case(11, "linf", (2, 5, 5, 2))
+
+    def dying(tree):
+        workers = DaskWorkers(client, tree)
+        workers.task = partial(die_once, str(tmp_path / "died"))
+        return workers
+
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None)
     with cluster, distributed.Client(cluster) as client:
         out = in_parallel(case, dask(client), Rules(1, 1, 3))
-    assert out.tasks >= 1
-    agree(case, case.search(), out.search)
+        agree(case, case.search(), out.search)
+        assert out.tasks >= 1
+        died = in_parallel(case, dying, Rules(1, 1, 3))
+    assert (tmp_path / "died").exists()
+    agree(case, case.search(), died.search)
+
+
+def test_progress_says_how_many_workers_are_busy():
+    seen = []
+    case = random_case(4, "l1", (2, 5, 5, 2))
+    setup = Setup(HIGHS, progress=seen.append)
+    search_parallel(
+        case.formulation(), case.judge, Deadline(None), setup, partial(ThreadWorkers, 3), rules=Rules(3, 1, 2)
+    )
+    assert seen and all(p.workers is not None and 0 <= p.workers[0] <= p.workers[1] == 3 for p in seen)
+    assert any(p.workers[0] > 0 for p in seen) and seen[-1].nodes >= seen[0].nodes
 
 
 def test_processes_is_a_pool_of_that_many_workers():
