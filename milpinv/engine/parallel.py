@@ -486,9 +486,9 @@ class _Parent:
                 workers.stop()
             else:
                 self.hand_out(workers)
-            for future in workers.wait(list(self.out), POLL):
+            for future in workers.wait(list(self.out), POLL):  # POLL: a look at the clock now and then
                 self.take_back(self.out.pop(future), workers.result(future))
-            self.report(len(self.out))
+                self.report(len(self.out))
 
     def hand_out(self, workers: Workers) -> None:
         left = self.nodes_left()
