@@ -148,13 +148,15 @@ class Task:
 
 @dataclass
 class Report:
-    """A worker's answer: the frontier its subtree left, the counts it added, the seconds it worked."""
+    """A worker's answer: the frontier its subtree left, the counts it added, the seconds it worked
+    (wall-clock and its process's CPU)."""
 
     front: Frontier
     nodes: int
     lps: int
     uncertified: int
     busy: float
+    cpu: float
     worker: str
 
 
@@ -164,13 +166,14 @@ _SEARCHES: dict[tuple[str, int], BranchAndBound] = {}  # per tree and thread: on
 
 def search_subtree(task: Task, tree: Tree | None = None) -> Report:
     """Run the serial search on one subtree (in a worker), within its budget and time."""
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     bb = _search_of(tree or _TREES[task.key])
     before = bb.nodes, bb.lps, bb.uncertified
     bb.deadline = Deadline(task.time_left) if task.stop_event is None else _Stoppable(task.time_left, task.stop_event)
     front = bb.explore(Frontier([task.node], task.z, task.value), node_limit=bb.nodes + task.budget)
     counts = (bb.nodes - before[0], bb.lps - before[1], bb.uncertified - before[2])
-    return Report(front, *counts, time.perf_counter() - start, f"{os.getpid()}:{threading.get_ident()}")
+    seconds = time.perf_counter() - start, time.process_time() - cpu
+    return Report(front, *counts, *seconds, f"{os.getpid()}:{threading.get_ident()}")
 
 
 def _search_of(tree: Tree) -> BranchAndBound:
@@ -374,6 +377,7 @@ class ParallelSearch:
     lost: int = 0
     busy: dict[str, float] = field(default_factory=dict)
     elapsed: float = 0.0
+    cpu: float = 0.0  # the workers' CPU seconds (below their busy seconds on a loaded machine)
 
     def details(self) -> dict:
         """What a result reports: workers that searched, subtrees handed out, workers lost, seconds
@@ -385,6 +389,7 @@ class ParallelSearch:
             "lost_workers": self.lost,
             "parallel_s": round(self.elapsed, 3),
             "worker_busy_s": busy,
+            "worker_cpu_s": round(self.cpu, 3),
         }
 
 
@@ -413,7 +418,7 @@ def search_parallel(
         finally:
             team.close()
     search = bb.conclude(parent.frontier(parent.why() if parent.pool else ""))
-    return ParallelSearch(search, parent.tasks, parent.lost, parent.busy, time.perf_counter() - start)
+    return ParallelSearch(search, parent.tasks, parent.lost, parent.busy, time.perf_counter() - start, parent.cpu)
 
 
 def processes(count: int) -> Callable[[Tree], Workers]:
@@ -441,6 +446,7 @@ class _Parent:
         self.out: dict[Any, Task] = {}
         self.tasks = self.lost = 0
         self.busy: dict[str, float] = {}
+        self.cpu = 0.0
         self.rules = Rules(1)
 
     def merge(self, front: Frontier) -> None:
@@ -510,6 +516,7 @@ class _Parent:
         self.bb.lps += report.lps
         self.bb.uncertified += report.uncertified
         self.busy[report.worker] = self.busy.get(report.worker, 0.0) + report.busy
+        self.cpu += report.cpu
         self.merge(report.front)
 
     def report(self, busy: int) -> None:
