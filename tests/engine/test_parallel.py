@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from milpinv import ReluNetwork, Status, invert, plant_instance
+from milpinv import Instance, ReluNetwork, Status, invert, plant_instance
 from milpinv.deadline import Deadline
 from milpinv.engine.bab import Setup
 from milpinv.engine.parallel import (
@@ -123,6 +123,16 @@ def hard_instance():
     return plant_instance(ReluNetwork.random([4, 12, 12, 6], seed=2, output_activation="linear"), seed=2, noise=0.05)
 
 
+def unrealizable_instance():
+    """A planted 12-24-24-24 target, its positive entries scaled by 1 + 0.01 N(0, 1): no pre-image,
+    about 1,500 nodes to prove it (``benchmarks/milp_vs_peers.py``'s unrealizable seed 1)."""
+    inst = plant_instance(ReluNetwork.random([12, 24, 24, 24], seed=1), seed=16_001, box=3.0)
+    x = inst.target.copy()
+    assert np.count_nonzero(x > 0) > 12
+    x[x > 0] *= np.maximum(1.0 + 0.01 * np.random.default_rng(20_001).normal(size=np.count_nonzero(x > 0)), 0.5)
+    return Instance(inst.network, x, inst.lower, inst.upper)
+
+
 def die_once(marker: str, task, tree=None):
     """A worker that kills its own process on the first subtree it gets (in all the workers)."""
     try:
@@ -168,7 +178,8 @@ def test_worker_processes_agree_and_a_time_limit_stops_them_all(norm):
     if norm == "l1":
         assert both.bound == pytest.approx(serial.bound, rel=1e-6)
     assert left_running() == []
-    stopped = invert(inst, method="milp", norm=norm, threads=2, time_limit=0.5, heuristic=False)
+    hard = unrealizable_instance() if norm == "exact" else inst  # (the exact proof above: 0.5 s)
+    stopped = invert(hard, method="milp", norm=norm, threads=2, time_limit=0.5, heuristic=False)
     assert stopped.status in (Status.TIME_LIMIT, Status.FEASIBLE, Status.FAILED), stopped.summary()
     if stopped.bound is not None and norm == "l1":
         assert stopped.bound <= serial.bound * (1 + 1e-9)
