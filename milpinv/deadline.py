@@ -39,6 +39,17 @@ class Deadline:
     def elapsed(self) -> float:
         return time.perf_counter() - self.start
 
+    def __reduce__(self):
+        """A clock pickles as the time it has left: unpickled (in another process, on another
+        machine), it runs out when this one does, by its own clock.
+
+        >>> import pickle
+        >>> copy = pickle.loads(pickle.dumps(Deadline(10.0)))
+        >>> 9.0 < copy.remaining() <= 10.0, pickle.loads(pickle.dumps(Deadline(None))).remaining()
+        (True, None)
+        """
+        return Deadline, (self.remaining(),)
+
     def share(self, fraction: float, cap: float | None = None) -> Deadline:
         """A stage's clock, handed out of this one: at most ``fraction`` of the whole limit (or of
         no limit: ``cap`` seconds, None: no limit), never past this clock's own end.

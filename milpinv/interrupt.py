@@ -34,8 +34,13 @@ def raise_if_requested() -> None:
         raise KeyboardInterrupt
 
 
-def _request(signum, frame) -> None:
+def request() -> None:
+    """Ask for a stop as a Ctrl-C does (a parallel search's parent stops its worker processes so)."""
     _REQUESTED[0] = True
+
+
+def _request(signum, frame) -> None:
+    request()
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from .solvers import Solver, get_solver
 from .validation import MAX_THREADS, as_float_array, check_flag, check_int, check_length, check_number, check_seed
 
 OWN_ENGINES = ("auto", "bab")  # the engines that are not backends of milpinv.solvers
+OWN_ONLY = {"node_limit": "budgets", "scheduler": "spreads"}  # options of those engines alone: what they do
 BOUND_MODES = ("interval", "lp")
 MAX_OBBT_PASSES = 100  # each pass solves two LPs per unstable neuron
 MAX_STEPS = 10_000_000  # gradient steps per restart
@@ -51,6 +52,13 @@ def check_bounds(bounds, name: str = "bounds") -> str:
 def optional_count(value, name: str, maximum: int = MAX_THREADS) -> int | None:
     """None (the default: no count) or an integer in 1..maximum (``threads``, ``node_limit``)."""
     return None if value is None else check_int(value, name, maximum=maximum)
+
+
+def check_address(value, name: str) -> str | None:
+    """None, or a Dask scheduler's address (text; whether it answers is known on connecting)."""
+    if value is None or (isinstance(value, str) and value.strip()):
+        return value
+    raise InputError(f"{name}: a Dask scheduler address such as tcp://host:8786, got {value!r}")
 
 
 def check_warm_start(value, name: str) -> None:
@@ -114,6 +122,7 @@ class MilpOptions(Options):
         "verbose": check_flag,
         "branching": lambda name, key: rule(name),
         "node_limit": partial(optional_count, maximum=MAX_NODES),
+        "scheduler": check_address,
     }
     solver: str | Solver = "auto"
     bounds: str = "interval"
@@ -126,12 +135,14 @@ class MilpOptions(Options):
     verbose: bool = False
     branching: str | BranchingRule = DEFAULT.name
     node_limit: int | None = None
+    scheduler: str | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.node_limit is not None and self.solver not in OWN_ENGINES:
-            name = getattr(self.solver, "name", self.solver)
-            raise InputError(f"node_limit: budgets milpinv's branch and bound (solver auto or bab), not {name}")
+        for key, what in OWN_ONLY.items():
+            if getattr(self, key) is not None and self.solver not in OWN_ENGINES:
+                name = getattr(self.solver, "name", self.solver)
+                raise InputError(f"{key}: {what} milpinv's branch and bound (solver auto or bab), not {name}")
 
     def fit(self, input_dim: int) -> MilpOptions:
         """``warm_start``: one value a latent coordinate."""

@@ -27,7 +27,7 @@ from ..validation import check_length
 from .args import positive_float, seed_int, threads_int
 from .measure import add_measurement_args, measurement_from_args
 
-OPTION_FLAGS = ("solver", "bounds", "threads", "seed", "verbose")  # --KEY: the method option KEY
+OPTION_FLAGS = ("solver", "bounds", "threads", "scheduler", "seed", "verbose")  # --KEY: the method option KEY
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -64,7 +64,17 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
-    p.add_argument("--threads", type=threads_int, default=None)
+    p.add_argument(
+        "--threads",
+        type=threads_int,
+        default=None,
+        help="MILP: worker processes for milpinv's branch and bound (one proof on N cores), or a backend's threads",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        help="MILP: the address of a Dask scheduler (tcp://host:8786) whose workers share the branch and bound",
+    )
     p.add_argument("--seed", type=seed_int, default=None, help="seed for gd restarts")
     p.add_argument(
         "--verbose",

@@ -66,6 +66,7 @@ CUT_ROUNDS = 10  # rounds of root cuts at most
 NODE_PASSES = 1  # bound propagation sweeps per node (more rarely tighten a child of a tightened node)
 VIOLATION_TOL = 1e-9  # an LP point with h - relu(a) below this everywhere is a point of the network
 LP_TOL = 1e-9
+NODE_LIMIT = "node limit"  # why a search stopped at its node budget
 
 Candidate = Callable[[np.ndarray], tuple[bool, float, np.ndarray]]  # z -> (accepted, residual, z as judged)
 
@@ -99,6 +100,20 @@ class NodeOutcome:
     pruned: bool = False
     bound: float = -np.inf
     children: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Frontier:
+    """Where a search stands: its open nodes (a stack: the last one is searched first), its best
+    point and value (l1 / linf: the incumbent), the least certified bound of its pruned leaves, why
+    it stopped with nodes open ("" if it did not), and ``found``: an exact-norm pre-image ended it."""
+
+    open: list[Node]
+    z: np.ndarray | None
+    value: float
+    leaf_bound: float = np.inf
+    why: str = ""
+    found: bool = False
 
 
 class LPStopped(Exception):
@@ -137,6 +152,7 @@ class BranchAndBound:
         self.reach = _reach(self.net, self.neurons)  # what the "out" score weighs the excess by
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
+        self.cut_rows: list[tuple] = []
         self.deadline = Deadline(None)
         self.started = time.perf_counter()
 
@@ -144,6 +160,14 @@ class BranchAndBound:
     def run(
         self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None, node_limit: int | None = None
     ) -> Search:
+        front = self.begin(deadline, incumbent)
+        if front.open and not front.why:
+            front = self.explore(front, node_limit)
+        return self.conclude(front)
+
+    def begin(self, deadline: Deadline, incumbent: tuple[np.ndarray, float] | None = None) -> Frontier:
+        """Start the clock; the frontier the search starts from: the root after its rounds of cuts
+        (l1 / linf), or no node if the root's interval bound meets the incumbent already."""
         self.deadline, self.started = deadline, time.perf_counter()
         best_z, best = (None, np.inf) if incumbent is None else incumbent
         m = self.form.model
@@ -156,23 +180,33 @@ class BranchAndBound:
             self._interval_bound(),
         )
         if node.bound >= best - self._gap(best):  # the root's interval bound meets the incumbent
-            return self._finished(best_z, best, node.bound)
-        stack = [node]
-        leaf_bound = np.inf  # min certified bound over pruned leaves (l1 / linf)
+            return Frontier([], best_z, best, node.bound)
+        front = Frontier([node], best_z, best)
         try:
             if not self.exact:  # an objective to separate against (exact-norm LPs have none)
                 self._cut_loop(node, best)
+        except (KeyboardInterrupt, LPStopped) as exc:  # the search stops and keeps what it has
+            front.why = self._why(exc)
+        return front
+
+    def explore(self, front: Frontier, node_limit: int | None = None) -> Frontier:
+        """Search depth first from ``front``'s open nodes (a stack: the last one first) until none is
+        left, a pre-image is found (exact norm), ``node_limit`` nodes are searched in all, or the
+        clock stops it; the frontier it leaves."""
+        stack, best_z, best, leaf_bound = front.open, front.z, front.value, front.leaf_bound
+        node = None
+        try:
             while stack:
                 why = self._stop_reason(node_limit)
                 if why:
-                    return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
+                    return Frontier(stack, best_z, best, leaf_bound, why)
                 node = stack.pop()
                 self.nodes += 1
                 outcome = self._process(node, best)
                 if outcome.found is not None:
                     z, value = outcome.found
                     if self.exact:
-                        return self._search(Status.OPTIMAL, z, value, 0.0)
+                        return Frontier([], z, value, leaf_bound, found=True)
                     if value < best:
                         best_z, best = z, value
                 if outcome.pruned:
@@ -182,10 +216,22 @@ class BranchAndBound:
                 if self.setup.progress is not None:
                     self.setup.progress(self._progress(stack, best, leaf_bound))
         except (KeyboardInterrupt, LPStopped) as exc:  # the search stops and keeps what it has
-            stack.append(node)
-            why = self.deadline.why() if isinstance(exc, LPStopped) else interrupt.INTERRUPTED
-            return self._stopped(best_z, best, min(leaf_bound, *(n.bound for n in stack)), why)
-        return self._finished(best_z, best, leaf_bound)
+            if node is not None:
+                stack.append(node)
+            return Frontier(stack, best_z, best, leaf_bound, self._why(exc))
+        return Frontier([], best_z, best, leaf_bound)
+
+    def conclude(self, front: Frontier) -> Search:
+        """The verdict of a search that left ``front`` (its counts: this object's)."""
+        if front.found:
+            return self._search(Status.OPTIMAL, front.z, front.value, 0.0)
+        if front.why:
+            bound = min([front.leaf_bound, *(n.bound for n in front.open)])
+            return self._stopped(front.z, front.value, bound, front.why)
+        return self._finished(front.z, front.value, front.leaf_bound)
+
+    def _why(self, exc: BaseException) -> str:
+        return self.deadline.why() if isinstance(exc, LPStopped) else interrupt.INTERRUPTED
 
     def _progress(self, stack: list[Node], best: float, leaf_bound: float) -> Progress:
         """The search so far; the bound is the certified one :meth:`_stopped` would report."""
@@ -199,7 +245,7 @@ class BranchAndBound:
         """Why the search must stop before its next node ("" to go on)."""
         if self.deadline.expired():
             return self.deadline.why()
-        return "node limit" if node_limit is not None and self.nodes >= node_limit else ""
+        return NODE_LIMIT if node_limit is not None and self.nodes >= node_limit else ""
 
     def _interval_bound(self) -> float:
         """l1 / linf: a certified lower bound before any LP, from the sound output intervals: each
@@ -270,11 +316,17 @@ class BranchAndBound:
             rows, rhs = separate(self.form, node.bounds, out.x)
             if rows.shape[0] == 0:
                 return
-            lower = np.full(rows.shape[0], -np.inf)
-            self.lp.add_rows(rows, lower, rhs)
-            self.lp_data = self.lp_data.with_rows(rows, lower, rhs)
-            self.lo_pos, self.hi_pos = _positions(self.neurons, self.lp_data)
-            self.cuts += rows.shape[0]
+            self.add_cuts(rows, rhs)
+
+    def add_cuts(self, rows, rhs: np.ndarray) -> None:
+        """Rows ``rows x <= rhs`` valid at every node, into the LP and the certificates' data (and
+        :attr:`cut_rows`, for searches of the same tree in other processes)."""
+        lower = np.full(rows.shape[0], -np.inf)
+        self.lp.add_rows(rows, lower, rhs)
+        self.lp_data = self.lp_data.with_rows(rows, lower, rhs)
+        self.lo_pos, self.hi_pos = _positions(self.neurons, self.lp_data)
+        self.cuts += rows.shape[0]
+        self.cut_rows.append((rows, rhs))
 
     # -------------------------------------------------------------------- node
     def _process(self, parent: Node, incumbent: float) -> NodeOutcome:

@@ -5,6 +5,8 @@ and a log that prints it now and then (:class:`ProgressLog`, ``verbose=True``).
 bab: nodes 1,024  open 17  incumbent 0.25  bound 0.2  gap 20%  3.2 s
 >>> print(Progress(nodes=8, open=3, incumbent=None, bound=None, elapsed=0.06).line())
 bab: nodes 8  open 3  incumbent -  bound -  gap -  0.1 s
+>>> print(Progress(nodes=900, open=40, incumbent=None, bound=None, elapsed=2.0, workers=(3, 4)).line())
+bab: nodes 900  open 40  incumbent -  bound -  gap -  2.0 s  busy 3/4
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from ..tolerance import relative_gap
 @dataclass(frozen=True)
 class Progress:
     """The search after a node: nodes searched, nodes open, the incumbent's value and the certified
-    lower bound (l1 / linf; None while there is none), seconds since the search began."""
+    lower bound (l1 / linf; None while there is none), seconds since the search began; a parallel
+    search (:mod:`.parallel`): the workers busy, of how many."""
 
     nodes: int
     open: int
     incumbent: float | None
     bound: float | None
     elapsed: float
+    workers: tuple[int, int] | None = None
 
     @property
     def gap(self) -> float | None:
@@ -37,6 +41,7 @@ class Progress:
         return (
             f"bab: nodes {self.nodes:,}  open {self.open:,}  incumbent {_number(self.incumbent)}  "
             f"bound {_number(self.bound)}  gap {'-' if gap is None else f'{100 * gap:.3g}%'}  {self.elapsed:.1f} s"
+            + ("" if self.workers is None else f"  busy {self.workers[0]}/{self.workers[1]}")
         )
 
 

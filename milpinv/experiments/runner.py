@@ -38,7 +38,6 @@ from ..status import Status
 from ..tolerance import tolerance
 
 CRASH = "ERROR"  # the verdict of a run that raised: reported and counted, never taken for a non-answer
-DASK_CONNECT_TIMEOUT = 10.0  # seconds to reach a scheduler before giving up
 CSV_FIELDS = (
     "instance",
     "method",
@@ -258,15 +257,11 @@ def run_bench(tasks: list[Task], jobs: int = 2, scheduler: str | None = None, pr
 
 
 def _run_dask(tasks: list[Task], address: str, bar) -> list[dict]:
-    try:
-        from dask.distributed import Client
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise InputError("--scheduler needs dask: pip install 'milpinv[dask]'") from None
-    try:
-        client = Client(address, timeout=DASK_CONNECT_TIMEOUT)
-    except (OSError, TimeoutError) as exc:
-        raise InputError(f"--scheduler {address}: cannot connect ({exc})") from None
+    from ..engine.parallel import connect
+
+    client = connect(address)
+    from dask.distributed import as_completed as dask_completed
+
     rows = []
     with client:
         futures = client.map(run_task, tasks, pure=False)

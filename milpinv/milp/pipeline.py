@@ -80,12 +80,16 @@ def invert_milp(problem: Problem, options: MilpOptions) -> InversionResult:
     :mod:`milpinv.engine.branching`); ``verbose``: the branch and bound's progress on stderr, a
     backend's own log; ``node_limit``: a budget of nodes per search of milpinv's branch and bound
     (CP-SAT, which ``auto`` takes on a proven lattice, has none), the same on any machine: a search
-    it stops answers ``feasible`` with its best verified z, bound and gap (no z: ``failed``)."""
+    it stops answers ``feasible`` with its best verified z, bound and gap (no z: ``failed``);
+    ``threads``: a backend's threads, or the worker processes milpinv's branch and bound spreads
+    its tree over (1, the default: the serial search in this process); ``scheduler``: the address
+    of a Dask scheduler whose workers search the tree (:mod:`milpinv.engine.parallel`)."""
     engine = Engine(
         choose_engine(options.solver, problem),
         SolverOptions(mip_gap=options.mip_gap, threads=options.threads or DEFAULT_THREADS, verbose=options.verbose),
         get_solver("highs"),
         rule(options.branching),
+        scheduler=options.scheduler,
     )
     refine = False
     if options.heuristic and not root_first(problem, engine, options):  # a warm start is one more candidate

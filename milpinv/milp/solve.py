@@ -7,12 +7,14 @@ is decided afterwards, by :mod:`milpinv.milp.certify`."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 import numpy as np
 
 from ..deadline import Deadline
 from ..engine.bab import Setup, search
 from ..engine.branching import DEFAULT, BranchingRule
+from ..engine.parallel import dask, processes
 from ..engine.progress import ProgressLog
 from ..errors import SolverError
 from ..formulations.bigm import Formulation
@@ -29,14 +31,16 @@ NEAR_MISS = 1e3  # an exact-norm candidate within this many tolerances is polish
 @dataclass
 class Engine:
     """The engine of one run (``solver`` None: milpinv's branch and bound), its options, the LP
-    solver that polishes and runs the branch and bound's node LPs, and the branch and bound's
-    branching rule (the run's clock is its problem's)."""
+    solver that polishes and runs the branch and bound's node LPs, the branch and bound's
+    branching rule, and where it runs: ``options.threads`` worker processes (1: the serial search,
+    in this process) or the Dask cluster at ``scheduler`` (the run's clock is its problem's)."""
 
     solver: Solver | None
     options: SolverOptions
     lp_solver: Solver
     branching: BranchingRule = DEFAULT
     details: dict = field(default_factory=dict)
+    scheduler: str | None = None  # the branch and bound's subtrees on this Dask cluster
 
     @property
     def name(self) -> str:
@@ -53,25 +57,25 @@ class Engine:
 def candidate_judge(problem: Problem, lp_solver: Solver):
     """z -> (accepted, residual, z judged) by a float64 forward pass of the original network (a
     peeled problem's origin: the peeled target is a float solve, and a measurement A can stretch
-    its tolerance band); an exact-norm near miss is polished on its piece first."""
-    p = problem.origin or problem
+    its tolerance band); an exact-norm near miss is polished on its piece first. It pickles (the
+    workers of a parallel search judge their points)."""
+    return partial(_judge, problem.origin or problem, lp_solver)
 
-    def judge(z: np.ndarray) -> tuple[bool, float, np.ndarray]:
-        z = p.box.clip(z)
-        if not p.norm.exact:
-            return True, residual_norm(p.network, p.target, z, p.norm), z
-        z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
-        if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
-            z, miss, ok = p.accept.check(
-                p.network,
-                p.target,
-                polish(p, z, solver=lp_solver),
-                p.lower,
-                p.upper,
-            )
-        return ok, miss, z
 
-    return judge
+def _judge(p: Problem, lp_solver: Solver, z: np.ndarray) -> tuple[bool, float, np.ndarray]:
+    z = p.box.clip(z)
+    if not p.norm.exact:
+        return True, residual_norm(p.network, p.target, z, p.norm), z
+    z, miss, ok = p.accept.check(p.network, p.target, z, p.lower, p.upper)
+    if not ok and miss <= NEAR_MISS * max(p.accept.tol, 1e-9):
+        z, miss, ok = p.accept.check(
+            p.network,
+            p.target,
+            polish(p, z, solver=lp_solver),
+            p.lower,
+            p.upper,
+        )
+    return ok, miss, z
 
 
 def solve_model(
@@ -140,8 +144,15 @@ def search_model(
         incumbent = (z, value)
     try:
         progress = ProgressLog() if engine.options.verbose else None
-        setup = Setup(engine.lp_solver.incremental, engine.branching, progress, engine.options.threads or 1)
-        s = search(form, judge, problem.deadline, setup, incumbent, node_limit)
+        setup = Setup(engine.lp_solver.incremental, engine.branching, progress)
+        threads = engine.options.threads or 1
+        parallel = {}
+        if threads == 1 and engine.scheduler is None:
+            s = search(form, judge, problem.deadline, setup, incumbent, node_limit)
+        else:
+            spread = processes(threads) if engine.scheduler is None else dask(engine.scheduler)
+            out = spread.search(form, judge, problem.deadline, setup, incumbent, node_limit)
+            s, parallel = out.search, out.details()
     except SolverError as exc:
         z, value = incumbent if incumbent is not None else (None, None)
         status = Status.FAILED if z is None else Status.FEASIBLE  # the incumbent stands, unproven
@@ -153,6 +164,7 @@ def search_model(
         "lps": s.lps,
         "uncertified": s.uncertified,
         "engine_status": s.status,
+        **parallel,
     }
     if problem.norm.exact:  # a pre-image meets the bound 0, an infeasibility proof has no objective
         objective = bound = gap = 0.0 if s.z is not None else None

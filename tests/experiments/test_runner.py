@@ -204,7 +204,7 @@ def test_dask_scheduler(tmp_path, cli):
 
 def test_unreachable_scheduler(tmp_path, cli, monkeypatch):
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr("milpinv.experiments.runner.DASK_CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr("milpinv.engine.parallel.DASK_CONNECT_TIMEOUT", 1.0)
     suite = tmp_path / "suite"
     make_suite("expanding", suite, seeds=(0,), dims_list=([3, 9, 18],))
     code, _, err = cli(

@@ -98,6 +98,7 @@ RECORD_BAD = [
     (MilpOptions, "verbose", None),
     (MilpOptions, "branching", "nosuch"),
     (MilpOptions, "node_limit", 0),
+    (MilpOptions, "scheduler", " "),
 ]
 
 
@@ -139,7 +140,10 @@ def test_options_for_refuses_unknown_keys_and_checks_the_warm_start_length():
     assert options_for("lp", {}) == LpOptions()
 
 
-def test_node_limit_is_the_branch_and_bounds():
+def test_node_limit_and_scheduler_are_the_branch_and_bounds():
     with pytest.raises(InputError, match="node_limit: budgets milpinv's branch and bound"):
         MilpOptions(solver="highs", node_limit=5)
+    with pytest.raises(InputError, match="scheduler: spreads milpinv's branch and bound"):
+        MilpOptions(solver="highs", scheduler="tcp://host:8786")
     assert MilpOptions(solver="bab", node_limit=5).node_limit == 5
+    assert MilpOptions(scheduler="tcp://host:8786").scheduler == "tcp://host:8786"
