@@ -501,9 +501,9 @@ class _Parent:
                 workers.stop()
             else:
                 self.hand_out(workers)
+            self.report(len(self.out))  # the workers busy once the idle ones got work
             for future in workers.wait(list(self.out), POLL):  # POLL: a look at the clock now and then
                 self.take_back(self.out.pop(future), workers.result(future))
-                self.report(len(self.out))
 
     def hand_out(self, workers: Workers) -> None:
         left = self.nodes_left()
