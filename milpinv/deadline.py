@@ -64,7 +64,16 @@ class Deadline:
         whole = cap if self.time_limit is None else fraction * self.time_limit
         if whole is not None and cap is not None:
             whole = min(whole, cap)
-        stage = Deadline(whole)
+        return self.within(whole)
+
+    def within(self, seconds: float | None) -> Deadline:
+        """A stage's clock of at most ``seconds`` from now (None: no limit of its own), never past
+        this clock's own end.
+
+        >>> Deadline(10.0).within(2.0).remaining() <= 2.0, Deadline(1.0).within(None).remaining() <= 1.0
+        (True, True)
+        """
+        stage = Deadline(seconds)
         if self.at is not None and (stage.at is None or stage.at > self.at):
             stage.at, stage.time_limit = self.at, self.at - stage.start
         return stage

@@ -121,8 +121,8 @@ class Schedule:
     what one leaves goes to the next), and a progress bar on stderr. ``stopped``: the stages
     whose time ran out."""
 
-    def __init__(self, time_limit: float | None, stages: list[str], progress: bool = False) -> None:
-        self.deadline, self.left, self.progress = Deadline(time_limit), list(stages), progress
+    def __init__(self, deadline: Deadline, stages: list[str], progress: bool = False) -> None:
+        self.deadline, self.left, self.progress = deadline, list(stages), progress
         self.stopped: list[str] = []
 
     def stage(self, name: str, total: int | None = None) -> Stage:
@@ -133,7 +133,7 @@ class Schedule:
         share = None if left is None else left * STAGES[name] / weights
         self.left.remove(name)
         bar = tqdm(total=total, desc=f"preimage: {name}", unit="solve", disable=not self.progress)
-        return _Scheduled(self, name, Deadline(share), bar)
+        return _Scheduled(self, name, self.deadline.within(share), bar)
 
 
 class _Scheduled(Stage):
@@ -331,7 +331,7 @@ def certify_ranges(
             else:
                 limit = stage.budget(len(todo) - j)
                 edge, why, tries = proven_edge(
-                    problem.with_deadline(Deadline(limit)), i, side, candidate[side][i], margin
+                    problem.with_deadline(stage.clock.within(limit)), i, side, candidate[side][i], margin
                 )
                 runs += tries
             interrupt.raise_if_requested()
@@ -683,7 +683,7 @@ def analyse_preimage(
     target = np.asarray(target, float)
     box = Box(np.asarray(box.lower, float), np.asarray(box.upper, float))
     engine = get_solver(options.solver)
-    schedule = Schedule(options.time_limit, options.stages(), options.progress)
+    schedule = Schedule(Deadline(options.time_limit), options.stages(), options.progress)
     problem = exact_problem(network, target, box, schedule.deadline)
     with interrupt.deferred():  # a Ctrl-C stops the running solve, then the analysis between stages
         with schedule.stage("bounds") as stage:

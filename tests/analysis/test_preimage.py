@@ -307,13 +307,13 @@ def test_the_time_limit_is_shared_among_the_stages():
     a stage leaves (here: all of it) goes to the next, the last one gets all that is left."""
     from milpinv.analysis.preimage import TIME_LIMIT, Schedule
 
-    schedule = Schedule(60.0, ["bounds", "emptiness", "ranges", "proofs"])  # weights 1, 2, 2, 4
+    schedule = Schedule(Deadline(60.0), ["bounds", "emptiness", "ranges", "proofs"])  # weights 1, 2, 2, 4
     shares = []
     for name in ("bounds", "emptiness", "ranges", "proofs"):
         with schedule.stage(name) as stage:
             shares.append(stage.clock.time_limit)
     assert shares == pytest.approx([60 / 9, 60 * 2 / 8, 60 * 2 / 6, 60.0], rel=1e-2)
-    assert Schedule(None, ["bounds"]).stage("bounds").clock.time_limit is None
+    assert Schedule(Deadline(None), ["bounds"]).stage("bounds").clock.time_limit is None
     assert TIME_LIMIT == 60.0
 
 
