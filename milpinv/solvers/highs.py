@@ -58,23 +58,25 @@ def new_highs(verbose: bool = False):
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
+    kinds = highspy.cb.HighsCallbackType
+    highspy._core._Highs.setCallback(h, _callback, None)  # HiGHS calls _callback, not highspy's dispatch
     if verbose:
         h.setOptionValue("log_to_console", False)
-        h.cbLogging.subscribe(_log_to_stderr)
-    for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-        event.subscribe(_stop_on_ctrl_c)
+        h.startCallback(kinds.kCallbackLogging)
+    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt, kinds.kCallbackMipInterrupt):
+        h.startCallback(kind)
     return h
 
 
-def _log_to_stderr(event) -> None:
-    """HiGHS's logging callback: its log line on stderr."""
-    sys.stderr.write(event.message)
-
-
-def _stop_on_ctrl_c(event) -> None:
-    """HiGHS's interrupt callback: stop once a Ctrl-C is requested (see :mod:`milpinv.interrupt`)."""
-    if interrupt.requested():
-        event.interrupt()
+def _callback(kind, message: str, data_out, data_in, user_data) -> None:
+    """HiGHS's callback, called directly (highspy's own dispatch, an event object and a subscriber
+    list per call, cost a node LP a quarter of a millisecond: HiGHS polls its interrupt callback
+    dozens of times a solve): the log line on stderr, or a stop once a Ctrl-C is requested (see
+    :mod:`milpinv.interrupt`)."""
+    if data_in is None:  # the logging callback has no input
+        sys.stderr.write(message)
+    elif interrupt.requested():
+        data_in.user_interrupt = True
 
 
 def run(h):
