@@ -216,8 +216,11 @@ class HighsLP:
     from the previous basis (dual simplex). The branch and bound's node LPs."""
 
     def __init__(self, model: MatrixModel, options: SolverOptions) -> None:
+        from highspy._core import _Highs
+
         self.model = model.relaxed()
         self.h = configured_highs(replace(options, presolve=False))
+        _Highs.setCallback(self.h, _lp_callback, None)  # for the events new_highs started
         pass_model(self.h, self.model)
 
     def set_col_bounds(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
@@ -262,6 +265,18 @@ class HighsLP:
         return _read_outcome(self.h, self.model)
 
 
+def _lp_callback(callback_type, message: str, data_out, data_in, user_data) -> None:
+    """The node LPs' callback, in place of highspy's dispatch to the subscribers of
+    :func:`new_highs` (an event object and a loop per call, and the simplex calls it every few
+    iterations): the log line on stderr, or a stop once a Ctrl-C is requested."""
+    import highspy
+
+    if callback_type == highspy.cb.HighsCallbackType.kCallbackLogging:
+        sys.stderr.write(message)
+    elif interrupt.requested():
+        data_in.user_interrupt = True
+
+
 def _finite(v: np.ndarray) -> np.ndarray:
     """Infinite bounds as HiGHS's infinity."""
     import highspy
@@ -279,7 +294,8 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
     raw = h.modelStatusToString(ms)
     is_mip = model.num_integer > 0
     has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.array(h.getSolution().col_value, dtype=np.float64) if has_sol else None
+    solution = h.getSolution() if has_sol else None  # read once: each read copies every vector
+    x = np.array(solution.col_value, dtype=np.float64) if solution is not None else None
     obj = float(info.objective_function_value) if has_sol else None
     bound = float(info.mip_dual_bound) if is_mip and np.isfinite(info.mip_dual_bound) else None
     gap = float(info.mip_gap) if is_mip and has_sol and np.isfinite(info.mip_gap) else None
@@ -290,7 +306,7 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
         status = Status.OPTIMAL
         if not is_mip:
             bound, gap = obj, 0.0
-            duals = _row_duals(h)
+            duals = _row_duals(solution or h.getSolution())
     elif ms == S.kInfeasible:
         status, x, obj = Status.INFEASIBLE, None, None
         ray = None if is_mip else _dual_ray(h)
@@ -320,8 +336,7 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
     )
 
 
-def _row_duals(h) -> np.ndarray | None:
-    sol = h.getSolution()
+def _row_duals(sol) -> np.ndarray | None:
     return np.array(sol.row_dual, dtype=np.float64) if sol.dual_valid else None
 
 
