@@ -20,6 +20,7 @@ from contextlib import contextmanager
 
 INTERRUPTED = "interrupted (Ctrl-C)"  # the message of a stop asked for by Ctrl-C
 _REQUESTED = [False]
+_OPEN = [False]  # a scope of deferred() is open in the main thread
 
 
 def requested() -> bool:
@@ -47,17 +48,19 @@ def _request(signum, frame) -> None:
 def deferred() -> Iterator[None]:
     """SIGINT sets the flag of :func:`requested` while the block runs. Only Python's own Ctrl-C
     handler is replaced, only in the main thread; a nested scope shares the outer one's flag."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if _OPEN[0] or threading.current_thread() is not threading.main_thread():
+        yield  # nested (checked first: every LP of a search opens a scope, getsignal costs ~20 us)
         return
     previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler:  # nested, or a handler someone else chose
+    if previous is not signal.default_int_handler:  # a handler someone else chose
         yield
         return
     _REQUESTED[0] = False
     signal.signal(signal.SIGINT, _request)
+    _OPEN[0] = True
     try:
         yield
     finally:
+        _OPEN[0] = False
         signal.signal(signal.SIGINT, previous)
         _REQUESTED[0] = False

@@ -15,6 +15,7 @@ Each bound is pushed outward by a rigorous bound on the rounding error of its fl
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -26,10 +27,43 @@ from ..rounding import UNIT, gamma
 Bounds = list[tuple[np.ndarray, np.ndarray]]
 
 
+@dataclass(frozen=True)
+class Weights:
+    """One layer's W in the forms the bounds read, built once per network (the weights are
+    read-only; a node's propagation reads each several times): W+ = max(W, 0), W- = min(W, 0),
+    |W|, and W^T as a C-contiguous array when W is a dense array with no zero entry (else None)."""
+
+    positive: Any
+    negative: Any
+    magnitude: Any
+    transposed: np.ndarray | None
+
+
+def weights_of(W) -> Weights:
+    """The :class:`Weights` of a dense or sparse W."""
+    Wp, Wm = split(W)
+    dense = not sp.issparse(W) and bool(np.all(W != 0))
+    return Weights(Wp, Wm, abs(W), np.ascontiguousarray(W.T) if dense else None)
+
+
+def layer_weights(network: Any) -> tuple[Weights, ...]:
+    """The :class:`Weights` of every layer of ``network``, computed on the first call."""
+    cache = network.__dict__
+    if "_layer_weights" not in cache:
+        cache["_layer_weights"] = tuple(weights_of(W) for W in network.weights)
+    return cache["_layer_weights"]
+
+
 def interval_step(W, b: np.ndarray, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bounds on W h + b for h in [l, u], pushed outward by the rounding error of their evaluation."""
     Wp, Wm = split(W)
-    err = gamma(W.shape[1]) * (abs(W) @ np.maximum(np.abs(l), np.abs(u)) + np.abs(b))
+    return affine_range(Weights(Wp, Wm, abs(W), None), b, l, u)
+
+
+def affine_range(w: Weights, b: np.ndarray, l: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`interval_step` of the layer whose :class:`Weights` are ``w``."""
+    Wp, Wm = w.positive, w.negative
+    err = gamma(Wp.shape[1]) * (w.magnitude @ np.maximum(np.abs(l), np.abs(u)) + np.abs(b))
     return Wp @ l + Wm @ u + b - err, Wp @ u + Wm @ l + b + err
 
 
@@ -58,8 +92,8 @@ def interval_bounds(network: Any, lower: np.ndarray, upper: np.ndarray) -> Bound
     """Pre-activation bounds of every layer by interval arithmetic from the latent box."""
     bounds: Bounds = []
     l, u = np.asarray(lower, float), np.asarray(upper, float)
-    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
-        lo, hi = interval_step(W, b, l, u)
+    for k, (w, b) in enumerate(zip(layer_weights(network), network.biases)):
+        lo, hi = affine_range(w, b, l, u)
         bounds.append((lo, hi))
         l, u = activation_range(network.activation(k), lo, hi)
     return bounds
@@ -69,7 +103,7 @@ def propagate(network: Any, bounds: Bounds, k: int) -> None:
     """Re-run interval arithmetic above layer k and keep the tighter of old and new bounds."""
     l, u = activation_range(network.activation(k), *bounds[k])
     for j in range(k + 1, network.depth):
-        nlo, nhi = interval_step(network.weights[j], network.biases[j], l, u)
+        nlo, nhi = affine_range(layer_weights(network)[j], network.biases[j], l, u)
         olo, ohi = bounds[j]
         nlo, nhi = np.maximum(olo, nlo), np.minimum(ohi, nhi)
         bounds[j] = (nlo, np.maximum(nhi, nlo))

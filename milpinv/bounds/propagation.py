@@ -12,7 +12,9 @@ pre-activations lie in the observation's interval; l1 / linf with an incumbent: 
 incumbent's error of x) the constraints reach back to the latent box. Every evaluation is pushed
 outward by a rigorous bound on its rounding error, so no point that satisfies the constraints is
 ever cut off; an empty interval proves there is none. Weights are read as their nonzero entries,
-so a sparse layer costs its nonzeros.
+so a sparse layer costs its nonzeros; a layer with no zero entry is read as the array W^T instead
+(:func:`dense_input_bounds`: the same sums in the same order, by rows of W^T, and the same
+extremes, by reductions instead of scatters, so the same bits at a fraction of the cost).
 
 >>> from milpinv.network import ReluNetwork
 >>> net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])     # |z|, z in [-3, 3]
@@ -33,7 +35,7 @@ import numpy as np
 
 from ..problem import Box
 from ..rounding import UNIT, gamma
-from .interval import Bounds, activation_range, interval_step
+from .interval import Bounds, activation_range, affine_range, layer_weights
 
 PASSES = 3  # forward-backward sweeps at most
 PROGRESS = 1e-6  # relative shrink of some interval below which another sweep is not worth it
@@ -74,8 +76,8 @@ def _width(bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> float:
 def _forward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> bool:
     """Interval arithmetic from the latent box up, intersected with the bounds; False if empty."""
     l, u = zl, zu
-    for k, (W, b) in enumerate(zip(network.weights, network.biases)):
-        nlo, nhi = interval_step(W, b, l, u)
+    for k, (w, b) in enumerate(zip(layer_weights(network), network.biases)):
+        nlo, nhi = affine_range(w, b, l, u)
         lo, hi = np.maximum(bounds[k][0], nlo), np.minimum(bounds[k][1], nhi)
         if np.any(lo > hi):
             return False
@@ -89,7 +91,7 @@ def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> b
     for k in range(network.depth - 1, -1, -1):
         act = network.activation(k - 1) if k > 0 else None
         l, u = activation_range(act, *bounds[k - 1]) if act is not None else (zl, zu)
-        nl, nu = input_bounds(network.nonzeros(k), network.weights[k].shape, network.biases[k], bounds[k], (l, u))
+        nl, nu = _layer_input_bounds(network, k, bounds[k], (l, u))
         l, u = np.maximum(l, nl), np.minimum(u, nu)
         if np.any(l > u):
             return False
@@ -104,6 +106,16 @@ def _backward(network: Any, bounds: Bounds, zl: np.ndarray, zu: np.ndarray) -> b
             return False
         bounds[k - 1] = (lo, hi)
     return True
+
+
+def _layer_input_bounds(
+    network: Any, k: int, rows: tuple[np.ndarray, np.ndarray], inputs: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`input_bounds` of layer k, by :func:`dense_input_bounds` when W_k has no zero entry."""
+    WT = layer_weights(network)[k].transposed
+    if WT is None:
+        return input_bounds(network.nonzeros(k), network.weights[k].shape, network.biases[k], rows, inputs)
+    return dense_input_bounds(WT, network.biases[k], rows, inputs)
 
 
 def input_bounds(
@@ -136,3 +148,35 @@ def input_bounds(
     np.maximum.at(new_l, j, low)
     np.minimum.at(new_u, j, up)
     return new_l, new_u
+
+
+def dense_input_bounds(
+    WT: np.ndarray, b: np.ndarray, rows: tuple[np.ndarray, np.ndarray], inputs: tuple[np.ndarray, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`input_bounds` for a W with no zero entry, given as the C-contiguous array ``WT`` = W^T
+    (n x m): the same bits. Entry (j, i) holds the term of h_j in row i; the sums run over
+    j = 0, 1, ... as the scatter adds a row's nonzeros (:func:`_sum_in_order`), and the extremes
+    over axis 1 are exact in any order."""
+    (lo, hi), (l, u) = rows, inputs
+    n = WT.shape[0]
+    wl, wu = WT * l[:, None], WT * u[:, None]
+    cmax, cmin = np.maximum(wl, wu), np.minimum(wl, wu)
+    smax, smin = _sum_in_order(cmax), _sum_in_order(cmin)
+    reach = _sum_in_order(np.abs(WT) * np.maximum(np.abs(l), np.abs(u))[:, None])
+    err = gamma(n) * (reach + np.abs(b) + np.abs(lo) + np.abs(hi))
+    with np.errstate(invalid="ignore"):
+        top = (hi - b - smin) + cmin + err  # w h_j <= top
+        bottom = (lo - b - smax) + cmax - err  # w h_j >= bottom
+        a, c = bottom / WT, top / WT
+    positive = WT > 0
+    low, up = np.where(positive, a, c), np.where(positive, c, a)
+    low = np.where(np.isnan(low), -np.inf, low - 2 * UNIT * np.abs(low))
+    up = np.where(np.isnan(up), np.inf, up + 2 * UNIT * np.abs(up))
+    return np.maximum.reduce(low, axis=1, initial=-np.inf), np.minimum.reduce(up, axis=1, initial=np.inf)
+
+
+def _sum_in_order(terms: np.ndarray) -> np.ndarray:
+    """0 + t_0 + t_1 + ... over axis 0, added one after the other as ``np.bincount`` adds them (a
+    reduction may pair them up instead, and round otherwise); the final + 0.0 gives an all-zero
+    sum the sign the scatter's 0.0 start gives it."""
+    return np.add.accumulate(terms, axis=0)[-1] + 0.0

@@ -58,23 +58,25 @@ def new_highs(verbose: bool = False):
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
+    kinds = highspy.cb.HighsCallbackType
+    highspy._core._Highs.setCallback(h, _callback, None)  # HiGHS calls _callback, not highspy's dispatch
     if verbose:
         h.setOptionValue("log_to_console", False)
-        h.cbLogging.subscribe(_log_to_stderr)
-    for event in (h.cbSimplexInterrupt, h.cbIpmInterrupt, h.cbMipInterrupt):
-        event.subscribe(_stop_on_ctrl_c)
+        h.startCallback(kinds.kCallbackLogging)
+    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt, kinds.kCallbackMipInterrupt):
+        h.startCallback(kind)
     return h
 
 
-def _log_to_stderr(event) -> None:
-    """HiGHS's logging callback: its log line on stderr."""
-    sys.stderr.write(event.message)
-
-
-def _stop_on_ctrl_c(event) -> None:
-    """HiGHS's interrupt callback: stop once a Ctrl-C is requested (see :mod:`milpinv.interrupt`)."""
-    if interrupt.requested():
-        event.interrupt()
+def _callback(kind, message: str, data_out, data_in, user_data) -> None:
+    """HiGHS's callback, called directly (highspy's own dispatch, an event object and a subscriber
+    list per call, cost a node LP a quarter of a millisecond: HiGHS polls its interrupt callback
+    dozens of times a solve): the log line on stderr, or a stop once a Ctrl-C is requested (see
+    :mod:`milpinv.interrupt`)."""
+    if data_in is None:  # the logging callback has no input
+        sys.stderr.write(message)
+    elif interrupt.requested():
+        data_in.user_interrupt = True
 
 
 def run(h):
@@ -263,11 +265,13 @@ class HighsLP:
 
 
 def _finite(v: np.ndarray) -> np.ndarray:
-    """Infinite bounds as HiGHS's infinity."""
+    """Infinite bounds as HiGHS's infinity (a contiguous float64 array; no clip where HiGHS's
+    infinity is inf itself: np.clip cost a node's two bound changes ~20 us)."""
     import highspy
 
     inf = highspy.kHighsInf
-    return np.ascontiguousarray(np.clip(np.asarray(v, dtype=np.float64), -inf, inf))
+    v = np.ascontiguousarray(v, dtype=np.float64)
+    return v if inf == np.inf else np.clip(v, -inf, inf)
 
 
 def _read_outcome(h, model: MatrixModel) -> Outcome:
@@ -275,22 +279,24 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
 
     ms = h.getModelStatus()
     S = highspy.HighsModelStatus
-    info = h.getInfo()
     raw = h.modelStatusToString(ms)
     is_mip = model.num_integer > 0
-    has_sol = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    x = np.array(h.getSolution().col_value, dtype=np.float64) if has_sol else None
-    obj = float(info.objective_function_value) if has_sol else None
-    bound = float(info.mip_dual_bound) if is_mip and np.isfinite(info.mip_dual_bound) else None
-    gap = float(info.mip_gap) if is_mip and has_sol and np.isfinite(info.mip_gap) else None
-    nodes = int(info.mip_node_count) if is_mip else None
-    iters = int(info.simplex_iteration_count)
+    has_sol = _info(h, "primal_solution_status") == 2  # kSolutionStatusFeasible
+    sol = h.getSolution() if has_sol else None
+    x = np.array(sol.col_value, dtype=np.float64) if sol is not None else None
+    obj = float(_info(h, "objective_function_value")) if has_sol else None
+    bound = gap = nodes = None
+    if is_mip:
+        bound, gap = float(_info(h, "mip_dual_bound")), float(_info(h, "mip_gap"))
+        bound, gap = (bound if np.isfinite(bound) else None), (gap if has_sol and np.isfinite(gap) else None)
+        nodes = int(_info(h, "mip_node_count"))
+    iters = int(_info(h, "simplex_iteration_count"))
     duals = ray = None
     if ms == S.kOptimal:
         status = Status.OPTIMAL
         if not is_mip:
             bound, gap = obj, 0.0
-            duals = _row_duals(h)
+            duals = _row_duals(sol if sol is not None else h.getSolution())
     elif ms == S.kInfeasible:
         status, x, obj = Status.INFEASIBLE, None, None
         ray = None if is_mip else _dual_ray(h)
@@ -320,8 +326,14 @@ def _read_outcome(h, model: MatrixModel) -> Outcome:
     )
 
 
-def _row_duals(h) -> np.ndarray | None:
-    sol = h.getSolution()
+def _info(h, name: str):
+    """One value of HiGHS's info, read alone (``getInfo`` copies all of it: ~30 us, more than the
+    rest of a node LP's reads together)."""
+    return h.getInfoValue(name)[1]
+
+
+def _row_duals(sol) -> np.ndarray | None:
+    """The row multipliers of a solution read from HiGHS (None if it has none)."""
     return np.array(sol.row_dual, dtype=np.float64) if sol.dual_valid else None
 
 

@@ -10,7 +10,7 @@ from test_interval import networks, sample_box
 
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
-from milpinv.bounds.propagation import input_bounds, propagate_bounds
+from milpinv.bounds.propagation import dense_input_bounds, input_bounds, propagate_bounds
 from milpinv.problem import Box
 
 ABS = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [0.0]])  # |z| = relu(z) + relu(-z)
@@ -82,6 +82,29 @@ def test_input_bounds_of_a_negative_weight_and_a_bias_by_hand():
     )
     assert nl[0] == pytest.approx(-2.0, abs=1e-14) and nu[0] == pytest.approx(2.0, abs=1e-14)
     assert nl[0] <= -2.0 and nu[0] >= 2.0
+
+
+def _side(rng, size: int, e: int) -> tuple[np.ndarray, np.ndarray]:
+    """Interval ends of magnitudes 10^-e .. 10^e, some equal, some infinite, some zero."""
+    lo = rng.choice([-1.0, 1.0], size) * 10.0 ** rng.uniform(-e, e, size) * (rng.random(size) < 0.9)
+    hi = lo + 10.0 ** rng.uniform(-e, e, size) * (rng.random(size) < 0.8)
+    lo[rng.random(size) < 0.1], hi[rng.random(size) < 0.1] = -np.inf, np.inf
+    return lo, hi
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(1, 30), st.integers(1, 30), st.integers(0, 6))
+def test_a_dense_layer_reduces_columns_exactly_as_the_scatter_does(seed, m, n, e):
+    """A W with no zero entry: :func:`dense_input_bounds` on W^T gives input_bounds's very bits
+    (signs of zero included) on any rows and inputs, infinite ends and empty intervals too."""
+    rng = np.random.default_rng(seed)
+    W = rng.choice([-1.0, 1.0], (m, n)) * 10.0 ** rng.uniform(-e, e, (m, n))
+    b = rng.choice([-1.0, 1.0], m) * 10.0 ** rng.uniform(-e, e, m) * (rng.random(m) < 0.8)
+    rows, inputs = _side(rng, m, e), _side(rng, n, e)
+    i, j = np.nonzero(W)
+    scattered = input_bounds((i, j, W[i, j]), W.shape, b, rows, inputs)
+    reduced = dense_input_bounds(np.ascontiguousarray(W.T), b, rows, inputs)
+    for got, want in zip(reduced, scattered):
+        assert got.tobytes() == want.tobytes(), (got, want)
 
 
 # ------------------------------------------------------------------ random networks, sampled pre-images
