@@ -2,15 +2,21 @@
 verdict and the bound agree with brute force over the activation regions and with the unit-only
 search, and the stabilisation score counts what interval arithmetic says."""
 
+from functools import partial
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from milpinv import invert
+from milpinv.deadline import Deadline
 from milpinv.engine.bab import Setup
 from milpinv.engine.branching import LatentBox, LatentRule, ScoreRule, midpoint_stabilised, rule
+from milpinv.engine.parallel import Rules, Spread
 from milpinv.status import Status
 from milpinv.tolerance import tolerance
+from tests.engine.test_parallel import ThreadWorkers, hard_instance
 from tests.engine.tiny import HIGHS, random_case
 from tests.helpers import brute_force
 
@@ -65,3 +71,28 @@ def test_latent_splits_agree_with_brute_force_and_the_unit_search(seed, norm, th
         assert latent.bound <= truth * (1 + 1e-9) + 1e-12
         assert latent.objective == pytest.approx(truth, abs=1e-6 * max(1.0, truth))
         assert latent.objective == pytest.approx(units.objective, abs=1e-6 * max(1.0, truth))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 10_000), norm=st.sampled_from(["exact", "l1", "linf"]), workers=st.integers(1, 3))
+def test_latent_nodes_travel_between_workers(seed, norm, workers):
+    """The parallel search hands out nodes whose latent boxes a split narrowed: the serial
+    unit-only search's verdict and bound."""
+    case = random_case(seed, norm, (2, 4, 4, 2), 0.3 if norm != "exact" else 0.05)
+    spread = Spread(partial(ThreadWorkers, workers), Rules(workers, 1, 2))
+    setup = Setup(HIGHS, branching=rule("latent1/deep/out/lean"))
+    out = spread.search(case.formulation(), case.judge, Deadline(None), setup).search
+    units = case.search()
+    assert out.status == units.status, (out, units)
+    if norm != "exact":
+        assert out.objective == pytest.approx(units.objective, abs=1e-7)
+        assert out.bound == pytest.approx(units.bound, abs=1e-7)
+
+
+def test_latent_rule_in_worker_processes():
+    """threads=2 through invert with a latent rule: the serial default's verdict and bound."""
+    inst = hard_instance()
+    serial = invert(inst, method="milp", norm="l1", threads=1)
+    both = invert(inst, method="milp", norm="l1", threads=2, branching="latent2/deep/out/lean")
+    assert both.status == serial.status, both.summary()
+    assert both.bound == pytest.approx(serial.bound, rel=1e-6)
