@@ -23,6 +23,7 @@ cap, and the instances Gurobi proved that it left open).
     cd /tmp && OMP_NUM_THREADS=1 PYTHONPATH=<checkout> python <checkout>/benchmarks/dcgan_race.py \\
         --seeds 1-10 --channels 12 --nz 6 --cap 60 --methods gurobi,milpinv,latent4
 """
+
 from __future__ import annotations
 
 import argparse
@@ -112,9 +113,15 @@ def run_in_process(job: dict, workdir: Path) -> dict:
         p.unlink(missing_ok=True)
     job = dict(job, ready=str(ready), out=str(out))
     with log.open("w") as fh:
-        proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--worker"], stdin=subprocess.PIPE,
-                                stdout=fh, stderr=subprocess.STDOUT, env={**os.environ, **peers.THREAD_ENV},
-                                start_new_session=True, text=True)
+        proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **peers.THREAD_ENV},
+            start_new_session=True,
+            text=True,
+        )
         assert proc.stdin is not None
         proc.stdin.write(json.dumps(job))
         proc.stdin.close()
@@ -126,7 +133,7 @@ def run_in_process(job: dict, workdir: Path) -> dict:
 
 
 def seeds(text: str) -> list[int]:
-    """"1-10" or "1,4,7"."""
+    """ "1-10" or "1,4,7"."""
     if "-" in text:
         a, b = text.split("-")
         return list(range(int(a), int(b) + 1))
@@ -141,10 +148,17 @@ def summarize(rows: list[dict], methods: list[str], cap: float) -> dict:
     for m in methods:
         mine = [r for r in rows if r["method"] == m]
         times = [r["time_s"] if r["status"] == "optimal" else cap for r in mine]
-        left = [f"nz{r['nz']}/C{r['channels']}/s{r['seed']}" for r in mine
-                if r["status"] != "optimal" and (r["nz"], r["channels"], r["seed"]) in proved]
-        out[m] = {"runs": len(mine), "optimal": sum(r["status"] == "optimal" for r in mine),
-                  "geomean_s": peers.geomean(times) if times else None, "open_where_gurobi_proved": left}
+        left = [
+            f"nz{r['nz']}/C{r['channels']}/s{r['seed']}"
+            for r in mine
+            if r["status"] != "optimal" and (r["nz"], r["channels"], r["seed"]) in proved
+        ]
+        out[m] = {
+            "runs": len(mine),
+            "optimal": sum(r["status"] == "optimal" for r in mine),
+            "geomean_s": peers.geomean(times) if times else None,
+            "open_where_gurobi_proved": left,
+        }
     return out
 
 
@@ -152,9 +166,11 @@ def line(r: dict) -> str:
     def num(v, fmt):
         return "-" if v is None else format(v, fmt)
 
-    return (f"nz{r['nz']:<3} C{r['channels']:<3} s{r['seed']:<6} {r['method']:<10} {r['status']:<11} "
-            f"{num(r.get('time_s'), '7.2f')} s  bound {num(r.get('bound'), '10.4f')}  "
-            f"inc {num(r.get('objective'), '10.4f')}  nodes {num(r.get('nodes'), 'd')}")
+    return (
+        f"nz{r['nz']:<3} C{r['channels']:<3} s{r['seed']:<6} {r['method']:<10} {r['status']:<11} "
+        f"{num(r.get('time_s'), '7.2f')} s  bound {num(r.get('bound'), '10.4f')}  "
+        f"inc {num(r.get('objective'), '10.4f')}  nodes {num(r.get('nodes'), 'd')}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -182,8 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarize(rows, methods, args.cap)
     print(json.dumps(summary, indent=1))
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps({"argv": sys.argv[1:] if argv is None else argv, "rows": rows,
-                                          "summary": summary}, indent=1, default=float))
+    Path(args.out).write_text(
+        json.dumps(
+            {"argv": sys.argv[1:] if argv is None else argv, "rows": rows, "summary": summary}, indent=1, default=float
+        )
+    )
     return 0
 
 
