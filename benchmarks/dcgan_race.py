@@ -16,7 +16,8 @@ Methods (``--methods``): ``gurobi`` (gurobipy, ReLU as max constraints as gurobi
 milp_vs_peers.solve_gurobi on the same network with dense weights) and milpinv variants
 ``milpinv`` (``method="milp"``, the default branching) and ``latent<K>`` (branching
 ``latent<K>/deep/out/lean``: latent-box splits while one stabilises at least K first-layer units,
-milpinv.engine.branching). The parent prints time, bound, incumbent, nodes per solve and writes
+milpinv.engine.branching); a suffix ``:noheur`` (``latent4:noheur``) turns the start heuristic
+off (``heuristic=False``). The parent prints time, bound, incumbent, nodes per solve and writes
 ``dcgan_race.json`` (rows, and per method the geometric mean of the time with unsolved runs at the
 cap, and the instances Gurobi proved that it left open).
 
@@ -83,7 +84,10 @@ def solve(method: str, inst, cap: float) -> dict:
     """One solve of ``method`` (see the module docstring) on ``inst``."""
     if method == "gurobi":
         return peers.solve_gurobi(inst, "l1", cap, {})
-    options = {} if method == "milpinv" else {"branching": f"{method}/deep/out/lean"}
+    rule, _, flag = method.partition(":")
+    options: dict = {} if rule == "milpinv" else {"branching": f"{rule}/deep/out/lean"}
+    if flag == "noheur":
+        options["heuristic"] = False
     return peers.solve_milpinv(inst, "l1", cap, options)
 
 
