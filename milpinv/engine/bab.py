@@ -23,7 +23,11 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
    (depth first). The default, ``deep/out/lean``: on the layer nearest the output (there the
    observation bites hardest), the neuron whose excess h - max(a, s a) moves the next layer's
    pre-activations most (excess times the l1 norm of its column in the next layer's weights), the
-   side the LP leans to first (PERFORMANCE.md 16: 11% fewer nodes than the excess alone).
+   side the LP leans to first (PERFORMANCE.md 16: 11% fewer nodes than the excess alone). A
+   rule with a ``split`` method (``latent<K>/...``) may halve a coordinate of the node's latent
+   box instead: both halves keep the node's fixings, and step 1 re-derives their bounds from the
+   narrower box (interval arithmetic forward), fixing the units that became stable; the two
+   boxes cover the node's, so every pruning below stays a pruning of the node.
 
 l1 / linf searches start with rounds of cuts of the ideal single-neuron formulation at the root
 (:mod:`.cuts`); every cut is valid at every node.
@@ -58,7 +62,7 @@ from ..problem import Box
 from ..solvers.incremental import LPFactory
 from ..solvers.outcome import Outcome, SolverOptions
 from ..status import Status
-from .branching import DEFAULT, BranchingRule, Candidates
+from .branching import DEFAULT, BranchingRule, Candidates, LatentBox, midpoint_stabilised
 from .cuts import separate
 from .progress import Progress
 
@@ -150,6 +154,7 @@ class BranchAndBound:
         self.coef = (-self.lp_data.A.data[self.lo_pos], -self.lp_data.A.data[self.hi_pos])
         self.load_cols = np.concatenate([self.neurons.d, self.neurons.h, self.z_cols])  # what _load bounds
         self.reach = _reach(self.net, self.neurons)  # what the "out" score weighs the excess by
+        self.root_width = model.col_upper[self.z_cols] - model.col_lower[self.z_cols]
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
         self.cut_rows: list[tuple] = []
@@ -393,9 +398,38 @@ class BranchAndBound:
             lo, hi = nb.interval(node.bounds)
             return lo[among], hi[among]
 
+        split = getattr(self.setup.branching, "split", None)
+        halves = None if split is None else split(self._latent_box(node, x))
+        if halves is not None:
+            return NodeOutcome(children=self._halves(node, halves, lower))
         candidates = Candidates(violation[off], a[off], x[nb.d[among]], nb.layer[among], self.reach[among], interval)
         pick, first = self.setup.branching.choose(candidates)
         return NodeOutcome(children=self._children(node, int(among[pick]), first, lower))
+
+    def _latent_box(self, node: Node, x: np.ndarray) -> LatentBox:
+        """The node's latent box for a latent split (the first layer's free units scored lazily)."""
+        nb = self.neurons
+
+        def stabilised() -> np.ndarray:
+            first = [sl for k, sl in nb.groups if k == 0]
+            unstable = nb.unit[first[0]][node.fixed[first[0]] < 0] if first else np.zeros(0, dtype=int)
+            box = (node.z_lower, node.z_upper)
+            return midpoint_stabilised(self.net.nonzeros(0), self.net.biases[0], box, unstable)
+
+        return LatentBox(node.z_lower, node.z_upper, self.root_width, x[self.z_cols], stabilised)
+
+    def _halves(self, node: Node, split: tuple[int, float, int], lower: float) -> list[Node]:
+        """The node's two boxes, coordinate i halved at ``point`` (the ``first`` one searched first:
+        the stack pops the last one)."""
+        i, point, first = split
+        below, above = node.z_upper.copy(), node.z_lower.copy()
+        below[i], above[i] = point, point
+        bound, depth = max(node.bound, lower), node.depth + 1
+        kids = [
+            replace(node, z_upper=below, bound=bound, depth=depth),
+            replace(node, z_lower=above, bound=bound, depth=depth),
+        ]
+        return kids if first == 1 else kids[::-1]
 
     def _branch_blind(self, node: Node) -> NodeOutcome:
         """No usable LP answer: branch on the free neuron with the widest interval around 0, or give

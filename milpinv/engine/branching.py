@@ -21,13 +21,25 @@ is named ``scope/score/order`` (PERFORMANCE.md 16 compares them on the benchmark
             small    the phase of the interval's shorter side first (-lo < hi: inactive)
             large    the phase of the longer side first
 
+A rule may also split the node's latent box instead of a neuron (a method ``split``, asked
+first; None: split a neuron). ``latent<K>/scope/score/order`` (e.g. ``latent4/deep/out/lean``)
+halves the latent coordinate whose split makes the most first-layer units stable (PERFORMANCE.md
+26), while that split stabilises at least K of them (both halves counted) and the coordinate is
+wider than 2^-LATENT_HALVINGS of its root width; otherwise the unit rule ``scope/score/order``
+splits a neuron. The first layer's pre-activations are affine in z: unit j, a_j = w_j z + b_j,
+has the interval [lo_j, hi_j] = [sum_i min(w_ji l_i, w_ji u_i), sum_i max(...)] + b_j on the box,
+and halving coordinate i at its midpoint moves the end its sign makes z_i's upper (lower) end
+by |w_ji| (u_i - l_i) / 2 in the lower (upper) half: it stabilises j in that half when the
+interval no longer straddles 0 (:func:`midpoint_stabilised`). The half holding the LP's z is
+searched first.
+
 (lo, hi: the node's pre-activation interval; d: the binary's LP value; |W_next[:, j]|_1: the l1
 norm of the neuron's column in the next layer's weights, 1 in the output layer. It does not
 depend on the power-of-two scale the rescaling gave the neuron, which v alone does.) Ties go to
 the first candidate, layer by layer, in the order of the binaries.
 
->>> rule("deep/out/lean") == DEFAULT, rule("all/width/small").name
-(True, 'all/width/small')
+>>> rule("deep/out/lean") == DEFAULT, rule("all/width/small").name, rule("latent4/deep/out/lean").name
+(True, 'all/width/small', 'latent4/deep/out/lean')
 """
 
 from __future__ import annotations
@@ -59,6 +71,19 @@ class Candidates:
         """(lo, hi) of the node's pre-activation intervals, widened to contain 0."""
         lo, hi = self.bounds()
         return np.minimum(lo, 0.0), np.maximum(hi, 0.0)
+
+
+@dataclass
+class LatentBox:
+    """A node's latent box as a latent split sees it (one entry per latent coordinate)."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    root_width: np.ndarray  # the root box's widths
+    z: np.ndarray  # the LP point's latent
+    stabilised: Callable[
+        [], np.ndarray
+    ]  # first-layer units each midpoint split makes stable (:func:`midpoint_stabilised`)
 
 
 class BranchingRule(Protocol):
@@ -117,6 +142,60 @@ class ScoreRule:
         return pick, 0 if inactive_shorter == (self.order == "small") else 1
 
 
+LATENT = "latent"
+LATENT_HALVINGS = 12  # a coordinate is split while wider than 2^-12 of its root width (the search ends)
+
+
+@dataclass(frozen=True)
+class LatentRule:
+    """``latent<K>/scope/score/order``: a latent split while one stabilises at least ``threshold``
+    first-layer units, else the neuron ``unit`` picks (see the module docstring)."""
+
+    threshold: int
+    unit: ScoreRule
+
+    @property
+    def name(self) -> str:
+        return f"{LATENT}{self.threshold}/{self.unit.name}"
+
+    def choose(self, candidates: Candidates) -> tuple[int, int]:
+        return self.unit.choose(candidates)
+
+    def split(self, box: LatentBox) -> tuple[int, float, int] | None:
+        """(coordinate, split point, half first: 0 the lower one) or None (split a neuron)."""
+        wide = box.upper - box.lower > box.root_width * 2.0**-LATENT_HALVINGS
+        if not wide.any():
+            return None
+        gain = np.where(wide, box.stabilised(), -1)
+        i = int(np.argmax(gain))
+        if gain[i] < max(self.threshold, 1):
+            return None
+        point = 0.5 * (box.lower[i] + box.upper[i])
+        return i, point, 0 if box.z[i] <= point else 1
+
+
+def midpoint_stabilised(
+    nonzeros: tuple[np.ndarray, np.ndarray, np.ndarray],
+    bias: np.ndarray,
+    box: tuple[np.ndarray, np.ndarray],
+    unstable: np.ndarray,
+) -> np.ndarray:
+    """Per latent coordinate i: how many of the ``unstable`` units (indices) of a first layer
+    a = W z + b (W given by its ``nonzeros``: rows, columns, values) have an interval that no
+    longer straddles 0 in the lower half plus in the upper half when ``box`` = (l, u) is halved
+    at u_i's and l_i's midpoint (interval arithmetic, unrounded: a score, not a bound)."""
+    rows, cols, w = nonzeros
+    l, u = box
+    lo = np.bincount(rows, np.minimum(w * l[cols], w * u[cols]), minlength=bias.size) + bias
+    hi = np.bincount(rows, np.maximum(w * l[cols], w * u[cols]), minlength=bias.size) + bias
+    keep = np.isin(rows, unstable)
+    rows, cols, w = rows[keep], cols[keep], w[keep]
+    shift = np.abs(w) * 0.5 * (u[cols] - l[cols])
+    lower_half = np.where(w > 0, hi[rows], -lo[rows]) <= shift  # z_i's upper end moves down
+    upper_half = np.where(w > 0, -lo[rows], hi[rows]) <= shift  # z_i's lower end moves up
+    return np.bincount(cols, lower_half.astype(float) + upper_half, minlength=l.size)
+
+
 DEFAULT = ScoreRule("deep", "out", "lean")
 RULE_NAMES = tuple(f"{a}/{b}/{c}" for a in SCOPES for b in SCORES for c in ORDERS)
 
@@ -128,9 +207,17 @@ def rule(name: str | BranchingRule) -> BranchingRule:
             return name
         raise InputError(f"branching: expected a rule name or a rule object, got {type(name).__name__}")
     parts = name.split("/")
+    if len(parts) == 4 and parts[0].startswith(LATENT) and parts[0][len(LATENT) :].isdigit():
+        return LatentRule(int(parts[0][len(LATENT) :]), _score_rule("/".join(parts[1:])))
+    return _score_rule(name)
+
+
+def _score_rule(name: str) -> ScoreRule:
+    parts = name.split("/")
     if len(parts) != 3 or parts[0] not in SCOPES or parts[1] not in SCORES or parts[2] not in ORDERS:
         raise InputError(
             f"branching: unknown rule {name!r}; a rule is scope/score/order with scope in {', '.join(SCOPES)}, "
-            f"score in {', '.join(SCORES)}, order in {', '.join(ORDERS)} (default {DEFAULT.name})"
+            f"score in {', '.join(SCORES)}, order in {', '.join(ORDERS)} (default {DEFAULT.name}), "
+            f"optionally after {LATENT}<K>/ (latent splits)"
         )
     return ScoreRule(*parts)
