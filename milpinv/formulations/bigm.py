@@ -182,12 +182,22 @@ class Formulation:
         return {**self.model.stats(), **self.counts}
 
 
+KEPT_MAGNITUDE = 1e-8  # LP solvers drop smaller matrix entries (HiGHS: small_matrix_value 1e-9)
+
+
 def kink_constants(lo: np.ndarray, hi: np.ndarray, slope: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(c_lo, c_hi) of the module docstring: (1 - s) lo rounded down, (1 - s) hi rounded up (per
-    neuron when ``slope`` is an array; exactly lo and hi where s = 0)."""
+    neuron when ``slope`` is an array; exactly lo and hi where s = 0), each at least
+    :data:`KEPT_MAGNITUDE` away from 0: a looser constant keeps the rows valid, and the LP solver
+    then holds the matrix the certificates read (a constant of 3e-14 was dropped by HiGHS).
+
+    >>> kink_constants(np.array([-2.0, -3e-14]), np.array([1e-15, 4.0]), 0.0)
+    (array([-2.e+00, -1.e-08]), array([1.e-08, 4.e+00]))
+    """
     kinked = np.asarray(slope) != 0.0
     c_lo, c_hi = (1.0 - slope) * lo, (1.0 - slope) * hi
-    return c_lo - kinked * 2 * UNIT * np.abs(c_lo), c_hi + kinked * 2 * UNIT * np.abs(c_hi)
+    c_lo, c_hi = c_lo - kinked * 2 * UNIT * np.abs(c_lo), c_hi + kinked * 2 * UNIT * np.abs(c_hi)
+    return np.minimum(c_lo, -KEPT_MAGNITUDE), np.maximum(c_hi, KEPT_MAGNITUDE)
 
 
 def _kinked_block(
