@@ -27,7 +27,8 @@ from ..validation import check_length
 from .args import positive_float, seed_int, threads_int
 from .measure import add_measurement_args, measurement_from_args
 
-OPTION_FLAGS = ("solver", "bounds", "threads", "scheduler", "seed", "verbose")  # --KEY: the method option KEY
+# --KEY: the method option KEY
+OPTION_FLAGS = ("solver", "bounds", "branching", "threads", "scheduler", "seed", "verbose")
 
 
 def register(p: argparse.ArgumentParser) -> None:
@@ -64,6 +65,12 @@ def register(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--solver", default=None, help=f"MILP engine: {', '.join(ENGINE_NAMES)} (default auto)")
     p.add_argument("--bounds", choices=["interval", "lp"], default=None, help="MILP big-M bounds")
+    p.add_argument(
+        "--branching",
+        default=None,
+        help="MILP, milpinv's branch and bound: the branching rule (default deep/out/lean; "
+        "latent4/deep/out/lean also halves a low-dimensional latent box)",
+    )
     p.add_argument(
         "--threads",
         type=threads_int,

@@ -1,6 +1,8 @@
 """The CLI's input rules of the audit: seeds, solver names, option values and flag combinations are
 refused with one line and exit 2, before anything is written or any progress bar starts."""
 
+import json
+
 import numpy as np
 import pytest
 from helpers import one_line_error
@@ -68,10 +70,27 @@ def test_result_file_without_vnnlib_names_the_real_problem(cli, tmp_path):
         (["--method", "gd", "--threads", "4"], "--threads: not with --method gd"),
         (["--method", "layerwise", "--bounds", "lp"], "--bounds: not with --method layerwise"),
         (["--method", "milp", "--seed", "3"], "--seed: not with --method milp"),
+        (["--method", "gd", "--branching", "latent4/deep/out/lean"], "--branching: not with --method gd"),
+        (["--method", "milp", "--branching", "deep/nonsense"], "branching: unknown rule 'deep/nonsense'"),
     ],
 )
 def test_a_flag_the_method_does_not_take_is_refused(cli, inst, flags, fragment):
     one_line_error(*cli("invert", inst, *flags), fragment)
+
+
+def test_the_branching_rule_is_a_flag(cli, tmp_path):
+    """`--branching` reaches milpinv's branch and bound: a latent-splitting rule proves the same l1
+    optimum as the default on a noisy target."""
+    inst = plant_instance(ReluNetwork.random([3, 8, 6], seed=2), seed=1, noise=0.3)
+    inst.save(tmp_path / "n.npz")
+    answers = []
+    for rule in ("deep/out/lean", "latent2/deep/out/lean"):
+        flags = ("--method", "milp", "--norm", "l1", "--branching", rule, "--json")
+        code, out, err = cli("invert", tmp_path / "n.npz", *flags)
+        assert code == 0, err
+        answers.append(json.loads(out))
+    assert [a["status"] for a in answers] == ["optimal", "optimal"]
+    assert answers[1]["objective"] == pytest.approx(answers[0]["objective"], rel=1e-6, abs=1e-9)
 
 
 @pytest.mark.parametrize("fmt, norm", [("vnnlib", "exact"), ("mps", "exact"), ("mps", "linf")])
