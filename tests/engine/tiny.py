@@ -4,6 +4,7 @@ bound on their big-M model (no heuristic, no peeling, no rescaling: the engine a
 from dataclasses import dataclass
 
 import numpy as np
+import pytest
 
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
@@ -14,6 +15,7 @@ from milpinv.formulations.blocks import OutputSpec, observation_interval
 from milpinv.norm import Norm
 from milpinv.problem import Box
 from milpinv.solvers import get_solver
+from milpinv.status import Status
 from milpinv.tolerance import residual_norm, tolerance
 
 HIGHS = get_solver("highs").incremental
@@ -81,3 +83,15 @@ def random_case(seed: int, norm: str, dims: tuple = (2, 3, 3, 2), noise: float =
 
 BRANCHING_L1 = random_case(1, "linf", (2, 6, 6, 2))  # 11 nodes
 BRANCHING_EXACT = random_case(0, "exact", (2, 6, 6, 3), 0.1)  # infeasible: 15 nodes, 6 infeasible LPs
+
+
+def assert_true_answer(r: Search, truth: float | None, norm: str) -> None:
+    """A finished search against brute force's ``truth`` (None: no pre-image): exact, infeasible
+    exactly when there is none; l1 / linf, optimal, its bound below and its objective at the true
+    distance."""
+    if norm == "exact":
+        assert r.status == (Status.INFEASIBLE if truth is None else Status.OPTIMAL), (truth, r)
+    else:
+        assert r.status == Status.OPTIMAL, r
+        assert r.bound <= truth * (1 + 1e-9) + 1e-12
+        assert r.objective == pytest.approx(truth, abs=1e-6 * max(1.0, truth))
