@@ -1232,6 +1232,7 @@ class InvertPath:
     bounds: str = "interval"
     heuristic: bool = True
     peeling: bool = True
+    branching: str = ""  # milpinv's branch and bound: a rule other than the default
 
     @property
     def key(self) -> str:
@@ -1244,6 +1245,8 @@ class InvertPath:
                 parts.append("heuristic=off")
             if not self.peeling:
                 parts.append("peeling=off")
+            if self.branching:
+                parts.append(f"branching={self.branching.replace('/', ':')}")
         return "/".join(parts)
 
     @property
@@ -1256,6 +1259,8 @@ class InvertPath:
         opts: dict[str, Any] = {"solver": self.solver, "bounds": self.bounds, "heuristic": self.heuristic}
         if self.norm == "exact":
             opts["peeling"] = self.peeling
+        if self.branching:
+            opts["branching"] = self.branching
         return opts
 
     @classmethod
@@ -1268,11 +1273,16 @@ class InvertPath:
                 kw["solver"] = name
             elif name == "bounds":
                 kw["bounds"] = value
+            elif name == "branching":
+                kw["branching"] = value.replace(":", "/")
             else:
                 kw[name] = value not in ("off", "0", "false")
         if kw["method"] in ("milp", "auto") and "solver" not in kw:
             kw["solver"] = "highs"
         return cls(**kw)
+
+
+LATENT_RULE = "latent1/deep/out/lean"  # a latent split wherever one stabilises a first-layer unit
 
 
 def _milp_path(rng, case: Case, norm: str, solver: str | None = None, method: str = "milp") -> InvertPath:
@@ -1302,6 +1312,8 @@ def choose_paths(case: Case) -> list[InvertPath]:
         paths.append(_milp_path(rng, case, norm, "highs", "auto") if other == "auto" else InvertPath(other, norm))
         if case.net.depth == 1 and other != "lp":
             paths.append(InvertPath("lp", norm))
+        if case.net.dims[0] <= 3 and case.seed % 2 == 0:  # latent splits of the branch and bound
+            paths.append(InvertPath("milp", norm, "bab", branching=LATENT_RULE))
         if case.net.smooth:  # the pixel-space search is milpinv's own engine's
             paths.append(InvertPath("milp", norm, "bab", heuristic=bool(rng.random() < 0.5)))
             paths.append(InvertPath("milp", norm, "auto"))
