@@ -58,14 +58,23 @@ def new_highs(verbose: bool = False):
             h = highspy.Highs()
     _BANNER_SHOWN = True
     h.setOptionValue("output_flag", bool(verbose))
-    kinds = highspy.cb.HighsCallbackType
-    highspy._core._Highs.setCallback(h, _callback, None)  # HiGHS calls _callback, not highspy's dispatch
     if verbose:
         h.setOptionValue("log_to_console", False)
-        h.startCallback(kinds.kCallbackLogging)
-    for kind in (kinds.kCallbackSimplexInterrupt, kinds.kCallbackIpmInterrupt, kinds.kCallbackMipInterrupt):
-        h.startCallback(kind)
+    events = ("Logging",) * bool(verbose) + ("SimplexInterrupt", "IpmInterrupt", "MipInterrupt")
+    bind = getattr(getattr(getattr(highspy, "_core", None), "_Highs", None), "setCallback", None)
+    if bind is not None:
+        bind(h, _callback, None)  # HiGHS calls _callback, not highspy's dispatch
+        for event in events:
+            h.startCallback(getattr(highspy.cb.HighsCallbackType, "kCallback" + event))
+    else:  # a highspy without that binding (it is not public): its own event dispatch
+        for event in events:
+            getattr(h, "cb" + event).subscribe(_on_event)
     return h
+
+
+def _on_event(event) -> None:
+    """:func:`_callback` for one of highspy's callback events."""
+    _callback(event.callback_type, event.message, event.data_out, event.data_in, event.user_data)
 
 
 def _callback(kind, message: str, data_out, data_in, user_data) -> None:

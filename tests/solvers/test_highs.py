@@ -165,3 +165,22 @@ print(milpinv.invert(milpinv.plant_instance(net, seed=1), method='layerwise').st
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split()[-1] == "optimal"
+
+
+@pytest.mark.parametrize("raw_binding", [True, False])
+def test_a_ctrl_c_stops_highs_and_the_log_reaches_stderr(monkeypatch, capsys, raw_binding):
+    """The callbacks work through highspy's raw binding (the fast path) and, where a highspy has
+    none (it is not public API), through its own event dispatch."""
+    import highspy
+
+    from milpinv import interrupt
+
+    if not raw_binding:
+        monkeypatch.delattr(highspy._core, "_Highs")
+    model = _random_mip(3, 6, 6, True)
+    out = get_solver("highs").solve(model, SolverOptions(verbose=True))
+    assert out.status == "optimal" and "HiGHS" in capsys.readouterr().err
+    with interrupt.deferred():
+        interrupt.request()
+        out = get_solver("highs").solve(model, SolverOptions())
+    assert out.status == "time_limit" and out.raw_status == interrupt.INTERRUPTED
