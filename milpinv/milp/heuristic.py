@@ -23,16 +23,16 @@ from collections.abc import Callable
 import numpy as np
 
 from ..acceptance import check_result
-from ..formulations.blocks import OutputSpec
-from ..formulations.pieces import kink_order, pattern_of, piece_model
+from ..errors import SolverError
+from ..formulations.pieces import kink_order, pattern_of
 from ..methods.gd import Descent, descend, invert_gd
 from ..options import GdOptions
 from ..polish import polish
 from ..problem import Problem
 from ..result import InversionResult
-from ..solvers import SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import residual_norm
+from .piece_lp import PieceLP
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
@@ -93,14 +93,15 @@ def noisy_heuristic(problem: Problem, effort: tuple[int, int, int] = NOISY_EFFOR
     round, flip LPs per point); returns the best point as ``feasible``."""
     rounds, polished, flips = effort
     network, x, norm = problem.network, problem.target, problem.norm
-    best_z, best, lps = None, np.inf, 0
+    best_z, best, lps, lp = None, np.inf, 0, None
     for rnd in range(rounds):
         if problem.deadline.expired():
             break
         Z, loss, _, _ = descend(problem, Descent(RESTARTS, STEPS, rnd))
         for z in Z[np.argsort(loss)[:polished]]:
-            z = polish(problem, z, rounds=WALK)
-            z, tried = flip_search(problem, z, flips)
+            lp = lp or piece_lp(problem, z)
+            z = polish(problem, z, rounds=WALK, piece=None if lp is None else lp.solve)
+            z, tried = flip_search(problem, z, flips, lp)
             lps += tried
             value = residual_norm(network, x, z, norm)
             if value < best:
@@ -110,14 +111,25 @@ def noisy_heuristic(problem: Problem, effort: tuple[int, int, int] = NOISY_EFFOR
     return InversionResult(Status.FEASIBLE, best_z, "gd", norm, objective=best, solver={"flip_lps": lps})
 
 
-def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray, int]:
+def piece_lp(problem: Problem, z: np.ndarray) -> PieceLP | None:
+    """The flip search's LP, loaded on z's piece (None: the LP solver refused the model, numbers
+    beyond its range)."""
+    try:
+        return PieceLP(problem, pattern_of(problem.network, z))
+    except SolverError:
+        return None
+
+
+def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None) -> tuple[np.ndarray, int]:
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
-    closest to their kink first), optimise the norm on that piece (one LP), and move when it is
-    better; at most ``flips`` LPs, on the problem's clock. Returns the best point and the LPs solved."""
+    closest to their kink first), optimise the norm on that piece (one LP of ``lp``: a flip is a
+    change of column bounds; None: no search), and move when it is better; at most ``flips`` LPs,
+    on the problem's clock. Returns the best point and the LPs solved."""
     network, x, norm, deadline = problem.network, problem.target, problem.norm, problem.deadline
-    engine = get_solver("highs")
     best, value, tried = z, residual_norm(network, x, z, norm), 0
     improved = True
+    if lp is None:
+        return best, tried
     while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
@@ -127,10 +139,10 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            out = engine.solve(piece_model(network, flipped, OutputSpec(x, norm), problem.box), SolverOptions())
-            if out.status != Status.OPTIMAL or out.x is None:
+            point = lp.solve(flipped)
+            if point is None:
                 continue
-            cand = problem.box.clip(out.x[: network.input_dim])
+            cand = problem.box.clip(point)
             r = residual_norm(network, x, cand, norm)
             if r < value - 1e-12 * max(1.0, value):
                 best, value, improved = cand, r, True

@@ -1,0 +1,42 @@
+"""One LP for many linear pieces: the layered piece LP
+(:mod:`milpinv.formulations.layered`) held by an incremental LP solver
+(:mod:`milpinv.solvers.incremental`); moving to another piece changes the column bounds of the
+neurons whose side differs, and the solve starts from the last basis (dual simplex).
+What the heuristic's flip search solves, one neuron flipped at a time."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import SolverError
+from ..formulations.blocks import OutputSpec
+from ..formulations.layered import layered_piece
+from ..problem import Problem
+from ..solvers import SolverOptions, get_solver
+from ..status import Status
+
+
+class PieceLP:
+    """The l1 / linf LP of a piece of ``problem``'s network, loaded once on the piece of
+    ``pattern`` and moved from piece to piece by :meth:`solve`."""
+
+    def __init__(self, problem: Problem, pattern: list[np.ndarray]) -> None:
+        self.deadline = problem.deadline
+        self.piece = layered_piece(problem.network, pattern, OutputSpec(problem.target, problem.norm), problem.box)
+        self.lp = get_solver("highs").incremental(self.piece.model, SolverOptions())
+        self.pattern = [p.copy() for p in pattern]
+
+    def solve(self, pattern: list[np.ndarray]) -> np.ndarray | None:
+        """The z of an optimum of the norm on the piece of ``pattern`` (None: the piece is empty
+        in the box, no optimum in time, or a failure of the LP solver)."""
+        change = self.piece.changes(self.pattern, pattern)
+        self.lp.set_col_bounds(change.cols, change.lower, change.upper)
+        self.pattern = [p.copy() for p in pattern]
+        try:
+            out = self.lp.solve(self.deadline.remaining())
+        except SolverError:  # HiGHS failed on this piece: the next solve starts afresh
+            self.lp.reset()
+            return None
+        if out.status != Status.OPTIMAL or out.x is None:
+            return None
+        return self.piece.point(out.x)
