@@ -49,3 +49,18 @@ def test_each_piece_of_a_walk_is_solved_as_a_new_model_solves_it(seed, hidden, o
         assert (z is None) == (want.status != "optimal")
         if z is not None:
             assert residual_norm(net, x, box.clip(z), norm) == pytest.approx(want.objective, abs=1e-7)
+
+
+def test_a_piece_solved_before_is_not_solved_again():
+    net = ReluNetwork.random([3, 6, 4], seed=5)
+    box = Box(np.full(3, -1.0), np.full(3, 1.0))
+    problem = Problem.of(net, net.forward(np.full(3, 0.3)) + 0.1, Norm.L1, box)
+    first = [np.ones(6, bool), np.ones(4, bool)]
+    lp = PieceLP(problem, first)
+    z = lp.solve(first)
+    other = [np.r_[False, np.ones(5, bool)], np.ones(4, bool)]
+    lp.solve(other)
+    solves = lp.lp.solve
+    lp.lp.solve = None  # a second solve of a known piece would call it
+    assert np.array_equal(lp.solve(first), z) and lp.pattern[0][0] == other[0][0]
+    lp.lp.solve = solves
