@@ -7,9 +7,11 @@ each round).
   search. Otherwise the z of smallest residual is returned (a warm start).
 * l1 / linf: the best descents of a round (:data:`NOISY_EFFORT`) are polished in the norm (the optimum
   of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
-  to their kink flipped one at a time, an LP each, a better piece taken at once). The best point
-  found is the incumbent the branch and bound starts from: with the optimum in hand its proof
-  is often one node.
+  to their kink flipped one at a time, an LP each, a better piece taken at once). The polish and
+  flip LPs of a run are one layered LP held by HiGHS (:class:`.piece_lp.PieceLP`): a flip changes
+  column bounds, the solve starts from the last basis, a piece met again is not solved again
+  (PERFORMANCE.md 28). The best point found is the incumbent the branch and bound starts from:
+  with the optimum in hand its proof is often one node.
 
 Its budget is a count of iterations (:data:`ROUNDS` rounds of :data:`RESTARTS` descents of
 :data:`STEPS` steps), not a clock: the same instance takes the same path on any machine. Only a
