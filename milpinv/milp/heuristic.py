@@ -41,6 +41,7 @@ ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
 EXPLORED_ROUNDS = 3  # exact norm with a neighbourhood search: later rounds rarely found more (PERFORMANCE.md 22)
 NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, flip LPs per point
 QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
+PATIENCE = 20  # a flip walk stops after this many flips in a row found nothing better (PERFORMANCE.md 28)
 
 
 Explore = Callable[[np.ndarray], "np.ndarray | None"]  # a near miss -> a pre-image near it, or None
@@ -126,9 +127,10 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None)
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
     closest to their kink first), optimise the norm on that piece (one LP of ``lp``: a flip is a
     change of column bounds; None: no search), and move when it is better; at most ``flips`` LPs,
-    on the problem's clock. Returns the best point and the LPs solved."""
+    and none after :data:`PATIENCE` in a row that found nothing better, on the problem's clock.
+    Returns the best point and the LPs solved."""
     network, x, norm, deadline = problem.network, problem.target, problem.norm, problem.deadline
-    best, value, tried = z, residual_norm(network, x, z, norm), 0
+    best, value, tried, last = z, residual_norm(network, x, z, norm), 0, 0
     improved = True
     if lp is None:
         return best, tried
@@ -136,7 +138,7 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None)
         improved = False
         pattern = pattern_of(network, best)
         for k, i in kink_order(network, best):
-            if tried >= flips or deadline.expired():
+            if tried >= min(flips, last + PATIENCE) or deadline.expired():
                 break
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
@@ -147,6 +149,6 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None)
             cand = problem.box.clip(point)
             r = residual_norm(network, x, cand, norm)
             if r < value - 1e-12 * max(1.0, value):
-                best, value, improved = cand, r, True
+                best, value, improved, last = cand, r, True, tried
                 break
     return best, tried
