@@ -1,9 +1,11 @@
-"""Paired, one process: the l1 / linf heuristic with its flip LPs as one persistent layered LP
-(milpinv/milp/piece_lp.py, a flip = one column bound and one coefficient) against the same search
-with a new z-space piece model and a new HiGHS model per flip (``before``: what flip_search did up
-to PERFORMANCE.md entry 27). Same descents, same flips in the same order, same acceptance; the
-script prints per instance the heuristic's wall time both ways, its incumbent both ways, and the
-flip LPs; geometric means of the time ratio per family.
+"""Paired, one process: the l1 / linf heuristic as it is (its polish and flip LPs one persistent
+layered LP, milpinv/milp/piece_lp.py: a flip is a change of column bounds, a piece met again is
+not solved again, a walk stops after heuristic.PATIENCE flips without a better point) against
+the same heuristic with a new z-space piece model and a new HiGHS model per LP and the whole
+flip budget (``before``: what it did up to PERFORMANCE.md entry 27). Same descents, same flips
+in the same order, same acceptance; the script prints per instance the heuristic's wall time
+both ways, its incumbent both ways, and the flips tried; geometric means of the time ratio per
+family.
 
 Instances: milp_vs_peers.py's noisy_l1 / noisy_linf generator on tuning seeds (PERFORMANCE.md 25's
 7301-7303 and 7311-7315, and 7321-7323) and dcgan_race.py's generators (nz 6, C 12, seeds 1-10),
