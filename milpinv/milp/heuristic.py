@@ -7,9 +7,11 @@ each round).
   search. Otherwise the z of smallest residual is returned (a warm start).
 * l1 / linf: the best descents of a round (:data:`NOISY_EFFORT`) are polished in the norm (the optimum
   of their piece) and then search the pieces next door (:func:`flip_search`: the neurons closest
-  to their kink flipped one at a time, an LP each, a better piece taken at once). The best point
-  found is the incumbent the branch and bound starts from: with the optimum in hand its proof
-  is often one node.
+  to their kink flipped one at a time, an LP each, a better piece taken at once). The polish and
+  flip LPs of a run are one layered LP held by HiGHS (:class:`.piece_lp.PieceLP`): a flip changes
+  column bounds, the solve starts from the last basis, a piece met again is not solved again
+  (PERFORMANCE.md 28). The best point found is the incumbent the branch and bound starts from:
+  with the optimum in hand its proof is often one node.
 
 Its budget is a count of iterations (:data:`ROUNDS` rounds of :data:`RESTARTS` descents of
 :data:`STEPS` steps), not a clock: the same instance takes the same path on any machine. Only a
@@ -23,22 +25,23 @@ from collections.abc import Callable
 import numpy as np
 
 from ..acceptance import check_result
-from ..formulations.blocks import OutputSpec
-from ..formulations.pieces import kink_order, pattern_of, piece_model
+from ..errors import SolverError
+from ..formulations.pieces import kink_order, pattern_of
 from ..methods.gd import Descent, descend, invert_gd
 from ..options import GdOptions
 from ..polish import polish
 from ..problem import Problem
 from ..result import InversionResult
-from ..solvers import SolverOptions, get_solver
 from ..status import Status
 from ..tolerance import residual_norm
+from .piece_lp import PieceLP
 
 SHARE = 0.25  # at most this share of a time limit
 ROUNDS, STEPS, RESTARTS, WALK = 6, 300, 32, 30
 EXPLORED_ROUNDS = 3  # exact norm with a neighbourhood search: later rounds rarely found more (PERFORMANCE.md 22)
 NOISY_EFFORT = (2, 4, 40)  # l1 / linf: rounds, descents polished per round, flip LPs per point
 QUICK_EFFORT = (1, 2, 20)  # l1 / linf first pass, enough when the root of the search proves it
+PATIENCE = 20  # a flip walk stops after this many flips in a row found nothing better (PERFORMANCE.md 28)
 
 
 Explore = Callable[[np.ndarray], "np.ndarray | None"]  # a near miss -> a pre-image near it, or None
@@ -93,14 +96,15 @@ def noisy_heuristic(problem: Problem, effort: tuple[int, int, int] = NOISY_EFFOR
     round, flip LPs per point); returns the best point as ``feasible``."""
     rounds, polished, flips = effort
     network, x, norm = problem.network, problem.target, problem.norm
-    best_z, best, lps = None, np.inf, 0
+    best_z, best, lps, lp = None, np.inf, 0, None
     for rnd in range(rounds):
         if problem.deadline.expired():
             break
         Z, loss, _, _ = descend(problem, Descent(RESTARTS, STEPS, rnd))
         for z in Z[np.argsort(loss)[:polished]]:
-            z = polish(problem, z, rounds=WALK)
-            z, tried = flip_search(problem, z, flips)
+            lp = lp or piece_lp(problem, z)
+            z = polish(problem, z, rounds=WALK, piece=None if lp is None else lp.solve)
+            z, tried = flip_search(problem, z, flips, lp)
             lps += tried
             value = residual_norm(network, x, z, norm)
             if value < best:
@@ -110,29 +114,41 @@ def noisy_heuristic(problem: Problem, effort: tuple[int, int, int] = NOISY_EFFOR
     return InversionResult(Status.FEASIBLE, best_z, "gd", norm, objective=best, solver={"flip_lps": lps})
 
 
-def flip_search(problem: Problem, z: np.ndarray, flips: int) -> tuple[np.ndarray, int]:
+def piece_lp(problem: Problem, z: np.ndarray) -> PieceLP | None:
+    """The flip search's LP, loaded on z's piece (None: the LP solver refused the model, numbers
+    beyond its range)."""
+    try:
+        return PieceLP(problem, pattern_of(problem.network, z))
+    except SolverError:
+        return None
+
+
+def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None) -> tuple[np.ndarray, int]:
     """Local search over the pieces next to z's: flip one neuron of its activation pattern (those
-    closest to their kink first), optimise the norm on that piece (one LP), and move when it is
-    better; at most ``flips`` LPs, on the problem's clock. Returns the best point and the LPs solved."""
+    closest to their kink first), optimise the norm on that piece (one LP of ``lp``: a flip is a
+    change of column bounds; None: no search), and move when it is better; at most ``flips`` LPs,
+    and none after :data:`PATIENCE` in a row that found nothing better, on the problem's clock.
+    Returns the best point and the LPs solved."""
     network, x, norm, deadline = problem.network, problem.target, problem.norm, problem.deadline
-    engine = get_solver("highs")
-    best, value, tried = z, residual_norm(network, x, z, norm), 0
+    best, value, tried, last = z, residual_norm(network, x, z, norm), 0, 0
     improved = True
+    if lp is None:
+        return best, tried
     while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
         for k, i in kink_order(network, best):
-            if tried >= flips or deadline.expired():
+            if tried >= min(flips, last + PATIENCE) or deadline.expired():
                 break
             flipped = [p.copy() for p in pattern]
             flipped[k][i] = not flipped[k][i]
             tried += 1
-            out = engine.solve(piece_model(network, flipped, OutputSpec(x, norm), problem.box), SolverOptions())
-            if out.status != Status.OPTIMAL or out.x is None:
+            point = lp.solve(flipped)
+            if point is None:
                 continue
-            cand = problem.box.clip(out.x[: network.input_dim])
+            cand = problem.box.clip(point)
             r = residual_norm(network, x, cand, norm)
             if r < value - 1e-12 * max(1.0, value):
-                best, value, improved = cand, r, True
+                best, value, improved, last = cand, r, True, tried
                 break
     return best, tried
