@@ -11,7 +11,8 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
    the free ones in [0, 1], the node's latent box and big-M constants of the node's bounds (a
    fixed binary keeps an earlier node's while they contain its own: :func:`constants_to_load`; one
    incremental LP for the whole search, :mod:`milpinv.solvers.incremental`, HiGHS unless the
-   caller hands another: warm-started by the dual simplex from the previous node);
+   caller hands another: warm-started by the dual simplex from the previous node, or, for a node
+   searched after a backtrack, from its parent's basis stored with it);
 3. **certify**: an infeasible LP prunes the node only with a Farkas certificate that passes
    :meth:`milpinv.bounds.safe.SafeLP.infeasible`, and an l1 / linf node is pruned against the
    incumbent only by the lower bound of :meth:`milpinv.bounds.safe.SafeLP.bound` (both hold in
@@ -96,6 +97,11 @@ class Node:
     z_upper: np.ndarray
     bound: float  # the parent's certified lower bound (l1 / linf), -inf at the root
     depth: int = 0
+    warm: tuple[int, object] | None = None  # (LPs solved then, the parent's basis): see _warm_start
+
+    def __getstate__(self) -> dict:
+        """A stored basis is this process's LP's (and HiGHS's does not pickle): it stays here."""
+        return {**self.__dict__, "warm": None}
 
 
 @dataclass
@@ -339,6 +345,7 @@ class BranchAndBound:
         if node is None:  # an empty interval: rigorous, so a certified prune
             return NodeOutcome(pruned=True, bound=np.inf)
         self._load(node)
+        self._warm_start(node)
         out = self._solve_lp()
         if out.status == Status.INFEASIBLE:
             if self.lp_data.infeasible(out.ray):
@@ -355,6 +362,18 @@ class BranchAndBound:
         elif found is not None:
             return NodeOutcome(found=found)
         return self._branch(node, out.x, lower, found)
+
+    def _warm_start(self, node: Node) -> None:
+        """A node searched after a backtrack starts from its parent's basis, not from the last node
+        LP's (another subtree's): PERFORMANCE.md 29 (half the simplex iterations of such a node).
+        Only a warm start: the answer is certified whatever basis the LP started from."""
+        if node.warm is not None and node.warm[0] != self.lps:  # some LP was solved since the parent's
+            self.lp.set_basis(node.warm[1])
+
+    def _stored_basis(self) -> tuple[int, object] | None:
+        """The last LP's basis, for the child searched after its sibling's subtree."""
+        basis = self.lp.basis()
+        return None if basis is None else (self.lps, basis)
 
     def _solve_lp(self) -> Outcome:
         """The loaded node's LP within the time left; a solver error is an LP without a usable
@@ -426,10 +445,12 @@ class BranchAndBound:
         below[i], above[i] = point, point
         bound, depth = max(node.bound, lower), node.depth + 1
         kids = [
-            replace(node, z_upper=below, bound=bound, depth=depth),
-            replace(node, z_lower=above, bound=bound, depth=depth),
+            replace(node, z_upper=below, bound=bound, depth=depth, warm=None),
+            replace(node, z_lower=above, bound=bound, depth=depth, warm=None),
         ]
-        return kids if first == 1 else kids[::-1]
+        kids = kids if first == 1 else kids[::-1]
+        kids[0].warm = self._stored_basis()
+        return kids
 
     def _branch_blind(self, node: Node) -> NodeOutcome:
         """No usable LP answer: branch on the free neuron with the widest interval around 0, or give
@@ -454,11 +475,14 @@ class BranchAndBound:
         return NodeOutcome(found=found, pruned=True, bound=lower)
 
     def _children(self, node: Node, j: int, first: int, lower: float) -> list[Node]:
+        """The node's two children on neuron j (the stack pops the last one first, right after this
+        LP; the other keeps this LP's basis for its turn)."""
         kids = []
-        for phase in (1 - first, first):  # the stack pops the last one first
+        for phase in (1 - first, first):
             fixed = node.fixed.copy()
             fixed[j] = phase
-            kids.append(replace(node, fixed=fixed, bound=max(node.bound, lower), depth=node.depth + 1))
+            kids.append(replace(node, fixed=fixed, bound=max(node.bound, lower), depth=node.depth + 1, warm=None))
+        kids[0].warm = self._stored_basis()
         return kids
 
     # ------------------------------------------------------------------ bounds

@@ -261,6 +261,15 @@ class HighsLP:
         """Forget the basis and factorisation (after an error), keeping the model."""
         self.h.clearSolver()
 
+    def basis(self):
+        """A copy of HiGHS's basis (a HighsBasis: the status of every column and row, ~1 us)."""
+        return self.h.getBasis()
+
+    def set_basis(self, basis) -> None:
+        """Start the next solve from ``basis``. HiGHS then factorises it afresh and recomputes its
+        dual steepest-edge weights (PERFORMANCE.md 29); a basis it refuses leaves the current one."""
+        self.h.setBasis(basis)
+
     def solve(self, time_limit: float | None = None) -> Outcome:
         """Solve from the previous basis, within ``time_limit`` seconds if given (HiGHS's limit
         counts the run time of every solve of this Highs object, so it is set past that)."""

@@ -2,7 +2,9 @@
 
 One LP relaxation is loaded once and then changed in place, node after node: column and row
 bounds, single coefficients (the big-M constants of a node), appended rows (cuts). Each
-:meth:`IncrementalLP.solve` starts from the previous basis where the solver can and returns an
+:meth:`IncrementalLP.solve` starts from the previous basis where the solver can, or from one the
+caller stored (:meth:`IncrementalLP.basis`) and handed back (:meth:`IncrementalLP.set_basis`: a
+node searched after a backtrack starts from its parent's basis), and returns an
 :class:`~milpinv.solvers.outcome.Outcome`:
 
 * ``optimal``: ``x``, ``objective`` and ``duals``, row multipliers y whose reduced costs are
@@ -48,6 +50,16 @@ class IncrementalLP(Protocol):
 
     def reset(self) -> None:
         """Forget the basis and factorisation (after an error), keeping the model."""
+        ...
+
+    def basis(self) -> object | None:
+        """The basis of the last solve, an opaque value for :meth:`set_basis` of this LP (None:
+        the solver keeps none)."""
+        ...
+
+    def set_basis(self, basis: object) -> None:
+        """Start the next solve from ``basis`` (from :meth:`basis`, possibly several solves ago; only
+        a warm start: the answer and its certificates do not depend on it)."""
         ...
 
     def solve(self, time_limit: float | None = None) -> Outcome:

@@ -50,6 +50,12 @@ class FreshLP:
     def reset(self) -> None:
         pass
 
+    def basis(self) -> None:  # no basis kept: every solve starts from scratch
+        return None
+
+    def set_basis(self, basis) -> None:
+        pass
+
     def solve(self, time_limit: float | None = None) -> Outcome:
         snapshot = replace(self.model, A=self.A.tocsr(), **{k: getattr(self.model, k).copy() for k in BOUNDS})
         out = get_solver("highs").solve(snapshot, replace(self.options, time_limit=time_limit))
