@@ -409,7 +409,8 @@ class BranchAndBound:
         if violation.max() <= VIOLATION_TOL:  # the LP point is a point of the network on this node
             if self._attained(lower, found):
                 return self._leaf(lower, found)
-            return self._branch_blind(node)  # ... up to a tolerance the objective notices: look closer
+            return self._branch_blind(node, lower)  # ... up to a tolerance the objective notices, or
+            # below a tanh / sigmoid output's pixel lines: look closer (the LP's bound holds below)
         off = np.flatnonzero(violation > VIOLATION_TOL)
         among = free[off]
 
@@ -452,16 +453,17 @@ class BranchAndBound:
         kids[0].warm = self._stored_basis()
         return kids
 
-    def _branch_blind(self, node: Node) -> NodeOutcome:
-        """No usable LP answer: branch on the free neuron with the widest interval around 0, or give
-        up on the leaf."""
+    def _branch_blind(self, node: Node, lower: float = -np.inf) -> NodeOutcome:
+        """No usable LP answer (or an LP point its objective prices below its value): branch on the
+        free neuron with the widest interval around 0, or give up on the leaf. ``lower``: the
+        node's certified LP bound, if it has one (its children inherit it)."""
         free = np.flatnonzero(node.fixed < 0)
         if free.size == 0:
             self.uncertified += 1
             return NodeOutcome(pruned=True, bound=-np.inf)
         lo, hi = self.neurons.interval(node.bounds)
         pick = int(free[int(np.argmax(np.minimum(-lo[free], hi[free])))])
-        return NodeOutcome(children=self._children(node, pick, 1, node.bound))
+        return NodeOutcome(children=self._children(node, pick, 1, lower))
 
     def _attained(self, lower: float, found) -> bool:
         """l1 / linf: the forward pass of the LP point reaches the LP's bound (within the gap)."""

@@ -7,8 +7,12 @@ error is convex, so a search of the whole box may end with its leaves' certified
 incumbent. Smaller boxes give smaller intervals and tighter lines. So:
 
 1. the box queue starts with the latent box; each box is searched by the branch and bound
-   (:func:`~.solve.search_model`) on a model built on that box (sound bounds of the box, the
-   lines of its intervals), at most :data:`BOX_NODES` nodes, from the best point so far;
+   (:func:`~.solve.search_model`) on a model built on that box (sound bounds of the box, its
+   output pre-activations' bounds tightened by LP, :func:`~milpinv.bounds.obbt.tighten_outputs`, and
+   the lines of those intervals), from the best point so far: the latent box for at most
+   :data:`LATENT_BOX_NODES` nodes (its incumbents), each half at its root only
+   (:data:`BOX_NODES`: a depth-first search reports its root's bound until a subtree closes, so
+   nodes spent inside a box lift nothing; PERFORMANCE.md 30);
 2. a search's certified bound (a proof, a finished search's leaf bound, or a stopped search's
    bound) is the box's; a search that certifies nothing keeps its parent's;
 3. the box of the smallest bound is halved along its widest coordinate (relative to the latent
@@ -36,7 +40,8 @@ from ..tolerance import objective_slack, relative_gap, residual_norm
 from .build import ModelSpec, build_model
 from .solve import Engine, search_model
 
-BOX_NODES = 200  # branch-and-bound nodes per box before it is split instead
+LATENT_BOX_NODES = 200  # branch-and-bound nodes on the whole latent box (where incumbents are found)
+BOX_NODES = 1  # ... and on each half after it: its root's bound, then it is split instead
 
 
 @dataclass(order=True)
@@ -56,7 +61,7 @@ def split_boxes(problem: Problem, engine: Engine, options: MilpOptions) -> Inver
     best_z = None if options.warm_start is None else p.box.clip(np.asarray(options.warm_start, float))
     best = np.inf if best_z is None else residual_norm(p.network, p.target, best_z, p.norm)
     slack = objective_slack(p.norm, p.accept.tol, p.target.size)
-    spec = ModelSpec(bounds=options.bounds, obbt_passes=options.obbt_passes, lp_solver=engine.lp_solver)
+    spec = ModelSpec(bounds=options.bounds, obbt_passes=options.obbt_passes, lp_solver=engine.lp_solver, outputs=True)
     queue = [OpenBox(-np.inf, p.box)]
     searched, nodes = 0, 0
     while queue and not deadline.expired() and (node_limit is None or nodes < node_limit):
@@ -65,7 +70,8 @@ def split_boxes(problem: Problem, engine: Engine, options: MilpOptions) -> Inver
             heapq.heappush(queue, top)
             break
         for half in _halves(top, p.box) if searched else [top]:  # the latent box first, then halves
-            found = _search_box(p.derive(box=half.box), engine, spec, best_z)
+            budget = BOX_NODES if searched else LATENT_BOX_NODES
+            found = _search_box(p.derive(box=half.box), engine, spec, best_z, budget)
             searched, nodes = searched + 1, nodes + found.solver.get("nodes", 0)
             if found.z is not None and found.objective is not None and found.objective < best:
                 best_z, best = found.z, found.objective
@@ -92,13 +98,13 @@ def split_boxes(problem: Problem, engine: Engine, options: MilpOptions) -> Inver
     )
 
 
-def _search_box(part: Problem, engine: Engine, spec: ModelSpec, best_z) -> InversionResult:
+def _search_box(part: Problem, engine: Engine, spec: ModelSpec, best_z, nodes: int) -> InversionResult:
     """The branch and bound on a model of ``part`` (the question on one box, derived from the
-    whole: its points are judged on the whole box, on the whole's clock; at most :data:`BOX_NODES`
+    whole: its points are judged on the whole box, on the whole's clock; at most ``nodes``
     nodes), from the point ``best_z``."""
     form, info = build_model(part, spec)
     engine.details = {"engine": engine.name, **info, **form.stats()}
-    return search_model(form, part, engine, best_z, node_limit=BOX_NODES)
+    return search_model(form, part, engine, best_z, node_limit=nodes)
 
 
 def _halves(top: OpenBox, whole: Box) -> list[OpenBox]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..bounds.interval import Bounds, interval_bounds
-from ..bounds.obbt import Obbt, tighten_bounds
+from ..bounds.obbt import Obbt, tighten_bounds, tighten_outputs
 from ..bounds.propagation import propagate_bounds
 from ..deadline import Deadline
 from ..formulations.bigm import Formulation, build_formulation
@@ -28,7 +28,9 @@ class ModelSpec:
     """How the model is built: ``bounds`` ``interval`` or ``lp`` (OBBT, ``obbt_passes`` rounds by
     ``lp_solver``); ``lattice``: solved over integer points only; ``band``: the exact norm's
     tolerance band (0: the exact pre-image), or ``observed``: its interval on the output
-    pre-activations, given."""
+    pre-activations, given; ``outputs``: the output pre-activations' bounds tightened by LP too
+    (:func:`~milpinv.bounds.obbt.tighten_outputs`: what a tanh / sigmoid output's pixel error lines
+    are built on)."""
 
     bounds: str = "interval"
     obbt_passes: int = 1
@@ -36,6 +38,7 @@ class ModelSpec:
     lp_solver: str | Solver = "highs"
     band: float | np.ndarray = 0.0
     observed: tuple[np.ndarray, np.ndarray] | None = None
+    outputs: bool = False
 
 
 def sound_bounds(
@@ -58,6 +61,10 @@ def sound_bounds(
         settings = Obbt(spec.obbt_passes, spec.lp_solver)
         b, report = tighten_bounds(network, Box(lower, upper), b, spec.observed, settings, budget)
         info.update(obbt_lps=report.lps, obbt_stopped_early=report.stopped_early, infeasible=report.infeasible)
+    if spec.outputs and not info["infeasible"]:
+        budget = (deadline or Deadline(None)).share(OBBT_SHARE)
+        b, report = tighten_outputs(network, Box(lower, upper), b, spec.lp_solver, budget)
+        info.update(output_lps=report.lps, infeasible=report.infeasible)
     return b, lower, upper, info
 
 

@@ -9,7 +9,7 @@ from test_interval import sample_box
 
 from milpinv import ReluNetwork
 from milpinv.bounds.interval import interval_bounds
-from milpinv.bounds.obbt import Obbt, add_down, tighten_bounds
+from milpinv.bounds.obbt import Obbt, add_down, tighten_bounds, tighten_outputs
 from milpinv.formulations.blocks import observation_interval
 from milpinv.problem import Box
 
@@ -112,3 +112,36 @@ def test_lp_bounds_under_an_observation_contain_the_pre_image(case):
     for k, ((a, _), (lo, hi)) in enumerate(zip(layer_values(net, z0)[:-1], tb)):
         assert np.all(ib[k][0] <= lo) and np.all(hi <= ib[k][1])
         assert np.all(lo <= a) and np.all(a <= hi), (k, a, lo, hi)
+
+
+def test_output_tightening_knows_that_abs_z_minus_one_is_at_most_zero():
+    """tanh(|z| - 1) on z in [-1, 1]: interval arithmetic bounds the output pre-activation by
+    [-1, 1], the triangle relaxation by [-1, 0] (as above, now on the output layer, where a tanh /
+    sigmoid output's pixel lines are drawn)."""
+    net = ReluNetwork([[[1.0], [-1.0]], [[1.0, 1.0]]], [[0.0, 0.0], [-1.0]], output_activation="tanh")
+    lower, upper = -np.ones(1), np.ones(1)
+    ib = interval_bounds(net, lower, upper)
+    assert ib[1][1][0] >= 1.0
+    tb, report = tighten_outputs(net, Box(lower, upper), ib)
+    assert not report.infeasible and report.lps == 2
+    assert 0.0 <= tb[1][1][0] <= 1e-9 and tb[1][0][0] <= -1.0
+    np.testing.assert_array_equal(tb[0][0], ib[0][0])  # the hidden layer is left as it was
+
+
+@given(small_networks(), st.sampled_from(["tanh", "sigmoid", "linear"]))
+def test_output_bounds_contain_every_sampled_point_and_are_no_looser(case, output):
+    """Every point of the box has its output pre-activations within the tightened output bounds,
+    which lie within interval arithmetic's; the hidden layers' bounds do not change."""
+    net, lower, upper, rng = case
+    net = ReluNetwork(net.weights, net.biases, activations=net.activations[:-1] + (output,))
+    ib = interval_bounds(net, lower, upper)
+    tb, report = tighten_outputs(net, Box(lower, upper), ib)
+    assert not report.infeasible and report.lps == 2 * net.output_dim
+    for (lo, hi), (tlo, thi) in zip(ib[:-1], tb[:-1]):
+        np.testing.assert_array_equal(lo, tlo)
+        np.testing.assert_array_equal(hi, thi)
+    (lo, hi), (tlo, thi) = ib[-1], tb[-1]
+    assert np.all(lo <= tlo) and np.all(thi <= hi) and np.all(tlo <= thi)
+    for z in sample_box(rng, lower, upper):
+        a = layer_values(net, z)[-1][0]
+        assert np.all(tlo <= a) and np.all(a <= thi)

@@ -3,6 +3,8 @@ the true distance (brute force on tiny networks), and the search proves the opti
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import minimize, minimize_scalar
 
 from milpinv import ReluNetwork, invert
@@ -88,3 +90,22 @@ def test_the_pixel_bound_stays_below_the_best_of_100000_sampled_codes(kind):
     assert r.bound is not None, r.summary()
     sampled = np.abs(net.forward(rng.uniform(lower, upper, size=(100_000, 4))) - x).sum(axis=1).min()
     assert r.bound <= min(sampled, r.objective)
+
+
+@settings(max_examples=8, deadline=None)
+@given(
+    st.sampled_from(["tanh", "sigmoid"]),
+    st.sampled_from(["l1", "linf"]),
+    st.integers(1, 2),
+    st.integers(0, 10_000),
+    st.integers(2, 40),
+)
+def test_every_stopped_box_search_bound_is_below_the_true_pixel_distance(kind, norm, dim, seed, nodes):
+    """The box search stopped after ``nodes`` nodes (the latent box's search, then halves searched
+    at their roots, their output bounds tightened by LP): its bound never exceeds the brute-force
+    distance, and the incumbent never lies below it."""
+    net, x, lower, upper = tiny_case(kind, dim, seed)
+    r = invert(net, x, method="milp", norm=norm, box=(lower, upper), node_limit=nodes, heuristic=False)
+    truth = true_distance(net, x, norm, lower, upper)
+    assert r.objective is not None and r.objective >= truth - 1e-9, r.summary()
+    assert r.bound is None or r.bound <= truth + 1e-12, (r.summary(), truth)
