@@ -214,7 +214,7 @@ class BranchAndBound:
                 why = self._stop_reason(node_limit)
                 if why:
                     return Frontier(stack, best_z, best, leaf_bound, why)
-                take = self.order.take(stack, pruned, self.nodes) if np.isfinite(best) else -1
+                take = self.order.take(stack, pruned) if np.isfinite(best) else -1
                 node = stack.pop(take)
                 self.nodes += 1
                 outcome = self._process(node, best)

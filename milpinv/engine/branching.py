@@ -34,7 +34,7 @@ interval no longer straddles 0 (:func:`midpoint_stabilised`). The half holding t
 searched first.
 
 A rule name may start with a node order (:mod:`.order`): ``plunge/deep/out/lean`` or
-``best50/latent4/deep/out/lean`` split as the rest says and search the open nodes of an l1 / linf
+``plunge/latent4/deep/out/lean`` split as the rest says and search the open nodes of an l1 / linf
 search in that order (the attribute ``node_order``; a rule without it searches depth first).
 
 (lo, hi: the node's pre-activation interval; d: the binary's LP value; |W_next[:, j]|_1: the l1
@@ -44,8 +44,8 @@ the first candidate, layer by layer, in the order of the binaries.
 
 >>> rule("deep/out/lean") == DEFAULT, rule("all/width/small").name, rule("latent4/deep/out/lean").name
 (True, 'all/width/small', 'latent4/deep/out/lean')
->>> rule("plunge/deep/out/lean").name, rule("best50/latent4/deep/out/lean").node_order.name
-('plunge/deep/out/lean', 'best50')
+>>> rule("plunge/deep/out/lean").name, rule("plunge/latent4/deep/out/lean").node_order.name
+('plunge/deep/out/lean', 'plunge')
 """
 
 from __future__ import annotations
@@ -252,6 +252,6 @@ def _score_rule(name: str) -> ScoreRule:
             f"branching: unknown rule {name!r}; a rule is scope/score/order with scope in {', '.join(SCOPES)}, "
             f"score in {', '.join(SCORES)}, order in {', '.join(ORDERS)} (default {DEFAULT.name}), "
             f"optionally after {LATENT}<K>/ (latent splits), all optionally after a node order "
-            "(depth, plunge, best<N>)/"
+            "(depth, plunge)/"
         )
     return ScoreRule(*parts)
