@@ -69,7 +69,8 @@ def register(p: argparse.ArgumentParser) -> None:
         "--branching",
         default=None,
         help="MILP, milpinv's branch and bound: the branching rule (default deep/out/lean; "
-        "latent4/deep/out/lean also halves a low-dimensional latent box)",
+        "latent4/deep/out/lean also halves a low-dimensional latent box; plunge/deep/out/lean "
+        "searches l1 / linf by best bound after each dive)",
     )
     p.add_argument(
         "--threads",

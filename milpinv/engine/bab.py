@@ -21,7 +21,8 @@ h = s a, s the slope below the kink: 0 for relu). At each node:
    exact-norm pre-image ends the search; an l1 / linf residual may improve the incumbent);
 5. **branch**: a branching rule (:mod:`.branching`) picks, among the free neurons whose LP point
    is off their activation (h > max(a, s a)), the neuron to split and the side to search first
-   (depth first). The default, ``deep/out/lean``: on the layer nearest the output (there the
+   (depth first, unless the rule names another node order for l1 / linf: :mod:`.order`). The
+   default, ``deep/out/lean``: on the layer nearest the output (there the
    observation bites hardest), the neuron whose excess h - max(a, s a) moves the next layer's
    pre-activations most (excess times the l1 norm of its column in the next layer's weights), the
    side the LP leans to first (PERFORMANCE.md 16: 11% fewer nodes than the excess alone). A
@@ -65,6 +66,7 @@ from ..solvers.outcome import Outcome, SolverOptions
 from ..status import Status
 from .branching import DEFAULT, BranchingRule, Candidates, LatentBox, midpoint_stabilised
 from .cuts import separate
+from .order import DEPTH
 from .progress import Progress
 
 CUT_ROUNDS = 10  # rounds of root cuts at most
@@ -164,6 +166,7 @@ class BranchAndBound:
         self.nodes = self.lps = self.uncertified = 0
         self.cuts = 0
         self.cut_rows: list[tuple] = []
+        self.order = DEPTH if self.exact else getattr(setup.branching, "node_order", DEPTH)
         self.deadline = Deadline(None)
         self.started = time.perf_counter()
 
@@ -201,17 +204,18 @@ class BranchAndBound:
         return front
 
     def explore(self, front: Frontier, node_limit: int | None = None) -> Frontier:
-        """Search depth first from ``front``'s open nodes (a stack: the last one first) until none is
-        left, a pre-image is found (exact norm), ``node_limit`` nodes are searched in all, or the
-        clock stops it; the frontier it leaves."""
+        """Search from ``front``'s open nodes (a stack: the last one first, unless the node order
+        takes another, :mod:`.order`) until none is left, a pre-image is found (exact norm),
+        ``node_limit`` nodes are searched in all, or the clock stops it; the frontier it leaves."""
         stack, best_z, best, leaf_bound = front.open, front.z, front.value, front.leaf_bound
-        node = None
+        node, pruned = None, False
         try:
             while stack:
                 why = self._stop_reason(node_limit)
                 if why:
                     return Frontier(stack, best_z, best, leaf_bound, why)
-                node = stack.pop()
+                take = self.order.take(stack, pruned) if np.isfinite(best) else -1
+                node = stack.pop(take)
                 self.nodes += 1
                 outcome = self._process(node, best)
                 if outcome.found is not None:
@@ -220,7 +224,9 @@ class BranchAndBound:
                         return Frontier([], z, value, leaf_bound, found=True)
                     if value < best:
                         best_z, best = z, value
-                if outcome.pruned:
+                        leaf_bound = min(leaf_bound, self._drop_met(stack, best))
+                pruned = outcome.pruned
+                if pruned:
                     leaf_bound = min(leaf_bound, outcome.bound)
                 else:
                     stack.extend(outcome.children)
@@ -231,6 +237,17 @@ class BranchAndBound:
                 stack.append(node)
             return Frontier(stack, best_z, best, leaf_bound, self._why(exc))
         return Frontier([], best_z, best, leaf_bound)
+
+    def _drop_met(self, stack: list[Node], best: float) -> float:
+        """A node order other than depth first: drop the open nodes whose bound (their parent's,
+        certified on their smaller regions) meets the new incumbent ``best``, without their LPs;
+        the least bound dropped (inf: none)."""
+        if self.order is DEPTH:
+            return np.inf
+        met = [n.bound for n in stack if n.bound >= best - self._gap(best)]
+        if met:
+            stack[:] = [n for n in stack if n.bound < best - self._gap(best)]
+        return min(met, default=np.inf)
 
     def conclude(self, front: Frontier) -> Search:
         """The verdict of a search that left ``front`` (its counts: this object's)."""
@@ -449,9 +466,7 @@ class BranchAndBound:
             replace(node, z_upper=below, bound=bound, depth=depth, warm=None),
             replace(node, z_lower=above, bound=bound, depth=depth, warm=None),
         ]
-        kids = kids if first == 1 else kids[::-1]
-        kids[0].warm = self._stored_basis()
-        return kids
+        return self._warm(kids if first == 1 else kids[::-1])
 
     def _branch_blind(self, node: Node, lower: float = -np.inf) -> NodeOutcome:
         """No usable LP answer (or an LP point its objective prices below its value): branch on the
@@ -484,7 +499,14 @@ class BranchAndBound:
             fixed = node.fixed.copy()
             fixed[j] = phase
             kids.append(replace(node, fixed=fixed, bound=max(node.bound, lower), depth=node.depth + 1, warm=None))
-        kids[0].warm = self._stored_basis()
+        return self._warm(kids)
+
+    def _warm(self, kids: list[Node]) -> list[Node]:
+        """The children (the last one searched first) with this LP's basis: the one searched after
+        a backtrack, and under another node order both (either may be taken after other nodes)."""
+        basis = self._stored_basis()
+        for kid in kids if self.order is not DEPTH else kids[:1]:
+            kid.warm = basis
         return kids
 
     # ------------------------------------------------------------------ bounds

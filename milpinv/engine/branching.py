@@ -33,6 +33,10 @@ by |w_ji| (u_i - l_i) / 2 in the lower (upper) half: it stabilises j in that hal
 interval no longer straddles 0 (:func:`midpoint_stabilised`). The half holding the LP's z is
 searched first.
 
+A rule name may start with a node order (:mod:`.order`): ``plunge/deep/out/lean`` or
+``plunge/latent4/deep/out/lean`` split as the rest says and search the open nodes of an l1 / linf
+search in that order (the attribute ``node_order``; a rule without it searches depth first).
+
 (lo, hi: the node's pre-activation interval; d: the binary's LP value; |W_next[:, j]|_1: the l1
 norm of the neuron's column in the next layer's weights, 1 in the output layer. It does not
 depend on the power-of-two scale the rescaling gave the neuron, which v alone does.) Ties go to
@@ -40,6 +44,8 @@ the first candidate, layer by layer, in the order of the binaries.
 
 >>> rule("deep/out/lean") == DEFAULT, rule("all/width/small").name, rule("latent4/deep/out/lean").name
 (True, 'all/width/small', 'latent4/deep/out/lean')
+>>> rule("plunge/deep/out/lean").name, rule("plunge/latent4/deep/out/lean").node_order.name
+('plunge/deep/out/lean', 'plunge')
 """
 
 from __future__ import annotations
@@ -52,6 +58,7 @@ from typing import Protocol
 import numpy as np
 
 from ..errors import InputError
+from .order import NodeOrder, is_order, order
 
 
 @dataclass
@@ -174,6 +181,25 @@ class LatentRule:
         return i, point, 0 if box.z[i] <= point else 1
 
 
+@dataclass(frozen=True)
+class OrderedRule:
+    """``<node order>/<rule>``: the rule ``unit`` (a score or latent rule) with a node order."""
+
+    node_order: NodeOrder
+    unit: ScoreRule | LatentRule
+
+    @property
+    def name(self) -> str:
+        return f"{self.node_order.name}/{self.unit.name}"
+
+    @property
+    def split(self) -> Callable[[LatentBox], tuple[int, float, int] | None] | None:
+        return getattr(self.unit, "split", None)
+
+    def choose(self, candidates: Candidates) -> tuple[int, int]:
+        return self.unit.choose(candidates)
+
+
 def midpoint_stabilised(
     nonzeros: tuple[np.ndarray, np.ndarray, np.ndarray],
     bias: np.ndarray,
@@ -207,6 +233,13 @@ def rule(name: str | BranchingRule) -> BranchingRule:
             return name
         raise InputError(f"branching: expected a rule name or a rule object, got {type(name).__name__}")
     parts = name.split("/")
+    if len(parts) > 3 and is_order(parts[0]):
+        return OrderedRule(order(parts[0]), _unit_rule("/".join(parts[1:])))
+    return _unit_rule(name)
+
+
+def _unit_rule(name: str) -> ScoreRule | LatentRule:
+    parts = name.split("/")
     if len(parts) == 4 and parts[0].startswith(LATENT) and parts[0][len(LATENT) :].isdigit():
         return LatentRule(int(parts[0][len(LATENT) :]), _score_rule("/".join(parts[1:])))
     return _score_rule(name)
@@ -218,6 +251,7 @@ def _score_rule(name: str) -> ScoreRule:
         raise InputError(
             f"branching: unknown rule {name!r}; a rule is scope/score/order with scope in {', '.join(SCOPES)}, "
             f"score in {', '.join(SCORES)}, order in {', '.join(ORDERS)} (default {DEFAULT.name}), "
-            f"optionally after {LATENT}<K>/ (latent splits)"
+            f"optionally after {LATENT}<K>/ (latent splits), all optionally after a node order "
+            "(depth, plunge)/"
         )
     return ScoreRule(*parts)
