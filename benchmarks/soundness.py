@@ -1283,6 +1283,7 @@ class InvertPath:
 
 
 LATENT_RULE = "latent1/deep/out/lean"  # a latent split wherever one stabilises a first-layer unit
+PLUNGE_RULE = "plunge/deep/out/lean"  # l1 / linf: best bound after each dive, open nodes dropped on their parents' bounds
 
 
 def _milp_path(rng, case: Case, norm: str, solver: str | None = None, method: str = "milp") -> InvertPath:
@@ -1314,6 +1315,8 @@ def choose_paths(case: Case) -> list[InvertPath]:
             paths.append(InvertPath("lp", norm))
         if case.net.dims[0] <= 3 and case.seed % 2 == 0:  # latent splits of the branch and bound
             paths.append(InvertPath("milp", norm, "bab", branching=LATENT_RULE))
+        if norm != "exact" and case.seed % 2 == 1:  # the plunging node order (incumbents found in the search)
+            paths.append(InvertPath("milp", norm, "bab", heuristic=False, branching=PLUNGE_RULE))
         if case.net.smooth:  # the pixel-space search is milpinv's own engine's
             paths.append(InvertPath("milp", norm, "bab", heuristic=bool(rng.random() < 0.5)))
             paths.append(InvertPath("milp", norm, "auto"))
