@@ -95,3 +95,20 @@ def assert_true_answer(r: Search, truth: float | None, norm: str) -> None:
         assert r.status == Status.OPTIMAL, r
         assert r.bound <= truth * (1 + 1e-9) + 1e-12
         assert r.objective == pytest.approx(truth, abs=1e-6 * max(1.0, truth))
+
+
+TOLERANCE_GAP = 1e-8  # a search whose LP points meet the network only within HiGHS's tolerances
+
+
+def assert_same_answer(r: Search, other: Search) -> None:
+    """Two searches of one question agree: the same status, or (l1 / linf) one ``feasible`` because
+    its last LP points met the network only within the LP's tolerances (a warm-started basis may
+    land on such a point): its certified interval [bound, objective] then holds the other's optimum
+    and is at most :data:`TOLERANCE_GAP` (relative) wide."""
+    if r.status == other.status:
+        return
+    assert r.status == Status.FEASIBLE and other.status == Status.OPTIMAL, (r, other)
+    assert "gap stays open" in r.message, r
+    scale = max(1.0, abs(other.objective))
+    assert r.bound <= other.objective + 1e-12 * scale and r.objective >= other.bound - 1e-12 * scale, (r, other)
+    assert r.objective - r.bound <= TOLERANCE_GAP * scale, r
