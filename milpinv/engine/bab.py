@@ -244,9 +244,9 @@ class BranchAndBound:
         the least bound dropped (inf: none)."""
         if self.order is DEPTH:
             return np.inf
-        met = [n.bound for n in stack if n.bound >= best - self._gap(best)]
-        if met:
-            stack[:] = [n for n in stack if n.bound < best - self._gap(best)]
+        cut = best - self._gap(best)
+        met = [n.bound for n in stack if n.bound >= cut]
+        stack[:] = [n for n in stack if n.bound < cut]
         return min(met, default=np.inf)
 
     def conclude(self, front: Frontier) -> Search:

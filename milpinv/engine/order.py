@@ -16,8 +16,9 @@ A node's bound is its parent's certified lower bound (a safe dual bound of the p
 the root's interval bound): every point of the node's region has an error at least that. The
 search takes an order's choice only once it has an incumbent (until then depth first: diving is
 what finds points), and with an order other than ``depth`` an open node whose bound meets the
-incumbent is pruned when taken, without its LP (certified by that bound). Both children of a node
-then keep its LP's basis (either may be taken after other subtrees).
+incumbent is dropped, without its LP, as soon as the incumbent improves (certified by that
+bound). Both children of a node then keep its LP's basis (either may be taken after other
+subtrees).
 
 >>> from types import SimpleNamespace as N
 >>> stack = [N(bound=0.2, depth=1), N(bound=0.1, depth=2), N(bound=0.1, depth=3), N(bound=0.3, depth=4)]

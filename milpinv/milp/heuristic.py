@@ -129,11 +129,11 @@ def flip_search(problem: Problem, z: np.ndarray, flips: int, lp: PieceLP | None)
     change of column bounds; None: no search), and move when it is better; at most ``flips`` LPs,
     and none after :data:`PATIENCE` in a row that found nothing better, on the problem's clock.
     Returns the best point and the LPs solved."""
+    if lp is None:
+        return z, 0
     network, x, norm, deadline = problem.network, problem.target, problem.norm, problem.deadline
     best, value, tried, last = z, residual_norm(network, x, z, norm), 0, 0
     improved = True
-    if lp is None:
-        return best, tried
     while improved and tried < flips and not deadline.expired():
         improved = False
         pattern = pattern_of(network, best)
