@@ -28,7 +28,7 @@ from milpinv.engine.parallel import (
     search_subtree,
 )
 from tests.cli.test_interrupt import assert_verified_incumbent, hard_l1_instance
-from tests.engine.tiny import HIGHS, Case, random_case
+from tests.engine.tiny import HIGHS, Case, assert_same_answer, random_case
 from tests.helpers import brute_force
 
 PROOFS = (Status.OPTIMAL, Status.INFEASIBLE)
@@ -64,7 +64,7 @@ def in_parallel(case: Case, spread: Spread, **kw):
 def agree(case: Case, serial, parallel, brute: bool = True) -> None:
     """Same verdict and bound; a proof agrees with the brute force over the activation regions
     (``brute``: else with the serial search's)."""
-    assert parallel.status == serial.status, (parallel.message, serial.message)
+    assert_same_answer(parallel, serial)
     if parallel.status not in PROOFS or (case.norm == "exact" and not brute):  # any pre-image will do
         return
     if not brute:
