@@ -418,6 +418,8 @@ class BranchAndBound:
     def _branch(self, node: Node, x: np.ndarray, lower: float, found) -> NodeOutcome:
         free = np.flatnonzero(node.fixed < 0)
         if free.size == 0:  # every phase fixed: the LP is the node's exact problem
+            if not self._attained(lower, found):
+                lower, found = self._cold(lower, found)
             return self._leaf(lower, found)
         nb = self.neurons
         h = x[nb.h[free]]
@@ -483,6 +485,19 @@ class BranchAndBound:
     def _attained(self, lower: float, found) -> bool:
         """l1 / linf: the forward pass of the LP point reaches the LP's bound (within the gap)."""
         return self.exact or found is None or found[1] <= lower + self._gap(found[1])
+
+    def _cold(self, lower: float, found) -> tuple[float, tuple[np.ndarray, float] | None]:
+        """A leaf LP point whose forward pass misses the LP's bound by more than the gap: a warm
+        start can end on a point that meets the network only within HiGHS's tolerances (1e-9 off
+        the optimum, PERFORMANCE.md 33). The same LP solved again from no basis, its bound and its
+        point's forward pass kept where better (both certified as any node's)."""
+        self.lp.reset()
+        out = self._solve_lp()
+        if out.status != Status.OPTIMAL or out.x is None or out.duals is None:
+            return lower, found
+        again = self._candidate(out.x)
+        better = found if again is None or (found is not None and found[1] <= again[1]) else again
+        return max(lower, self.lp_data.bound(out.duals)), better
 
     def _leaf(self, lower: float, found) -> NodeOutcome:
         """A node whose LP point lies on the network: its LP value is its optimum."""
