@@ -19,7 +19,7 @@ from milpinv.solvers.incremental import IncrementalLP
 from milpinv.solvers.matrix import MatrixModel
 from milpinv.solvers.outcome import Outcome, SolverOptions
 from tests.engine.test_hand_built import KNOWN, check
-from tests.engine.tiny import BRANCHING_EXACT, BRANCHING_L1, Case, clipped_ramp, random_case, xor
+from tests.engine.tiny import BRANCHING_EXACT, BRANCHING_L1, Case, assert_true_answer, clipped_ramp, random_case, xor
 from tests.helpers import brute_force
 
 
@@ -193,3 +193,32 @@ def test_an_lp_with_wrong_duals_never_makes_the_engine_claim_more(seed, norm):
     truth = brute_force(case.net, np.array(case.x), norm, *case.box)
     assert found.bound is None or found.bound <= truth + 1e-12
     assert found.objective is None or found.objective >= truth - 1e-9
+
+
+class Sloppy(FreshLP):
+    """Right bounds, points off by 1e-7 (relative) until the LP is reset: a warm start that ends on
+    a point meeting the network only within the LP's tolerances (PERFORMANCE.md 33)."""
+
+    def __init__(self, model: MatrixModel, options: SolverOptions) -> None:
+        super().__init__(model, options)
+        self.clean = False
+
+    def reset(self) -> None:
+        self.clean = True
+
+    def solve(self, time_limit: float | None = None) -> Outcome:
+        out = super().solve(time_limit)
+        if out.x is not None and not self.clean:
+            out.x = out.x * (1 - 1e-7)  # towards 0: the latent stays in its box [-1, 1]^n
+        self.clean = False
+        return out
+
+
+@settings(max_examples=10)  # a brute force per example
+@given(seed=st.integers(0, 10_000), norm=st.sampled_from(["l1", "linf"]))
+def test_a_leaf_whose_point_misses_its_bound_is_solved_again_from_no_basis(seed, norm):
+    """Every LP point a little off the network: the leaves are solved again cold, and the search
+    still proves brute force's optimum (not ``feasible`` with a tolerance-wide interval)."""
+    case = random_case(seed, norm)
+    found = case.search(Setup(Recorder(Sloppy)))
+    assert_true_answer(found, brute_force(case.net, np.array(case.x), norm, *case.box), norm)
